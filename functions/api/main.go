@@ -1,0 +1,38 @@
+// Command api is the GraphQL API Lambda (HTTP API, payload format 2.0). It
+// builds its clients once per cold start and serves the same net/http
+// handler as the local stack.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
+
+	"github.com/renkei-pos/renkei/shared/stack"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	h, err := build(context.Background(), os.Getenv, logger)
+	if err != nil {
+		logger.Error("cold start failed", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+	lambda.Start(httpadapter.NewV2(h).ProxyWithContextV2)
+}
+
+func build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*httpadapter.HandlerAdapterV2, error) {
+	aws, err := stack.LoadAWS(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
+	api, err := stack.NewAPI(stack.APIConfig{DynamoDB: aws.DynamoDB, Table: aws.Table, JWTSecret: aws.JWTSecret, Logger: logger})
+	if err != nil {
+		return nil, fmt.Errorf("build API: %w", err)
+	}
+	return httpadapter.NewV2(api), nil
+}

@@ -1,0 +1,69 @@
+// Command local runs all of renkei on one machine: DynamoDB Local (AWS's
+// engine) and the SQS emulator on loopback, the table and queues, and the
+// API on RENKEI_HTTP_ADDR (default 127.0.0.1:8080). Ctrl-C stops everything.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/renkei-pos/renkei/shared/stack"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "renkei:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	addr := getenv("RENKEI_HTTP_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	dataDir := getenv("RENKEI_DATA_DIR")
+	if dataDir == "" {
+		dataDir = ".local"
+	}
+	level := slog.LevelInfo
+	if getenv("RENKEI_LOG_LEVEL") == "debug" {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	engineLog, err := os.OpenFile(dataDir+"/engines.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return err
+		}
+		if engineLog, err = os.OpenFile(dataDir+"/engines.log", os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600); err != nil {
+			return err
+		}
+	}
+	defer engineLog.Close()
+	fmt.Fprintln(stdout, "renkei: starting DynamoDB Local and the SQS emulator (data in "+dataDir+"/)…")
+	l, err := stack.StartLocal(ctx, stack.LocalConfig{
+		DataDir: dataDir, DynamoDBEndpoint: getenv("RENKEI_DYNAMODB_ENDPOINT"), HTTPAddr: addr,
+		Table: getenv("RENKEI_TABLE"), Logger: logger, EngineLog: engineLog,
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "renkei: GraphQL API at %s (GraphiQL at %s/, health at %s/healthz). Ctrl-C stops.\n", l.URL, l.BaseURL, l.BaseURL)
+	select {
+	case <-ctx.Done():
+	case err = <-l.Served():
+	}
+	fmt.Fprintln(stdout, "renkei: stopping…")
+	if cerr := l.Close(context.Background()); cerr != nil && err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,304 @@
+package graph
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	graphql "github.com/graph-gophers/graphql-go"
+	gqlerrors "github.com/graph-gophers/graphql-go/errors"
+
+	"github.com/renkei-pos/renkei/graph/schema"
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/identity"
+)
+
+// Limits of one GraphQL request.
+const (
+	MaxBodyBytes   = 1 << 20 // offline sync batches of 500 sales fit comfortably
+	MaxQueryLength = 20000
+	MaxDepth       = 12
+	MaxSelections  = 1000
+	MaxCost        = 20000
+)
+
+// Config wires the gateway to the application services.
+type Config struct {
+	Services
+	Logger *slog.Logger
+	// Health reports whether every dependency answers (GET /healthz).
+	Health func(ctx context.Context) error
+	// TenantRate and TenantBurst limit requests per tenant per second (per
+	// process); ClientRate/ClientBurst limit unauthenticated requests per IP.
+	TenantRate, TenantBurst int
+	ClientRate, ClientBurst int
+	// Playground serves GraphiQL at GET / (local mode).
+	Playground bool
+}
+
+// Handler is the HTTP face of the API: POST /graphql, GET /healthz and,
+// locally, GraphiQL at GET /.
+type Handler struct {
+	cfg     Config
+	schema  *graphql.Schema
+	mux     *http.ServeMux
+	tenants *keyedLimiter
+	clients *keyedLimiter
+	cost    costModel
+}
+
+// NewHandler parses the schema against the resolvers and builds the routes.
+func NewHandler(cfg Config) (*Handler, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.TenantRate == 0 {
+		cfg.TenantRate = 50
+	}
+	if cfg.TenantBurst == 0 {
+		cfg.TenantBurst = 2 * cfg.TenantRate
+	}
+	if cfg.ClientRate == 0 {
+		cfg.ClientRate = 5
+	}
+	if cfg.ClientBurst == 0 {
+		cfg.ClientBurst = 4 * cfg.ClientRate
+	}
+	s, err := graphql.ParseSchema(schema.String(), &Resolver{svc: cfg.Services},
+		graphql.UseFieldResolvers(),
+		graphql.MaxDepth(MaxDepth),
+		graphql.MaxQueryLength(MaxQueryLength),
+		graphql.MaxSelections(MaxSelections),
+		graphql.RestrictIntrospection(func(ctx context.Context) bool {
+			_, err := identity.PrincipalFrom(ctx)
+			return err == nil
+		}),
+		graphql.PanicHandler(panicHandler{cfg.Logger}),
+		graphql.Logger(quietLogger{cfg.Logger}),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("parse schema: %w", err)
+	}
+	paged, err := pagedFields(schema.String())
+	if err != nil {
+		return nil, fmt.Errorf("parse schema for cost model: %w", err)
+	}
+	h := &Handler{cfg: cfg, schema: s, mux: http.NewServeMux(), cost: costModel{paged},
+		tenants: newKeyedLimiter(float64(cfg.TenantRate), cfg.TenantBurst),
+		clients: newKeyedLimiter(float64(cfg.ClientRate), cfg.ClientBurst)}
+	h.mux.HandleFunc("/graphql", h.serveGraphQL)
+	h.mux.HandleFunc("GET /healthz", h.serveHealth)
+	if cfg.Playground {
+		h.mux.HandleFunc("GET /{$}", servePlayground)
+	}
+	return h, nil
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rq := &request{id: newRequestID(), clientIP: clientIP(r)}
+	rq.log = h.cfg.Logger.With(slog.String("requestId", rq.id))
+	w.Header().Set("X-Request-Id", rq.id)
+	defer func() {
+		if p := recover(); p != nil {
+			rq.log.Error("panic", slog.Any("panic", p))
+			writeErrors(w, http.StatusInternalServerError, internalError(rq.id))
+		}
+	}()
+	h.mux.ServeHTTP(w, r.WithContext(withRequest(r.Context(), rq)))
+}
+
+func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	w.Header().Set("Content-Type", "application/json")
+	if h.cfg.Health != nil {
+		if err := h.cfg.Health(ctx); err != nil {
+			requestFrom(ctx).log.Warn("health check failed", slog.String("error", err.Error()))
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `{"status":"unavailable"}`)
+			return
+		}
+	}
+	_, _ = io.WriteString(w, `{"status":"ok"}`)
+}
+
+type gqlRequest struct {
+	Query         string         `json:"query"`
+	OperationName string         `json:"operationName"`
+	Variables     map[string]any `json:"variables"`
+}
+
+func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeErrors(w, http.StatusMethodNotAllowed, badRequest("use POST with a JSON body"))
+		return
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		writeErrors(w, http.StatusUnsupportedMediaType, badRequest("Content-Type must be application/json"))
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeErrors(w, http.StatusRequestEntityTooLarge, badRequest(fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)))
+			return
+		}
+		writeErrors(w, http.StatusBadRequest, badRequest("could not read the request body"))
+		return
+	}
+	req, perr := parseRequest(body)
+	if perr != nil {
+		writeErrors(w, http.StatusBadRequest, perr)
+		return
+	}
+	if len(req.Query) > MaxQueryLength {
+		writeErrors(w, http.StatusBadRequest, badRequest(fmt.Sprintf("query is longer than %d characters", MaxQueryLength)))
+		return
+	}
+	cost, err := h.cost.queryCost(req.Query, req.Variables)
+	if err != nil {
+		writeErrors(w, http.StatusBadRequest, badRequest("query syntax error: "+err.Error()))
+		return
+	}
+	if cost > MaxCost {
+		writeErrors(w, http.StatusBadRequest, &topError{message: fmt.Sprintf("query cost %d exceeds the limit of %d; ask for smaller pages or fewer fields", cost, MaxCost), code: "QUERY_TOO_COMPLEX"})
+		return
+	}
+	ctx, status, aerr := h.authenticate(ctx, r)
+	if aerr != nil {
+		if status == http.StatusUnauthorized {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei"`)
+		}
+		writeErrors(w, status, aerr)
+		return
+	}
+	resp := h.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
+	sanitize(ctx, resp.Errors)
+	status = http.StatusOK
+	if len(resp.Errors) > 0 && len(resp.Data) == 0 {
+		// Validation failed before anything ran: a request error.
+		status = http.StatusBadRequest
+	}
+	writeJSON(w, status, resp)
+}
+
+func parseRequest(body []byte) (gqlRequest, *topError) {
+	var req gqlRequest
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&req); err != nil {
+		return req, badRequest("request body must be a JSON object with a query string")
+	}
+	if dec.More() {
+		return req, badRequest("request body must hold exactly one JSON object")
+	}
+	if strings.TrimSpace(req.Query) == "" {
+		return req, badRequest("query is required")
+	}
+	if len(req.OperationName) > 200 {
+		return req, badRequest("operationName is too long")
+	}
+	return req, nil
+}
+
+// authenticate resolves the bearer credential (if any) into a principal and
+// applies the per-tenant or per-client rate limit.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request) (context.Context, int, *topError) {
+	authz := r.Header.Get("Authorization")
+	if authz == "" {
+		if !h.clients.allow(requestFrom(ctx).clientIP) {
+			return ctx, http.StatusTooManyRequests, &topError{message: "too many requests; slow down", code: apperr.RateLimited}
+		}
+		return ctx, 0, nil
+	}
+	token, ok := strings.CutPrefix(authz, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return ctx, http.StatusUnauthorized, &topError{message: "Authorization must be 'Bearer <token>'", code: apperr.Unauthenticated}
+	}
+	p, err := h.cfg.Identity.Authenticate(ctx, strings.TrimSpace(token))
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Unauthenticated {
+			return ctx, http.StatusUnauthorized, &topError{message: firstAppErr(err).Message, code: apperr.Unauthenticated}
+		}
+		te, _ := top(ctx, err).(*topError)
+		return ctx, http.StatusServiceUnavailable, te
+	}
+	if !h.tenants.allow(p.TenantID) {
+		return ctx, http.StatusTooManyRequests, &topError{message: "this tenant is sending too many requests; slow down", code: apperr.RateLimited}
+	}
+	requestFrom(ctx).log = requestFrom(ctx).log.With(slog.String("tenantId", p.TenantID))
+	return identity.WithPrincipal(ctx, p), 0, nil
+}
+
+func badRequest(msg string) *topError { return &topError{message: msg, code: "BAD_REQUEST"} }
+
+// sanitize makes sure no error message the client sees came from an
+// unexpected place: anything that is not one of our top-level errors or a
+// graphql-go validation error becomes a generic internal error.
+func sanitize(ctx context.Context, errs []*gqlerrors.QueryError) {
+	rq := requestFrom(ctx)
+	for _, e := range errs {
+		if e.ResolverError == nil {
+			if e.Extensions == nil {
+				e.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
+			}
+			continue
+		}
+		if te, ok := e.ResolverError.(*topError); ok {
+			e.Message, e.Extensions = te.message, te.Extensions()
+			continue
+		}
+		logFault(ctx, e.ResolverError)
+		ie := internalError(rq.id)
+		e.Message, e.Extensions, e.ResolverError = ie.message, ie.Extensions(), ie
+	}
+}
+
+func writeErrors(w http.ResponseWriter, status int, e *topError) {
+	writeJSON(w, status, map[string]any{"errors": []map[string]any{{"message": e.message, "extensions": e.Extensions()}}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+type panicHandler struct{ log *slog.Logger }
+
+func (p panicHandler) MakePanicError(ctx context.Context, value any) *gqlerrors.QueryError {
+	rq := requestFrom(ctx)
+	p.log.ErrorContext(ctx, "resolver panic", slog.String("requestId", rq.id), slog.Any("panic", value))
+	ie := internalError(rq.id)
+	return &gqlerrors.QueryError{Message: ie.message, Extensions: ie.Extensions(), ResolverError: ie}
+}
+
+type quietLogger struct{ log *slog.Logger }
+
+func (q quietLogger) LogPanic(ctx context.Context, value any) {
+	q.log.ErrorContext(ctx, "graphql panic", slog.Any("panic", value))
+}

@@ -1,0 +1,76 @@
+// Package graph is renkei's GraphQL gateway: the schema (schema/), one
+// resolver file per area, and the HTTP handler with the request limits,
+// authentication and error conventions of the client contract. Resolvers
+// check the caller's permission, call a service and translate errors;
+// nothing more.
+package graph
+
+import (
+	"context"
+
+	graphql "github.com/graph-gophers/graphql-go"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/tenant"
+)
+
+// Services are the application services the resolvers call.
+type Services struct {
+	Identity *identity.Service
+	Tenants  *tenant.Service
+}
+
+// Resolver is the root of Query and Mutation; each area adds its fields in
+// its own file.
+type Resolver struct {
+	svc Services
+}
+
+// require returns the caller if it holds perm, or the error to return:
+// UNAUTHENTICATED without a credential, FORBIDDEN otherwise.
+func require(ctx context.Context, perm identity.Permission) (identity.Principal, error) {
+	return identity.Require(ctx, perm)
+}
+
+// pageInfo is the contract's PageInfo.
+type pageInfo struct {
+	HasNextPage bool
+	EndCursor   *string
+}
+
+// money is the contract's Money.
+type money struct {
+	Amount   Long
+	Currency string
+}
+
+func newMoney(amount int64, currency string) *money {
+	return &money{Amount: Long(amount), Currency: currency}
+}
+
+// moneyInput is the contract's MoneyInput.
+type moneyInput struct {
+	Amount   Long
+	Currency string
+}
+
+// pageArgs validates connection arguments: first defaults to 50, at most 250.
+func pageArgs(first *int32) (int, error) {
+	if first == nil {
+		return defaultPageSize, nil
+	}
+	if *first < 1 || *first > maxPageSize {
+		return 0, apperr.Newf(apperr.Invalid, []string{"first"}, "first must be between 1 and %d", maxPageSize)
+	}
+	return int(*first), nil
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func timePtr(t graphql.Time) *graphql.Time { return &t }

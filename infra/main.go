@@ -1,0 +1,98 @@
+// Command infra is the renkei AWS CDK app: it synthesizes the CloudFormation
+// template for the serverless backend. Run it through `make synth` (offline,
+// needs node) or `npx aws-cdk@2 deploy` from the repository root.
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/jsii-runtime-go"
+)
+
+func main() {
+	defer jsii.Close()
+
+	codeDir, err := apiCodeDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "renkei infra:", err)
+		os.Exit(1)
+	}
+	cdkContext, err := loadCDKContext(filepath.Join(repoRoot, "cdk.json"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "renkei infra:", err)
+		os.Exit(1)
+	}
+
+	app := awscdk.NewApp(&awscdk.AppProps{
+		Outdir:  jsii.String(outDir()),
+		Context: &cdkContext,
+	})
+	NewRenkeiStack(app, envOr("RENKEI_STACK_NAME", "Renkei"), &RenkeiStackProps{
+		StackProps: awscdk.StackProps{
+			Description: jsii.String("renkei serverless multi-tenant POS backend"),
+			Env:         deployEnv(),
+		},
+		ApiCodeDir: codeDir,
+	})
+	app.Synth(nil)
+}
+
+// repoRoot is where cdk.json lives and where the CDK CLI runs; cdk.json's app
+// command is `cd infra && go run .`, so it is always the parent directory.
+const repoRoot = ".."
+
+// outDir is where the cloud assembly goes: CDK_OUTDIR, else cdk.out.
+//
+// The CDK CLI passes its --output (cdk.json: infra/cdk.out) in CDK_OUTDIR
+// unchanged, relative to its own working directory, the repository root,
+// while this process runs in infra/. Under the CLI (which also sets
+// CDK_CLI_VERSION) a relative CDK_OUTDIR is therefore resolved against the
+// root, or the CLI would not find the assembly it asked for.
+func outDir() string {
+	dir := envOr("CDK_OUTDIR", "cdk.out")
+	if os.Getenv("CDK_CLI_VERSION") != "" && !filepath.IsAbs(dir) {
+		dir = filepath.Join(repoRoot, dir)
+	}
+	return dir
+}
+
+// apiCodeDir is where `make build` puts the api function's bootstrap binary.
+func apiCodeDir() (string, error) {
+	dir, err := filepath.Abs(envOr("RENKEI_API_CODE_DIR", filepath.Join(repoRoot, "build", "api")))
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
+		return "", fmt.Errorf("no api bootstrap binary in %s (run `make build` first or set RENKEI_API_CODE_DIR): %w", dir, err)
+	}
+	return dir, nil
+}
+
+// deployEnv pins the stack to the account/region the CDK CLI resolved from
+// the caller's credentials; without them (offline synth) the stack stays
+// environment-agnostic.
+func deployEnv() *awscdk.Environment {
+	var env awscdk.Environment
+	// Either may be unknown (no credentials: region only); an empty string
+	// is not a valid value, a missing one is.
+	if account := os.Getenv("CDK_DEFAULT_ACCOUNT"); account != "" {
+		env.Account = jsii.String(account)
+	}
+	if region := os.Getenv("CDK_DEFAULT_REGION"); region != "" {
+		env.Region = jsii.String(region)
+	}
+	if env.Account == nil && env.Region == nil {
+		return nil
+	}
+	return &env
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsapigatewayv2integrations"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+// RenkeiStackProps configures the renkei backend stack.
+type RenkeiStackProps struct {
+	awscdk.StackProps
+
+	// ApiCodeDir is a directory holding the prebuilt Lambda `bootstrap`
+	// binary of functions/api (linux/arm64). The CDK app never compiles Go
+	// itself: `make build` does, so synth stays fast and deterministic.
+	ApiCodeDir string
+
+	// CorsAllowOrigins are the browser origins allowed to call the API
+	// (the back office). Empty means "*": the API authenticates with bearer
+	// tokens, not cookies, so a wildcard origin leaks no ambient credentials.
+	CorsAllowOrigins []string
+}
+
+const (
+	// workerTimeout is the timeout the (future) worker Lambda will have.
+	// SQS must hide a received job for longer than the worker may hold it,
+	// and AWS recommends 6x the function timeout for Lambda event sources.
+	workerTimeout = 30 // seconds
+
+	// maxJobReceives: after this many failed deliveries a job lands in the
+	// DLQ (the design's "DLQ after 5"); job state in DynamoDB keeps it visible.
+	maxJobReceives = 5
+
+	// API Gateway default-stage throttling: a coarse, account-protecting
+	// ceiling. Per-tenant limits are enforced in the application.
+	apiRateLimit  = 100 // steady-state requests per second
+	apiBurstLimit = 200
+)
+
+// NewRenkeiStack defines the whole serverless backend: the single table, the
+// jobs queue, the JWT signing secret, the api function and its HTTP API.
+func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackProps) awscdk.Stack {
+	if props == nil {
+		props = &RenkeiStackProps{}
+	}
+	if props.ApiCodeDir == "" {
+		panic("renkei infra: RenkeiStackProps.ApiCodeDir is required (directory containing the api `bootstrap` binary)")
+	}
+	stack := awscdk.NewStack(scope, &id, &props.StackProps)
+
+	table := newTable(stack)
+	jobs := newJobsQueue(stack)
+
+	// The JWT signing key never appears in the template or in the function's
+	// environment: only its ARN does; the function reads the value at cold start.
+	jwtSecret := awssecretsmanager.NewSecret(stack, jsii.String("JwtSigningSecret"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("renkei: HMAC key signing access tokens (JWT)"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(64),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+	})
+
+	api := newApiFunction(stack, props.ApiCodeDir)
+	api.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
+	api.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
+	api.AddEnvironment(jsii.String("RENKEI_JOBS_QUEUE_URL"), jobs.QueueUrl(), nil)
+	api.AddEnvironment(jsii.String("RENKEI_JWT_SECRET_ARN"), jwtSecret.SecretArn(), nil)
+	table.GrantReadWriteData(api)
+	jobs.GrantSendMessages(api)
+	jwtSecret.GrantRead(api, nil)
+
+	stage := newHttpApi(stack, api, props.CorsAllowOrigins)
+
+	// Stage URLs end with "/".
+	awscdk.NewCfnOutput(stack, jsii.String("GraphqlUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("GraphQL endpoint (POST)"),
+		Value:       jsii.String(*stage.Url() + "graphql"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("DynamoDB single table"),
+		Value:       table.TableName(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("JobsQueueUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SQS integration jobs queue"),
+		Value:       jobs.QueueUrl(),
+	})
+
+	return stack
+}
+
+// newTable is the single table holding every tenant's and the platform's data.
+func newTable(scope constructs.Construct) awsdynamodb.Table {
+	table := awsdynamodb.NewTable(scope, jsii.String("Table"), &awsdynamodb.TableProps{
+		PartitionKey: &awsdynamodb.Attribute{Name: jsii.String("pk"), Type: awsdynamodb.AttributeType_STRING},
+		SortKey:      &awsdynamodb.Attribute{Name: jsii.String("sk"), Type: awsdynamodb.AttributeType_STRING},
+		// Traffic follows shop hours and spikes at sales; on-demand needs no
+		// capacity planning per tenant.
+		BillingMode: awsdynamodb.BillingMode_PAY_PER_REQUEST,
+		PointInTimeRecoverySpecification: &awsdynamodb.PointInTimeRecoverySpecification{
+			PointInTimeRecoveryEnabled: jsii.Bool(true),
+		},
+		// Outbox events reach the dispatcher through the stream; it only needs
+		// the item as written.
+		Stream: awsdynamodb.StreamViewType_NEW_IMAGE,
+		// Idempotency records, sessions and other short-lived items expire.
+		TimeToLiveAttribute: jsii.String("ttl"),
+		// The table is the system of record: never lose it to a stack delete
+		// or an accidental replacement.
+		RemovalPolicy:      awscdk.RemovalPolicy_RETAIN,
+		DeletionProtection: jsii.Bool(true),
+	})
+	// Generic overloaded indexes; docs/data-model.md says which access pattern
+	// uses which key. Partition keys serving tenant queries start with the
+	// tenant id, like the base table's.
+	for _, name := range []string{"gsi1", "gsi2"} {
+		table.AddGlobalSecondaryIndex(&awsdynamodb.GlobalSecondaryIndexProps{
+			IndexName:      jsii.String(name),
+			PartitionKey:   &awsdynamodb.Attribute{Name: jsii.String(name + "pk"), Type: awsdynamodb.AttributeType_STRING},
+			SortKey:        &awsdynamodb.Attribute{Name: jsii.String(name + "sk"), Type: awsdynamodb.AttributeType_STRING},
+			ProjectionType: awsdynamodb.ProjectionType_ALL,
+		})
+	}
+	return table
+}
+
+// newJobsQueue is the standard queue carrying one job per (event, integration)
+// from the dispatcher to the worker, with a dead-letter queue behind it.
+func newJobsQueue(scope constructs.Construct) awssqs.Queue {
+	// 14 days (the SQS maximum) on both queues: a stalled integration must
+	// never silently drop jobs while someone is fixing it.
+	retention := awscdk.Duration_Days(jsii.Number(14))
+	dlq := awssqs.NewQueue(scope, jsii.String("JobsDeadLetter"), &awssqs.QueueProps{
+		RetentionPeriod: retention,
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	})
+	return awssqs.NewQueue(scope, jsii.String("Jobs"), &awssqs.QueueProps{
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * workerTimeout)),
+		RetentionPeriod:   retention,
+		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:        jsii.Bool(true),
+		DeadLetterQueue: &awssqs.DeadLetterQueue{
+			Queue:           dlq,
+			MaxReceiveCount: jsii.Number(maxJobReceives),
+		},
+	})
+}
+
+// newApiFunction is the GraphQL API handler (functions/api), built outside CDK.
+func newApiFunction(scope constructs.Construct, codeDir string) awslambda.Function {
+	// An explicit log group gives the retention without the LogRetention
+	// custom resource (an extra Lambda) CDK would otherwise add.
+	logs := awslogs.NewLogGroup(scope, jsii.String("ApiLogs"), &awslogs.LogGroupProps{
+		Retention: awslogs.RetentionDays_ONE_MONTH,
+	})
+	return awslambda.NewFunction(scope, jsii.String("Api"), &awslambda.FunctionProps{
+		Description: jsii.String("renkei GraphQL API"),
+		// Go compiles to a native binary named bootstrap on the OS-only runtime;
+		// Graviton is cheaper per ms and Go cross-compiles to it trivially.
+		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
+		Architecture: awslambda.Architecture_ARM_64(),
+		Handler:      jsii.String("bootstrap"),
+		Code:         awslambda.Code_FromAsset(jsii.String(codeDir), nil),
+		MemorySize:   jsii.Number(512),
+		// Requests are interactive (a POS checkout); API Gateway gives up at
+		// 30 s anyway. Long work belongs to the worker.
+		Timeout:  awscdk.Duration_Seconds(jsii.Number(10)),
+		Tracing:  awslambda.Tracing_ACTIVE,
+		LogGroup: logs,
+	})
+}
+
+// newHttpApi exposes the api function over an HTTP API and returns its
+// $default stage (whose URL is the API's base URL).
+func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins []string) awsapigatewayv2.HttpStage {
+	if len(corsOrigins) == 0 {
+		corsOrigins = []string{"*"}
+	}
+	httpApi := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
+		// Named after the stack so several stages can share an account.
+		ApiName:     jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
+		Description: jsii.String("renkei public API"),
+		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
+			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_POST},
+			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
+			AllowOrigins: jsii.Strings(corsOrigins...),
+			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
+		},
+		// HttpApiProps cannot throttle the stage it creates, so the $default
+		// stage is declared below with the typed HttpStage construct instead
+		// of patching the L1 CfnStage.
+		CreateDefaultStage: jsii.Bool(false),
+	})
+	stage := awsapigatewayv2.NewHttpStage(scope, jsii.String("HttpApiDefaultStage"), &awsapigatewayv2.HttpStageProps{
+		HttpApi:    httpApi,
+		StageName:  jsii.String("$default"),
+		AutoDeploy: jsii.Bool(true),
+		Throttle: &awsapigatewayv2.ThrottleSettings{
+			RateLimit:  jsii.Number(apiRateLimit),
+			BurstLimit: jsii.Number(apiBurstLimit),
+		},
+	})
+	httpApi.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:    jsii.String("/graphql"),
+		Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("GraphqlIntegration"), fn,
+			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+				PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+			}),
+	})
+	return stage
+}

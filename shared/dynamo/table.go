@@ -1,0 +1,115 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// Attribute names of the table's keys and indexes.
+const (
+	attrPK     = "pk"
+	attrSK     = "sk"
+	attrGSI1PK = "gsi1pk"
+	attrGSI1SK = "gsi1sk"
+	attrGSI2PK = "gsi2pk"
+	attrGSI2SK = "gsi2sk"
+	attrTTL    = "ttl"
+	// IndexGSI1 and IndexGSI2 are the overloaded global secondary indexes.
+	IndexGSI1 = "gsi1"
+	IndexGSI2 = "gsi2"
+)
+
+// DefaultCallTimeout bounds each storage call so an outage fails fast and
+// retryably instead of hanging a request.
+const DefaultCallTimeout = 5 * time.Second
+
+// Table is the single table and the client that reaches it.
+type Table struct {
+	client      *dynamodb.Client
+	name        string
+	callTimeout time.Duration
+}
+
+// New returns a table adapter.
+func New(client *dynamodb.Client, name string) *Table {
+	return &Table{client: client, name: name, callTimeout: DefaultCallTimeout}
+}
+
+// Name returns the table name.
+func (t *Table) Name() string { return t.name }
+
+// Client returns the underlying SDK client (for benchmarks of the storage floor).
+func (t *Table) Client() *dynamodb.Client { return t.client }
+
+func (t *Table) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, t.callTimeout)
+}
+
+// Ping checks that the table answers.
+func (t *Table) Ping(ctx context.Context) error {
+	ctx, cancel := t.call(ctx)
+	defer cancel()
+	_, err := t.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
+	return err
+}
+
+// EnsureTable creates the table (keys, both GSIs, stream, TTL) if it does not
+// exist and waits until it is active. Used locally; in AWS the CDK stack owns it.
+func (t *Table) EnsureTable(ctx context.Context) error {
+	_, err := t.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
+	var nf *types.ResourceNotFoundException
+	if err == nil {
+		return nil
+	}
+	if !errors.As(err, &nf) {
+		return fmt.Errorf("describe table %s: %w", t.name, err)
+	}
+	s := types.ScalarAttributeTypeS
+	gsi := func(name, pk, sk string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{
+			IndexName: aws.String(name),
+			KeySchema: []types.KeySchemaElement{
+				{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash},
+				{AttributeName: aws.String(sk), KeyType: types.KeyTypeRange},
+			},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+		}
+	}
+	_, err = t.client.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:   &t.name,
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(attrPK), AttributeType: s}, {AttributeName: aws.String(attrSK), AttributeType: s},
+			{AttributeName: aws.String(attrGSI1PK), AttributeType: s}, {AttributeName: aws.String(attrGSI1SK), AttributeType: s},
+			{AttributeName: aws.String(attrGSI2PK), AttributeType: s}, {AttributeName: aws.String(attrGSI2SK), AttributeType: s},
+		},
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String(attrSK), KeyType: types.KeyTypeRange},
+		},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{gsi(IndexGSI1, attrGSI1PK, attrGSI1SK), gsi(IndexGSI2, attrGSI2PK, attrGSI2SK)},
+		StreamSpecification:    &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage},
+	})
+	var inUse *types.ResourceInUseException
+	if err != nil && !errors.As(err, &inUse) {
+		return fmt.Errorf("create table %s: %w", t.name, err)
+	}
+	w := dynamodb.NewTableExistsWaiter(t.client)
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &t.name}, 30*time.Second); err != nil {
+		return fmt.Errorf("wait for table %s: %w", t.name, err)
+	}
+	_, err = t.client.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{
+		TableName:               &t.name,
+		TimeToLiveSpecification: &types.TimeToLiveSpecification{AttributeName: aws.String(attrTTL), Enabled: aws.Bool(true)},
+	})
+	if err != nil {
+		return fmt.Errorf("enable TTL on %s: %w", t.name, err)
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/tenant"
+)
+
+// TenantStore implements tenant.Store on the single table.
+type TenantStore struct{ t *Table }
+
+var _ tenant.Store = (*TenantStore)(nil)
+
+// NewTenantStore returns the tenant store.
+func NewTenantStore(t *Table) *TenantStore { return &TenantStore{t: t} }
+
+type tenantItem struct {
+	PK                        string `dynamodbav:"pk"`
+	SK                        string `dynamodbav:"sk"`
+	Type                      string `dynamodbav:"type"`
+	ID                        string `dynamodbav:"id"`
+	BusinessName              string `dynamodbav:"businessName"`
+	Currency                  string `dynamodbav:"currency"`
+	Timezone                  string `dynamodbav:"timezone"`
+	PricesIncludeTax          bool   `dynamodbav:"pricesIncludeTax"`
+	TaxRounding               string `dynamodbav:"taxRounding"`
+	AllowNegativeStock        bool   `dynamodbav:"allowNegativeStock"`
+	InvoiceRegistrationNumber string `dynamodbav:"invoiceRegistrationNumber,omitempty"`
+	CreatedAt                 string `dynamodbav:"createdAt"`
+	UpdatedAt                 string `dynamodbav:"updatedAt"`
+	Version                   int64  `dynamodbav:"version"`
+}
+
+func tenantToItem(t tenant.Tenant) tenantItem {
+	return tenantItem{PK: "T#" + t.ID, SK: skTenant, Type: "Tenant", ID: t.ID, BusinessName: t.BusinessName, Currency: t.Currency, Timezone: t.Timezone,
+		PricesIncludeTax: t.PricesIncludeTax, TaxRounding: string(t.TaxRounding), AllowNegativeStock: t.AllowNegativeStock,
+		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
+}
+
+func (it tenantItem) domain() tenant.Tenant {
+	return tenant.Tenant{ID: it.ID, BusinessName: it.BusinessName, Currency: it.Currency, Timezone: it.Timezone, PricesIncludeTax: it.PricesIncludeTax,
+		TaxRounding: tenant.Rounding(it.TaxRounding), AllowNegativeStock: it.AllowNegativeStock, InvoiceRegistrationNumber: it.InvoiceRegistrationNumber,
+		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+}
+
+func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {
+	pk, err := tenantPK(ctx)
+	if err != nil {
+		return tenantItem{}, err
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: key(pk, skTenant), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return tenantItem{}, fmt.Errorf("get tenant: %w", err)
+	}
+	if out.Item == nil {
+		return tenantItem{}, apperr.New(apperr.NotFound, "tenant not found")
+	}
+	var it tenantItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return tenantItem{}, fmt.Errorf("decode tenant: %w", err)
+	}
+	return it, nil
+}
+
+// GetTenant reads the tenant in ctx.
+func (st *TenantStore) GetTenant(ctx context.Context) (tenant.Tenant, error) {
+	it, err := st.getItem(ctx)
+	if err != nil {
+		return tenant.Tenant{}, err
+	}
+	return it.domain(), nil
+}
+
+// UpdateTenant applies fn and writes with an optimistic version check,
+// retrying a few times if another update won the race.
+func (st *TenantStore) UpdateTenant(ctx context.Context, fn func(*tenant.Tenant) error) (tenant.Tenant, error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		it, err := st.getItem(ctx)
+		if err != nil {
+			return tenant.Tenant{}, err
+		}
+		tn := it.domain()
+		if err := fn(&tn); err != nil {
+			return tenant.Tenant{}, err
+		}
+		next := tenantToItem(tn)
+		next.CreatedAt = it.CreatedAt
+		next.Version = it.Version + 1
+		av, err := attributevalue.MarshalMap(next)
+		if err != nil {
+			return tenant.Tenant{}, err
+		}
+		cctx, cancel := st.t.call(ctx)
+		_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{
+			TableName: &st.t.name, Item: av,
+			ConditionExpression:       aws.String("version = :v"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(it.Version, 10)}},
+		})
+		cancel()
+		var ccf *types.ConditionalCheckFailedException
+		if errors.As(err, &ccf) {
+			continue
+		}
+		if err != nil {
+			return tenant.Tenant{}, fmt.Errorf("update tenant: %w", err)
+		}
+		return tn, nil
+	}
+	return tenant.Tenant{}, apperr.New(apperr.Conflict, "the settings were changed concurrently; retry")
+}
+
+type locationItem struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Type      string `dynamodbav:"type"`
+	ID        string `dynamodbav:"id"`
+	Name      string `dynamodbav:"name"`
+	Timezone  string `dynamodbav:"timezone"`
+	CreatedAt string `dynamodbav:"createdAt"`
+}
+
+func (it locationItem) domain() tenant.Location {
+	return tenant.Location{ID: it.ID, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt)}
+}
+
+// CreateLocation writes a new location.
+func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) error {
+	pk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	put, err := putNew(st.t, locationItem{PK: pk, SK: skLocPrefix + l.ID, Type: "Location", ID: l.ID, Name: l.Name, Timezone: l.Timezone, CreatedAt: fmtTime(l.CreatedAt)})
+	if err != nil {
+		return err
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
+	return err
+}
+
+// ListLocations queries the tenant's locations (ids sort by creation time).
+func (st *TenantStore) ListLocations(ctx context.Context) ([]tenant.Location, error) {
+	pk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []tenant.Location
+	p := dynamodb.NewQueryPaginator(st.t.client, &dynamodb.QueryInput{
+		TableName:                 &st.t.name,
+		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":p": s(skLocPrefix)},
+	})
+	for p.HasMorePages() {
+		cctx, cancel := st.t.call(ctx)
+		page, err := p.NextPage(cctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("list locations: %w", err)
+		}
+		for _, raw := range page.Items {
+			var it locationItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("decode location: %w", err)
+			}
+			out = append(out, it.domain())
+		}
+	}
+	return out, nil
+}
+
+// GetLocations reads the given locations of the tenant in ctx in batched
+// reads; ids that do not exist (or belong to another tenant) are absent.
+func (st *TenantStore) GetLocations(ctx context.Context, ids []string) ([]tenant.Location, error) {
+	pk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]map[string]types.AttributeValue, 0, len(ids))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			keys = append(keys, key(pk, skLocPrefix+id))
+		}
+	}
+	raws, err := st.t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("get locations: %w", err)
+	}
+	out := make([]tenant.Location, 0, len(raws))
+	for _, raw := range raws {
+		var it locationItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, fmt.Errorf("decode location: %w", err)
+		}
+		out = append(out, it.domain())
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
+}

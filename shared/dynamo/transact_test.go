@@ -1,0 +1,193 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+)
+
+// injectConflicts makes the first n TransactWriteItems calls fail the way
+// DynamoDB does under contention (DynamoDB Local never does).
+func injectConflicts(n int64, calls *atomic.Int64) func(*dynamodb.Options) {
+	var left atomic.Int64
+	left.Store(n)
+	return func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("injectConflict",
+				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+					tw, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput)
+					if !ok {
+						return next.HandleInitialize(ctx, in)
+					}
+					calls.Add(1)
+					if left.Add(-1) >= 0 {
+						reasons := make([]types.CancellationReason, len(tw.TransactItems))
+						for i := range reasons {
+							reasons[i] = types.CancellationReason{Code: aws.String("None")}
+						}
+						reasons[len(reasons)-1] = types.CancellationReason{Code: aws.String("TransactionConflict"), Message: aws.String("Transaction is ongoing for the item")}
+						return middleware.InitializeOutput{}, middleware.Metadata{}, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
+					}
+					return next.HandleInitialize(ctx, in)
+				}), middleware.Before)
+		})
+	}
+}
+
+func counterPut(t *Table, pk string) types.TransactWriteItem {
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: &t.name, Key: key(pk, "C"),
+		UpdateExpression:          aws.String("ADD n :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+	}}
+}
+
+func readCounter(tb testing.TB, t *Table, pk string) int {
+	tb.Helper()
+	out, err := t.client.GetItem(tb.Context(), &dynamodb.GetItemInput{TableName: &t.name, Key: key(pk, "C"), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if out.Item == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(out.Item["n"].(*types.AttributeValueMemberN).Value)
+	return n
+}
+
+func TestTransact_RetriesConflicts(t *testing.T) {
+	var calls atomic.Int64
+	tb := mustTable(t, injectConflicts(3, &calls))
+	if err := tb.Transact(t.Context(), []types.TransactWriteItem{counterPut(tb, "c1")}); err != nil {
+		t.Fatalf("Transact after 3 conflicts: %v", err)
+	}
+	if calls.Load() != 4 {
+		t.Fatalf("calls = %d, want 3 conflicts + 1 success", calls.Load())
+	}
+	if n := readCounter(t, tb, "c1"); n != 1 {
+		t.Fatalf("counter = %d, want exactly one write", n)
+	}
+}
+
+func TestTransact_GivesUpAsUnavailable(t *testing.T) {
+	var calls atomic.Int64
+	tb := mustTable(t, injectConflicts(1000, &calls))
+	err := tb.Transact(t.Context(), []types.TransactWriteItem{counterPut(tb, "c2")})
+	if apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("err = %v, want UNAVAILABLE", err)
+	}
+	if calls.Load() != conflictAttempts {
+		t.Fatalf("calls = %d, want %d (bounded)", calls.Load(), conflictAttempts)
+	}
+}
+
+func TestTransact_ConditionFailureIsNotRetried(t *testing.T) {
+	tb := mustTable(t)
+	put := types.TransactWriteItem{Put: &types.Put{TableName: &tb.name, Item: key("x", "y"), ConditionExpression: aws.String("attribute_not_exists(pk)")}}
+	if err := tb.Transact(t.Context(), []types.TransactWriteItem{put}); err != nil {
+		t.Fatal(err)
+	}
+	err := tb.Transact(t.Context(), []types.TransactWriteItem{counterPut(tb, "c3"), put})
+	var ce *CanceledError
+	if !errors.As(err, &ce) || ce.Failed(0) || !ce.Failed(1) {
+		t.Fatalf("err = %v, want condition failure on action 1", err)
+	}
+	if n := readCounter(t, tb, "c3"); n != 0 {
+		t.Fatal("a cancelled transaction wrote")
+	}
+}
+
+func TestTransactIdempotent(t *testing.T) {
+	tb := mustTable(t)
+	ctx := tenantCtx(t)
+	rec := Idempotency{Operation: "test", Key: "k1", RequestHash: HashRequest([]byte("req-a")), Result: []byte("order-1")}
+	now := time.Now()
+
+	res, replayed, err := tb.TransactIdempotent(ctx, rec, []types.TransactWriteItem{counterPut(tb, "i1")}, now)
+	if err != nil || replayed || string(res) != "order-1" {
+		t.Fatalf("first: %q %v %v", res, replayed, err)
+	}
+	t.Run("same request replays without writing", func(t *testing.T) {
+		again := rec
+		again.Result = []byte("order-2")
+		res, replayed, err := tb.TransactIdempotent(ctx, again, []types.TransactWriteItem{counterPut(tb, "i1")}, now)
+		if err != nil || !replayed || string(res) != "order-1" {
+			t.Fatalf("replay: %q %v %v", res, replayed, err)
+		}
+		if n := readCounter(t, tb, "i1"); n != 1 {
+			t.Fatalf("counter = %d after replay", n)
+		}
+		got, ok, err := tb.LookupIdempotency(ctx, rec)
+		if err != nil || !ok || string(got) != "order-1" {
+			t.Fatalf("lookup: %q %v %v", got, ok, err)
+		}
+	})
+	t.Run("different request is refused", func(t *testing.T) {
+		other := rec
+		other.RequestHash = HashRequest([]byte("req-b"))
+		_, _, err := tb.TransactIdempotent(ctx, other, []types.TransactWriteItem{counterPut(tb, "i1")}, now)
+		if apperr.CodeOf(err) != apperr.IdempotencyKeyReused {
+			t.Fatalf("err = %v", err)
+		}
+		if _, _, err := tb.LookupIdempotency(ctx, other); apperr.CodeOf(err) != apperr.IdempotencyKeyReused {
+			t.Fatalf("lookup err = %v", err)
+		}
+	})
+	t.Run("same key in another tenant is independent", func(t *testing.T) {
+		_, replayed, err := tb.TransactIdempotent(tenantCtx(t), rec, []types.TransactWriteItem{counterPut(tb, "i2")}, now)
+		if err != nil || replayed {
+			t.Fatalf("other tenant: %v %v", replayed, err)
+		}
+	})
+	t.Run("concurrent requests with one key write once", func(t *testing.T) {
+		rec := Idempotency{Operation: "test", Key: "k-concurrent", RequestHash: HashRequest([]byte("req")), Result: []byte("r")}
+		var wg sync.WaitGroup
+		var written, replays atomic.Int64
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, replayed, err := tb.TransactIdempotent(ctx, rec, []types.TransactWriteItem{counterPut(tb, "i3")}, now)
+				if err != nil {
+					t.Errorf("concurrent: %v", err)
+					return
+				}
+				if replayed {
+					replays.Add(1)
+				} else {
+					written.Add(1)
+				}
+			}()
+		}
+		wg.Wait()
+		if written.Load() != 1 || replays.Load() != 19 || readCounter(t, tb, "i3") != 1 {
+			t.Fatalf("written %d replays %d counter %d", written.Load(), replays.Load(), readCounter(t, tb, "i3"))
+		}
+	})
+	t.Run("caller's condition failures keep caller indexes", func(t *testing.T) {
+		put := types.TransactWriteItem{Put: &types.Put{TableName: &tb.name, Item: key("dup", "dup"), ConditionExpression: aws.String("attribute_not_exists(pk)")}}
+		if err := tb.Transact(ctx, []types.TransactWriteItem{put}); err != nil {
+			t.Fatal(err)
+		}
+		rec := Idempotency{Operation: "test", Key: "k-fail", RequestHash: "h", Result: []byte("x")}
+		_, _, err := tb.TransactIdempotent(ctx, rec, []types.TransactWriteItem{counterPut(tb, "i4"), put}, now)
+		var ce *CanceledError
+		if !errors.As(err, &ce) || len(ce.Reasons) != 2 || !ce.Failed(1) {
+			t.Fatalf("err = %v", err)
+		}
+		if _, ok, _ := tb.LookupIdempotency(ctx, rec); ok {
+			t.Fatal("a failed write left an idempotency record")
+		}
+	})
+}

@@ -1,0 +1,151 @@
+package identity
+
+import (
+	"context"
+	"slices"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/tenant"
+)
+
+// Role is a staff member's role in a tenant.
+type Role string
+
+// The roles, from least to most privileged.
+const (
+	Cashier Role = "CASHIER"
+	Manager Role = "MANAGER"
+	Owner   Role = "OWNER"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == Cashier || r == Manager || r == Owner }
+
+// Scope is what an API key may do.
+type Scope string
+
+// The API key scopes.
+const (
+	ScopeCatalogRead    Scope = "CATALOG_READ"
+	ScopeCatalogWrite   Scope = "CATALOG_WRITE"
+	ScopeInventoryRead  Scope = "INVENTORY_READ"
+	ScopeInventoryWrite Scope = "INVENTORY_WRITE"
+	ScopeOrdersRead     Scope = "ORDERS_READ"
+	ScopeOrdersWrite    Scope = "ORDERS_WRITE"
+	ScopeCustomersRead  Scope = "CUSTOMERS_READ"
+	ScopeCustomersWrite Scope = "CUSTOMERS_WRITE"
+	ScopeReportsRead    Scope = "REPORTS_READ"
+)
+
+// AllScopes lists every scope in a stable order.
+var AllScopes = []Scope{ScopeCatalogRead, ScopeCatalogWrite, ScopeInventoryRead, ScopeInventoryWrite, ScopeOrdersRead, ScopeOrdersWrite, ScopeCustomersRead, ScopeCustomersWrite, ScopeReportsRead}
+
+// Valid reports whether s is a known scope.
+func (s Scope) Valid() bool { return slices.Contains(AllScopes, s) }
+
+// Permission is one thing a caller may be allowed to do. Every resolver
+// requires exactly one.
+type Permission string
+
+// The permissions, grouped as in the role table (DESIGN.md, Security).
+const (
+	ReadLocations     Permission = "locations:read"
+	Sell              Permission = "sell" // checkout, offline sync
+	ReadCatalog       Permission = "catalog:read"
+	ReadInventory     Permission = "inventory:read"
+	ReadOrders        Permission = "orders:read"
+	ReadCustomers     Permission = "customers:read"
+	WriteCustomers    Permission = "customers:write"
+	Refund            Permission = "refund"
+	WriteInventory    Permission = "inventory:write"
+	WriteCatalog      Permission = "catalog:write"
+	CloseRegister     Permission = "register:close"
+	ReadReports       Permission = "reports:read"
+	ReadIntegrations  Permission = "integrations:read"
+	ManageStaff       Permission = "staff:manage"
+	ManageAPIKeys     Permission = "apikeys:manage"
+	ManageSettings    Permission = "settings:manage"
+	ManageIntegration Permission = "integrations:manage"
+)
+
+var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers}
+var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations)
+var ownerPerms = append(slices.Clone(managerPerms), ManageStaff, ManageAPIKeys, ManageSettings, ManageIntegration)
+
+var rolePerms = map[Role][]Permission{Cashier: cashierPerms, Manager: managerPerms, Owner: ownerPerms}
+
+// scopePerms: a write scope implies reading what it writes. API keys never
+// administer the tenant (staff, keys, settings, integrations).
+var scopePerms = map[Scope][]Permission{
+	ScopeCatalogRead:    {ReadCatalog},
+	ScopeCatalogWrite:   {ReadCatalog, WriteCatalog},
+	ScopeInventoryRead:  {ReadInventory},
+	ScopeInventoryWrite: {ReadInventory, WriteInventory},
+	ScopeOrdersRead:     {ReadOrders},
+	ScopeOrdersWrite:    {ReadOrders, Sell, Refund},
+	ScopeCustomersRead:  {ReadCustomers},
+	ScopeCustomersWrite: {ReadCustomers, WriteCustomers},
+	ScopeReportsRead:    {ReadReports},
+}
+
+// Principal is the authenticated caller: a user session or an API key.
+type Principal struct {
+	TenantID    string
+	UserID      string // set for user sessions
+	Role        Role   // set for user sessions
+	LocationIDs []string
+	APIKeyID    string // set for API keys
+	Scopes      []Scope
+}
+
+// IsAPIKey reports whether the caller authenticated with an API key.
+func (p Principal) IsAPIKey() bool { return p.APIKeyID != "" }
+
+// Can reports whether the principal holds a permission.
+func (p Principal) Can(perm Permission) bool {
+	if perm == ReadLocations {
+		return true // every caller needs to know where it sells
+	}
+	if p.IsAPIKey() {
+		for _, s := range p.Scopes {
+			if slices.Contains(scopePerms[s], perm) {
+				return true
+			}
+		}
+		return false
+	}
+	return slices.Contains(rolePerms[p.Role], perm)
+}
+
+// CanUseLocation reports whether a user restricted to some locations may act at loc.
+func (p Principal) CanUseLocation(loc string) bool {
+	return len(p.LocationIDs) == 0 || slices.Contains(p.LocationIDs, loc)
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns a context carrying the caller and its tenant.
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return tenant.WithID(context.WithValue(ctx, principalKey{}, p), p.TenantID)
+}
+
+// PrincipalFrom returns the caller, or UNAUTHENTICATED.
+func PrincipalFrom(ctx context.Context) (Principal, error) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	if !ok {
+		return Principal{}, apperr.New(apperr.Unauthenticated, "authentication required")
+	}
+	return p, nil
+}
+
+// Require returns the caller if it holds perm; FORBIDDEN otherwise.
+func Require(ctx context.Context, perm Permission) (Principal, error) {
+	p, err := PrincipalFrom(ctx)
+	if err != nil {
+		return Principal{}, err
+	}
+	if !p.Can(perm) {
+		return Principal{}, apperr.New(apperr.Forbidden, "your role or API key scopes do not allow this operation")
+	}
+	return p, nil
+}

@@ -1,0 +1,61 @@
+package identity
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+)
+
+// User is a person who works for a tenant.
+type User struct {
+	ID          string
+	TenantID    string
+	Email       string // normalized (trimmed, lower case)
+	Name        string
+	Role        Role
+	LocationIDs []string // empty: all locations
+	CreatedAt   time.Time
+}
+
+// Login is the platform-wide record that finds a user by email before the
+// tenant is known. Email is unique across the platform.
+type Login struct {
+	Email        string
+	TenantID     string
+	UserID       string
+	PasswordHash string
+}
+
+// MinPasswordLen and MaxPasswordLen bound passwords (bytes beyond the max
+// would only make hashing a denial-of-service vector).
+const (
+	MinPasswordLen = 10
+	MaxPasswordLen = 256
+)
+
+// NormalizeEmail trims and lower-cases an address.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func validateEmail(errs *apperr.List, email string) {
+	addr, err := mail.ParseAddress(email)
+	if err != nil || addr.Address != email || len(email) > 254 || !strings.Contains(email[strings.LastIndexByte(email, '@'):], ".") {
+		errs.Add(apperr.Invalid, "email must be a valid address", "input", "email")
+	}
+}
+
+func validatePassword(errs *apperr.List, pw string) {
+	if n := utf8.RuneCountInString(pw); n < MinPasswordLen {
+		errs.Add(apperr.Invalid, "password must be at least 10 characters", "input", "password")
+	} else if len(pw) > MaxPasswordLen {
+		errs.Add(apperr.Invalid, "password must be at most 256 bytes", "input", "password")
+	}
+}
+
+func validatePersonName(errs *apperr.List, name, field string) {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
+		errs.Add(apperr.Invalid, field+" must be 1 to 200 characters", "input", field)
+	}
+}

@@ -1,0 +1,64 @@
+package stack
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/renkei-pos/renkei/graph"
+	"github.com/renkei-pos/renkei/shared/dynamo"
+	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/tenant"
+)
+
+// APIConfig is what the API handler needs, whichever runtime hosts it.
+type APIConfig struct {
+	DynamoDB  *dynamodb.Client
+	Table     string
+	JWTSecret []byte
+	Logger    *slog.Logger
+	// Health is added to the table check behind GET /healthz (e.g. the queue).
+	Health     func(ctx context.Context) error
+	Playground bool
+	Now        func() time.Time
+	// Rates override the gateway's request limits (0 keeps the defaults).
+	Rates Rates
+}
+
+// Rates are requests per second and bursts: per tenant, and per client
+// address for unauthenticated calls (sign-up, log-in).
+type Rates struct {
+	Tenant, TenantBurst, Public, PublicBurst int
+}
+
+// NewAPI builds the services and the HTTP handler.
+func NewAPI(cfg APIConfig) (*graph.Handler, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	signer, err := identity.NewSigner(cfg.JWTSecret)
+	if err != nil {
+		return nil, err
+	}
+	table := dynamo.New(cfg.DynamoDB, cfg.Table)
+	tenants := dynamo.NewTenantStore(table)
+	svc := graph.Services{
+		Tenants:  &tenant.Service{Store: tenants, Now: cfg.Now},
+		Identity: &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Signer: signer, Now: cfg.Now},
+	}
+	return graph.NewHandler(graph.Config{
+		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground,
+		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,
+		Health: func(ctx context.Context) error {
+			if err := table.Ping(ctx); err != nil {
+				return err
+			}
+			if cfg.Health != nil {
+				return cfg.Health(ctx)
+			}
+			return nil
+		},
+	})
+}

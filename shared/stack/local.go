@@ -1,0 +1,183 @@
+package stack
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/renkei-pos/renkei/shared/dynamo"
+	"github.com/renkei-pos/renkei/shared/dynamolocal"
+	"github.com/renkei-pos/renkei/shared/sqslocal"
+	"github.com/renkei-pos/renkei/shared/sqsqueue"
+)
+
+// LocalConfig configures the local stack. The zero value suits tests: an
+// in-memory DynamoDB Local, an embedded SQS, the API on a free loopback port.
+type LocalConfig struct {
+	// DataDir keeps DynamoDB Local's files and the local JWT secret. ""
+	// keeps everything in memory.
+	DataDir string
+	// DynamoDBEndpoint uses an already running DynamoDB (Local) instead of
+	// starting one.
+	DynamoDBEndpoint string
+	// HTTPAddr is where the API listens; default 127.0.0.1:0 (a free port).
+	HTTPAddr string
+	Table    string // default "renkei"
+	Queue    string // default "renkei-jobs"
+	Logger   *slog.Logger
+	// EngineLog receives DynamoDB Local's output.
+	EngineLog io.Writer
+	Rates     Rates
+	// JWTSecret signs access tokens; nil reads RENKEI_JWT_SECRET, else a key
+	// kept in DataDir (or in memory without one).
+	JWTSecret []byte
+}
+
+// Local is a running local stack.
+type Local struct {
+	// URL is the GraphQL endpoint, e.g. http://127.0.0.1:8080/graphql.
+	URL      string
+	BaseURL  string
+	DynamoDB *dynamodb.Client
+	SQS      *sqs.Client
+	Table    string
+	Queues   sqsqueue.Queues
+
+	ddb    *dynamolocal.Server
+	sqsSrv *sqslocal.Server
+	http   *http.Server
+	served chan error
+}
+
+// StartLocal starts the engines, creates the table and queues, and serves
+// the API. On error everything already started is stopped.
+func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
+	if cfg.Table == "" {
+		cfg.Table = "renkei"
+	}
+	if cfg.Queue == "" {
+		cfg.Queue = "renkei-jobs"
+	}
+	if cfg.HTTPAddr == "" {
+		cfg.HTTPAddr = "127.0.0.1:0"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
+	}
+	l := &Local{Table: cfg.Table}
+	defer func() {
+		if err != nil {
+			l.Close(context.Background())
+		}
+	}()
+	endpoint := cfg.DynamoDBEndpoint
+	if endpoint == "" {
+		opts := dynamolocal.Options{Log: cfg.EngineLog}
+		if cfg.DataDir != "" {
+			opts.DBPath = filepath.Join(cfg.DataDir, "dynamodb")
+		}
+		if l.ddb, err = dynamolocal.Start(ctx, opts); err != nil {
+			return nil, fmt.Errorf("start DynamoDB Local: %w", err)
+		}
+		endpoint = l.ddb.Endpoint()
+	}
+	if l.DynamoDB, err = dynamolocal.NewClient(ctx, endpoint); err != nil {
+		return nil, err
+	}
+	if err := dynamo.New(l.DynamoDB, cfg.Table).EnsureTable(ctx); err != nil {
+		return nil, err
+	}
+	if l.sqsSrv, err = sqslocal.Start(ctx, sqslocal.Options{}); err != nil {
+		return nil, fmt.Errorf("start SQS emulator: %w", err)
+	}
+	if l.SQS, err = sqslocal.NewClient(ctx, l.sqsSrv.Endpoint()); err != nil {
+		return nil, err
+	}
+	if l.Queues, err = sqsqueue.EnsureQueues(ctx, l.SQS, cfg.Queue, 180); err != nil {
+		return nil, err
+	}
+	secret := cfg.JWTSecret
+	if secret == nil {
+		if secret, err = jwtSecret(cfg.DataDir); err != nil {
+			return nil, err
+		}
+	}
+	h, err := NewAPI(APIConfig{
+		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates,
+		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
+	})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	l.BaseURL = "http://" + ln.Addr().String()
+	l.URL = l.BaseURL + "/graphql"
+	l.http = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	l.served = make(chan error, 1)
+	go func() { l.served <- l.http.Serve(ln) }()
+	return l, nil
+}
+
+// Close stops the HTTP server and the engines.
+func (l *Local) Close(ctx context.Context) error {
+	var errs []error
+	if l.http != nil {
+		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		errs = append(errs, l.http.Shutdown(sctx))
+		cancel()
+	}
+	if l.sqsSrv != nil {
+		errs = append(errs, l.sqsSrv.Stop(ctx))
+	}
+	if l.ddb != nil {
+		errs = append(errs, l.ddb.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+// Served returns the HTTP server's exit (e.g. a failed listener).
+func (l *Local) Served() <-chan error { return l.served }
+
+// jwtSecret keeps a random signing key under dataDir so sessions survive a
+// restart of `make run`; without a dataDir the key lives in memory.
+func jwtSecret(dataDir string) ([]byte, error) {
+	if v := os.Getenv("RENKEI_JWT_SECRET"); v != "" {
+		return []byte(v), nil
+	}
+	fresh := func() []byte {
+		b := make([]byte, 32)
+		_, _ = rand.Read(b)
+		return []byte(hex.EncodeToString(b))
+	}
+	if dataDir == "" {
+		return fresh(), nil
+	}
+	path := filepath.Join(dataDir, "jwt-secret")
+	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
+		return []byte(strings.TrimSpace(string(b))), nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create %s: %w", dataDir, err)
+	}
+	key := fresh()
+	if err := os.WriteFile(path, key, 0o600); err != nil {
+		return nil, fmt.Errorf("write %s: %w", path, err)
+	}
+	return key, nil
+}

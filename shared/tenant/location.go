@@ -1,0 +1,40 @@
+package tenant
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+)
+
+// MaxLocations bounds how many locations one tenant may have; lists of
+// locations are returned whole.
+const MaxLocations = 500
+
+// Location is a store or other place where a tenant sells and keeps stock.
+type Location struct {
+	ID        string
+	Name      string
+	Timezone  string // business dates are in this zone
+	CreatedAt time.Time
+}
+
+// NewLocation validates and builds a location; the timezone defaults to the tenant's.
+func NewLocation(id, name, timezone string, t Tenant, now time.Time) (Location, error) {
+	var errs apperr.List
+	name = strings.TrimSpace(name)
+	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
+		errs.Add(apperr.Invalid, "name must be 1 to 200 characters", "input", "name")
+	}
+	if timezone == "" {
+		timezone = t.Timezone
+	}
+	if !ValidTimezone(timezone) {
+		errs.Add(apperr.Invalid, "timezone must be an IANA time zone such as Asia/Tokyo", "input", "timezone")
+	}
+	if err := errs.Err(); err != nil {
+		return Location{}, err
+	}
+	return Location{ID: id, Name: name, Timezone: timezone, CreatedAt: now}, nil
+}

@@ -1,0 +1,164 @@
+package tenant
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+)
+
+// Rounding is how consumption tax is rounded, once per rate per order.
+type Rounding string
+
+// The rounding modes a tenant can choose.
+const (
+	RoundFloor   Rounding = "FLOOR"
+	RoundHalfUp  Rounding = "HALF_UP"
+	RoundCeiling Rounding = "CEILING"
+)
+
+// Valid reports whether r is a known rounding mode.
+func (r Rounding) Valid() bool { return r == RoundFloor || r == RoundHalfUp || r == RoundCeiling }
+
+// Tenant is one merchant's account and its settings.
+type Tenant struct {
+	ID                        string
+	BusinessName              string
+	Currency                  string // ISO 4217, e.g. JPY
+	Timezone                  string // IANA, e.g. Asia/Tokyo
+	PricesIncludeTax          bool
+	TaxRounding               Rounding
+	AllowNegativeStock        bool
+	InvoiceRegistrationNumber string // "" when not registered
+	CreatedAt                 time.Time
+	UpdatedAt                 time.Time
+}
+
+// Defaults for a new tenant (Japan first).
+const (
+	DefaultCurrency = "JPY"
+	DefaultTimezone = "Asia/Tokyo"
+)
+
+// currencies are the ISO 4217 codes renkei prices in, with their minor-unit exponent.
+var currencies = map[string]int{"JPY": 0, "USD": 2, "EUR": 2, "GBP": 2, "AUD": 2, "CAD": 2, "SGD": 2, "HKD": 2, "TWD": 2, "KRW": 0, "NZD": 2}
+
+// CurrencyExponent returns the number of minor-unit digits of a supported currency.
+func CurrencyExponent(code string) (int, bool) {
+	e, ok := currencies[code]
+	return e, ok
+}
+
+// New validates and builds a tenant with defaults applied.
+func New(id, businessName, currency, timezone string, now time.Time) (Tenant, error) {
+	var errs apperr.List
+	businessName = strings.TrimSpace(businessName)
+	checkName(&errs, businessName, "businessName")
+	if currency == "" {
+		currency = DefaultCurrency
+	}
+	if _, ok := currencies[currency]; !ok {
+		errs.Add(apperr.Invalid, "currency must be a supported ISO 4217 code such as JPY", "input", "currency")
+	}
+	if timezone == "" {
+		timezone = DefaultTimezone
+	}
+	if !ValidTimezone(timezone) {
+		errs.Add(apperr.Invalid, "timezone must be an IANA time zone such as Asia/Tokyo", "input", "timezone")
+	}
+	if err := errs.Err(); err != nil {
+		return Tenant{}, err
+	}
+	return Tenant{
+		ID: id, BusinessName: businessName, Currency: currency, Timezone: timezone,
+		PricesIncludeTax: true, TaxRounding: RoundFloor, CreatedAt: now, UpdatedAt: now,
+	}, nil
+}
+
+func checkName(errs *apperr.List, name, field string) {
+	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
+		errs.Add(apperr.Invalid, field+" must be 1 to 200 characters", "input", field)
+	}
+}
+
+// ValidTimezone reports whether tz names an IANA zone.
+func ValidTimezone(tz string) bool {
+	if tz == "" || len(tz) > 64 || tz == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(tz)
+	return err == nil
+}
+
+var registrationNumber = regexp.MustCompile(`^T[0-9]{13}$`)
+
+// ValidateRegistrationNumber checks a qualified invoice issuer number: "T" and
+// 13 digits, the last 12 of which are a corporate number whose first digit is
+// a check digit (National Tax Agency rule) — or a personal registration number,
+// which has no public check digit, so only the shape is enforced for those.
+func ValidateRegistrationNumber(s string) error {
+	if !registrationNumber.MatchString(s) {
+		return apperr.New(apperr.Invalid, `invoiceRegistrationNumber must be "T" followed by 13 digits`, "input", "invoiceRegistrationNumber")
+	}
+	return nil
+}
+
+// Settings is a partial update of a tenant's settings; nil fields are kept.
+type Settings struct {
+	BusinessName              *string
+	PricesIncludeTax          *bool
+	TaxRounding               *Rounding
+	AllowNegativeStock        *bool
+	InvoiceRegistrationNumber *string // "" clears it
+}
+
+// Apply validates s and applies it to t.
+func (s Settings) Apply(t *Tenant, now time.Time) error {
+	var errs apperr.List
+	if s.BusinessName != nil {
+		name := strings.TrimSpace(*s.BusinessName)
+		checkName(&errs, name, "businessName")
+		t.BusinessName = name
+	}
+	if s.PricesIncludeTax != nil {
+		t.PricesIncludeTax = *s.PricesIncludeTax
+	}
+	if s.TaxRounding != nil {
+		if !s.TaxRounding.Valid() {
+			errs.Add(apperr.Invalid, "taxRounding must be FLOOR, HALF_UP or CEILING", "input", "taxRounding")
+		}
+		t.TaxRounding = *s.TaxRounding
+	}
+	if s.AllowNegativeStock != nil {
+		t.AllowNegativeStock = *s.AllowNegativeStock
+	}
+	if s.InvoiceRegistrationNumber != nil {
+		n := strings.TrimSpace(*s.InvoiceRegistrationNumber)
+		if n != "" {
+			if err := ValidateRegistrationNumber(n); err != nil {
+				errs = append(errs, err.(*apperr.Error))
+			}
+		}
+		t.InvoiceRegistrationNumber = n
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	t.UpdatedAt = now
+	return nil
+}
+
+// Store persists tenants and locations. Every method works on the tenant in
+// ctx (see IDFrom).
+type Store interface {
+	GetTenant(ctx context.Context) (Tenant, error)
+	// UpdateTenant reads the tenant, calls fn, and writes the result only if
+	// the tenant did not change meanwhile.
+	UpdateTenant(ctx context.Context, fn func(*Tenant) error) (Tenant, error)
+	CreateLocation(ctx context.Context, l Location) error
+	ListLocations(ctx context.Context) ([]Location, error)
+	GetLocations(ctx context.Context, ids []string) ([]Location, error)
+}
