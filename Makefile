@@ -8,7 +8,7 @@ DDB_TOOL := tools/dynamodb-local
 # Packages whose code runs concurrently get the race detector in `make test`.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/...
 
-.PHONY: all deps run test test-unit test-race contract test-infra lint build synth deploy bench bench-api clean
+.PHONY: all deps run test contract lint build synth deploy bench bench-api bench-start clean
 
 all: test
 
@@ -55,10 +55,16 @@ deploy: build
 	npx --yes aws-cdk@2 deploy --require-approval broadening
 
 ## bench: load figures against the local stack (see docs/benchmarks.md)
-bench: deps bench-api
+bench: deps bench-api bench-start
 
-bench-api: deps
-	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 ./tests/bench/
+bench-api: deps build
+	@echo "api bootstrap (linux/arm64, stripped): $$(stat -c %s build/api/bootstrap) bytes"
+	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench)|start-to-ready'
+
+## bench-start: time `make run`'s binary from exec to a healthy /healthz
+bench-start: deps
+	$(GO) build -o build/local ./functions/local
+	@bash scripts/time-to-ready.sh build/local
 
 clean:
 	rm -rf build infra/cdk.out $(DDB_TOOL)/build

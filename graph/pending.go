@@ -16,7 +16,16 @@ import (
 
 // notImplemented is the answer of an operation that is not built yet.
 func notImplemented(ctx context.Context, op string) error {
+	return notImplementedPage(ctx, op, nil)
+}
+
+// notImplementedPage also validates a connection's page size, so the limit
+// holds for every connection from the start.
+func notImplementedPage(ctx context.Context, op string, first *int32) error {
 	if _, err := identity.PrincipalFrom(ctx); err != nil {
+		return top(ctx, err)
+	}
+	if _, err := pageArgs(first); err != nil {
 		return top(ctx, err)
 	}
 	return &topError{message: op + " is not available on this server yet", code: "NOT_IMPLEMENTED"}
@@ -34,8 +43,8 @@ type searchArgs struct {
 }
 
 // Items lists the catalog.
-func (r *Resolver) Items(ctx context.Context, _ searchArgs) (*itemConnectionResolver, error) {
-	return nil, notImplemented(ctx, "items")
+func (r *Resolver) Items(ctx context.Context, args searchArgs) (*itemConnectionResolver, error) {
+	return nil, notImplementedPage(ctx, "items", args.First)
 }
 
 // VariantByBarcode finds a variant by barcode.
@@ -57,17 +66,17 @@ func (r *Resolver) Order(ctx context.Context, _ struct{ ID graphql.ID }) (*order
 }
 
 // Orders lists orders.
-func (r *Resolver) Orders(ctx context.Context, _ struct {
+func (r *Resolver) Orders(ctx context.Context, args struct {
 	Filter *orderFilterInput
 	First  *int32
 	After  *string
 }) (*orderConnectionResolver, error) {
-	return nil, notImplemented(ctx, "orders")
+	return nil, notImplementedPage(ctx, "orders", args.First)
 }
 
 // Customers lists customers.
-func (r *Resolver) Customers(ctx context.Context, _ searchArgs) (*customerConnectionResolver, error) {
-	return nil, notImplemented(ctx, "customers")
+func (r *Resolver) Customers(ctx context.Context, args searchArgs) (*customerConnectionResolver, error) {
+	return nil, notImplementedPage(ctx, "customers", args.First)
 }
 
 // SalesSummary reports sales.
@@ -81,13 +90,13 @@ func (r *Resolver) Integrations(ctx context.Context) ([]*integrationResolver, er
 }
 
 // IntegrationJobs lists an integration's jobs.
-func (r *Resolver) IntegrationJobs(ctx context.Context, _ struct {
+func (r *Resolver) IntegrationJobs(ctx context.Context, args struct {
 	IntegrationID graphql.ID
 	Status        *string
 	First         *int32
 	After         *string
 }) (*integrationJobConnectionResolver, error) {
-	return nil, notImplemented(ctx, "integrationJobs")
+	return nil, notImplementedPage(ctx, "integrationJobs", args.First)
 }
 
 // UpsertItem creates or updates an item.
@@ -151,8 +160,8 @@ func (r *Resolver) RetryIntegrationJob(ctx context.Context, _ struct{ Input retr
 }
 
 // Orders of a customer.
-func (c *customerResolver) Orders(ctx context.Context, _ pageArgsIn) (*orderConnectionResolver, error) {
-	return nil, notImplemented(ctx, "Customer.orders")
+func (c *customerResolver) Orders(ctx context.Context, args pageArgsIn) (*orderConnectionResolver, error) {
+	return nil, notImplementedPage(ctx, "Customer.orders", args.First)
 }
 
 type itemResolver struct {

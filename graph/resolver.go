@@ -45,10 +45,6 @@ type money struct {
 	Currency string
 }
 
-func newMoney(amount int64, currency string) *money {
-	return &money{Amount: Long(amount), Currency: currency}
-}
-
 // moneyInput is the contract's MoneyInput.
 type moneyInput struct {
 	Amount   Long

@@ -22,7 +22,7 @@ func main() {
 		logger.Error("cold start failed", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
-	lambda.Start(httpadapter.NewV2(h).ProxyWithContextV2)
+	lambda.Start(h.ProxyWithContext)
 }
 
 func build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*httpadapter.HandlerAdapterV2, error) {

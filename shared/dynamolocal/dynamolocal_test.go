@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -85,10 +87,15 @@ func TestServer_ParentKilled(t *testing.T) {
 			os.Exit(1)
 		}
 		fmt.Printf("JVMPID %d\n", s.cmd.Process.Pid)
-		select {} // wait to be killed
+		// Wait to be killed, but never outlive a parent that died first.
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(1)
 	}
 	child := exec.Command(os.Args[0], "-test.run=^TestServer_ParentKilled$")
 	child.Env = append(os.Environ(), "DYNAMOLOCAL_TEST_CHILD=1")
+	if _, err := child.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
 	out, err := child.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +105,7 @@ func TestServer_ParentKilled(t *testing.T) {
 	}
 	defer child.Process.Kill()
 	jvm := 0
-	for sc := bufio.NewScanner(out); sc.Scan() && jvm == 0; {
+	for sc := bufio.NewScanner(out); jvm == 0 && sc.Scan(); {
 		if pid, ok := strings.CutPrefix(sc.Text(), "JVMPID "); ok {
 			jvm, _ = strconv.Atoi(pid)
 		} else {
@@ -141,14 +148,9 @@ func TestStart_DBPath(t *testing.T) {
 	})
 
 	t.Run("takes over from a crashed owner", func(t *testing.T) {
-		dead := exec.Command("true")
-		if err := dead.Run(); err != nil {
-			t.Fatal(err)
-		}
-		forged := fmt.Sprintf("%d %d\n", first.cmd.Process.Pid, dead.Process.Pid)
-		if err := os.WriteFile(filepath.Join(dir, pidFileName), []byte(forged), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		// A crash releases the owner's lock; the JVM may linger if it was wedged.
+		first.releaseDB()
+		first.releaseDB = nil
 		second, err := Start(ctx, Options{DBPath: dir})
 		if err != nil {
 			t.Fatal(err)
@@ -165,6 +167,23 @@ func TestStart_DBPath(t *testing.T) {
 		}
 		getItem(t, db, "persisted") // written by the first JVM, read from disk
 	})
+}
+
+func TestStart_PortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	s, err := Start(t.Context(), Options{Port: ln.Addr().(*net.TCPAddr).Port})
+	if err == nil {
+		s.Stop()
+		t.Fatal("Start on a taken port succeeded")
+	}
+	// The error must carry the JVM's own explanation, not just a timeout.
+	if msg := err.Error(); !strings.Contains(msg, "exited before it was ready") || !strings.Contains(msg, "Address already in use") {
+		t.Errorf("Start on a taken port: %v", err)
+	}
 }
 
 // MustStartNoCleanup is MustStart for tests that end the JVM themselves.
@@ -271,4 +290,10 @@ func vmRSS(pid int) string {
 		}
 	}
 	return "VmRSS unknown"
+}
+
+// processAlive reports whether pid exists and is not a zombie.
+func processAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return (err == nil || errors.Is(err, syscall.EPERM)) && procState(pid) != 'Z'
 }

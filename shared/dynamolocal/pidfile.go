@@ -11,48 +11,42 @@ import (
 	"time"
 )
 
-// A pid file under the dbPath records which JVM serves that directory and
-// which process started it. The JVM exits when its parent's stdin pipe
+// A Server with a dbPath holds a lock file there for its whole life, and
+// records its JVM's pid beside it. The JVM exits when its parent's stdin pipe
 // closes, but if it wedges before that watchdog starts (say, on the SQLite
-// lock) a crashed run would leave it holding the database.
-const pidFileName = "renkei-dynamodb-local.pid"
+// lock) a crashed run leaves it holding the database. The kernel releases the
+// crashed run's lock, so the next Start knows any recorded JVM is stale.
+const (
+	lockFileName = "renkei-dynamodb-local.lock"
+	pidFileName  = "renkei-dynamodb-local.pid"
+)
 
-func writePidFile(dbPath string, jvm int) error {
-	path := filepath.Join(dbPath, pidFileName)
-	tmp := path + ".tmp"
-	data := fmt.Sprintf("%d %d\n", jvm, os.Getpid())
-	if err := os.WriteFile(tmp, []byte(data), 0o644); err != nil {
-		return err
+// claimDBPath locks dbPath for this Server and kills a JVM left there by a
+// run that is gone. A live holder means the directory is genuinely in use
+// (another `make run`, say); taking it over would break that process.
+func claimDBPath(dbPath string) (release func(), err error) {
+	release, err = tryLockFile(filepath.Join(dbPath, lockFileName))
+	if errors.Is(err, errLocked) {
+		return nil, fmt.Errorf("dbPath %s is in use by another running DynamoDB Local", dbPath)
 	}
-	return os.Rename(tmp, path)
-}
-
-func removePidFile(dbPath string, jvm int) {
-	path := filepath.Join(dbPath, pidFileName)
-	if recorded, _, ok := readPidFile(path); ok && recorded == jvm {
-		os.Remove(path)
-	}
-}
-
-func readPidFile(path string) (jvm, owner int, ok bool) {
-	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0, 0, false
+		return nil, err
 	}
-	_, err = fmt.Sscan(string(data), &jvm, &owner)
-	return jvm, owner, err == nil
+	if err := reapStale(dbPath); err != nil {
+		release()
+		return nil, err
+	}
+	return release, nil
 }
 
-// reapStale kills a launcher left serving dbPath by a process that is gone.
-// If its starter is still alive the directory is genuinely in use (another
-// `make run`, say), and taking it over would break that process instead.
 func reapStale(dbPath string) error {
-	jvm, owner, ok := readPidFile(filepath.Join(dbPath, pidFileName))
-	if !ok || !isLauncherFor(jvm, dbPath) {
+	data, err := os.ReadFile(filepath.Join(dbPath, pidFileName))
+	if err != nil {
 		return nil
 	}
-	if processAlive(owner) {
-		return fmt.Errorf("dbPath %s is in use by DynamoDB Local (pid %d) started by pid %d, which is still running", dbPath, jvm, owner)
+	jvm, err := strconv.Atoi(string(bytes.TrimSpace(data)))
+	if err != nil || !isLauncherFor(jvm, dbPath) {
+		return nil
 	}
 	if err := syscall.Kill(jvm, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("kill stale DynamoDB Local pid %d on %s: %w", jvm, dbPath, err)
@@ -64,6 +58,10 @@ func reapStale(dbPath string) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 	return nil
+}
+
+func writePidFile(dbPath string, jvm int) error {
+	return os.WriteFile(filepath.Join(dbPath, pidFileName), []byte(strconv.Itoa(jvm)+"\n"), 0o644)
 }
 
 // isLauncherFor reports whether pid is a live LoopbackLauncher serving
@@ -86,14 +84,6 @@ func isLauncherFor(pid int, dbPath string) bool {
 		}
 	}
 	return false
-}
-
-func processAlive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return (err == nil || errors.Is(err, syscall.EPERM)) && procState(pid) != 'Z'
 }
 
 // procState returns the state letter from /proc/<pid>/stat, or 0 if unknown.

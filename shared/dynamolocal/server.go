@@ -43,11 +43,12 @@ type Options struct {
 
 // Server is a running DynamoDB Local JVM.
 type Server struct {
-	cmd    *exec.Cmd
-	stdin  io.Closer // closing it makes the launcher halt
-	port   int
-	dbPath string
-	out    *tail
+	cmd       *exec.Cmd
+	stdin     io.Closer // closing it makes the launcher halt
+	port      int
+	dbPath    string
+	releaseDB func() // unlocks dbPath; nil when in memory
+	out       *tail
 
 	exited  chan struct{} // closed once cmd.Wait returns
 	waitErr error         // valid after exited is closed
@@ -81,9 +82,6 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		if err := os.MkdirAll(opts.DBPath, 0o755); err != nil {
 			return nil, fmt.Errorf("dynamodb local dbPath: %w", err)
 		}
-		if err := reapStale(opts.DBPath); err != nil {
-			return nil, err
-		}
 	}
 	// A port picked free can be taken before the JVM binds it; try again.
 	for attempt := 1; ; attempt++ {
@@ -101,25 +99,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 }
 
 func launch(ctx context.Context, eng engine, port int, opts Options) (*Server, error) {
-	args := []string{
-		"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-		// Without this Java opens a dual-stack socket (::ffff:127.0.0.1);
-		// still loopback, but a plain IPv4 socket is easier to audit.
-		"-Djava.net.preferIPv4Stack=true",
-		"-Djava.library.path=" + filepath.Join(eng.jarDir, "DynamoDBLocal_lib"),
-		"-cp", eng.classDir + string(os.PathListSeparator) + eng.classpath(),
-		"LoopbackLauncher", "-port", strconv.Itoa(port), "-disableTelemetry",
-	}
-	if opts.DBPath == "" {
-		args = append(args, "-inMemory")
-	} else {
-		args = append(args, "-dbPath", opts.DBPath)
-	}
-	// -sharedDb: one set of tables whatever credentials or region a client
-	// signs with, so the AWS CLI with a developer's profile sees them too.
-	args = append(args, "-sharedDb")
-
-	cmd := exec.Command(javaTool("java"), args...)
+	cmd := exec.Command(javaTool("java"), javaArgs(eng, port, opts.DBPath)...)
 	cmd.Dir = eng.classDir
 	// Own process group: a terminal's Ctrl-C reaches only the Go process,
 	// which can then shut down in order while the database is still up.
@@ -130,7 +110,15 @@ func launch(ctx context.Context, eng engine, port int, opts Options) (*Server, e
 	}
 	s := &Server{cmd: cmd, stdin: stdin, port: port, dbPath: opts.DBPath, out: newTail(opts.Log), exited: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = s.out, s.out
+	if s.dbPath != "" {
+		if s.releaseDB, err = claimDBPath(s.dbPath); err != nil {
+			return nil, err
+		}
+	}
 	if err := cmd.Start(); err != nil {
+		if s.releaseDB != nil {
+			s.releaseDB()
+		}
 		return nil, fmt.Errorf("start DynamoDB Local (needs Java 17+): %w", err)
 	}
 	go func() {
@@ -148,6 +136,28 @@ func launch(ctx context.Context, eng engine, port int, opts Options) (*Server, e
 		return nil, err
 	}
 	return s, nil
+}
+
+// javaArgs keeps the heap small and startup quick: tests start many JVMs.
+func javaArgs(eng engine, port int, dbPath string) []string {
+	args := []string{
+		"-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+		// Without this Java opens a dual-stack socket (::ffff:127.0.0.1);
+		// still loopback, but a plain IPv4 socket is easier to audit.
+		"-Djava.net.preferIPv4Stack=true",
+		"-Djava.library.path=" + filepath.Join(eng.jarDir, "DynamoDBLocal_lib"),
+		"-cp", eng.classDir + string(os.PathListSeparator) + eng.classpath(),
+		"LoopbackLauncher", "-port", strconv.Itoa(port), "-disableTelemetry",
+	}
+	if dbPath == "" {
+		args = append(args, "-inMemory")
+	} else {
+		args = append(args, "-dbPath", dbPath)
+	}
+	// -sharedDb: one set of tables whatever credentials or region a client
+	// signs with, so the AWS CLI with a developer's profile sees them too.
+	args = append(args, "-sharedDb")
+	return args
 }
 
 // waitReady waits for the launcher's line (so the port is ours, not some
@@ -200,8 +210,10 @@ func (s *Server) Stop() error {
 }
 
 func (s *Server) stop() error {
-	if s.dbPath != "" {
-		defer removePidFile(s.dbPath, s.cmd.Process.Pid)
+	if s.releaseDB != nil {
+		// Runs after the JVM is gone: the lock guards the files it had open.
+		defer s.releaseDB()
+		defer os.Remove(filepath.Join(s.dbPath, pidFileName))
 	}
 	select {
 	case <-s.exited:
