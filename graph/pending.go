@@ -42,24 +42,6 @@ type searchArgs struct {
 	Query *string
 }
 
-// Items lists the catalog.
-func (r *Resolver) Items(ctx context.Context, args searchArgs) (*itemConnectionResolver, error) {
-	return nil, notImplementedPage(ctx, "items", args.First)
-}
-
-// VariantByBarcode finds a variant by barcode.
-func (r *Resolver) VariantByBarcode(ctx context.Context, _ struct{ Barcode string }) (*variantResolver, error) {
-	return nil, notImplemented(ctx, "variantByBarcode")
-}
-
-// Inventory reads stock levels at a location.
-func (r *Resolver) Inventory(ctx context.Context, _ struct {
-	LocationID graphql.ID
-	VariantIDs *[]graphql.ID
-}) ([]*stockLevelResolver, error) {
-	return nil, notImplemented(ctx, "inventory")
-}
-
 // Order reads one order.
 func (r *Resolver) Order(ctx context.Context, _ struct{ ID graphql.ID }) (*orderResolver, error) {
 	return nil, notImplemented(ctx, "order")
@@ -97,21 +79,6 @@ func (r *Resolver) IntegrationJobs(ctx context.Context, args struct {
 	After         *string
 }) (*integrationJobConnectionResolver, error) {
 	return nil, notImplementedPage(ctx, "integrationJobs", args.First)
-}
-
-// UpsertItem creates or updates an item.
-func (r *Resolver) UpsertItem(ctx context.Context, _ struct{ Input upsertItemInput }) (*itemPayloadResolver, error) {
-	return nil, notImplemented(ctx, "upsertItem")
-}
-
-// AdjustInventory changes stock.
-func (r *Resolver) AdjustInventory(ctx context.Context, _ struct{ Input adjustInventoryInput }) (*inventoryPayloadResolver, error) {
-	return nil, notImplemented(ctx, "adjustInventory")
-}
-
-// TransferInventory moves stock.
-func (r *Resolver) TransferInventory(ctx context.Context, _ struct{ Input transferInventoryInput }) (*inventoryPayloadResolver, error) {
-	return nil, notImplemented(ctx, "transferInventory")
 }
 
 // CreateCustomer adds a customer.
@@ -162,87 +129,6 @@ func (r *Resolver) RetryIntegrationJob(ctx context.Context, _ struct{ Input retr
 // Orders of a customer.
 func (c *customerResolver) Orders(ctx context.Context, args pageArgsIn) (*orderConnectionResolver, error) {
 	return nil, notImplementedPage(ctx, "Customer.orders", args.First)
-}
-
-type itemResolver struct {
-	ID          graphql.ID
-	Name        string
-	TaxCategory string
-	Variants    []*variantResolver
-	UpdatedAt   graphql.Time
-}
-
-type variantResolver struct {
-	ID         graphql.ID
-	Item       *itemResolver
-	Name       string
-	Sku        string
-	Barcode    *string
-	Price      *money
-	TrackStock bool
-}
-
-type itemConnectionResolver struct {
-	Nodes    []*itemResolver
-	PageInfo *pageInfo
-}
-
-type upsertItemInput struct {
-	ID          *graphql.ID
-	Name        string
-	TaxCategory string
-	Variants    []variantInput
-}
-
-type variantInput struct {
-	ID         *graphql.ID
-	Name       string
-	Sku        string
-	Barcode    *string
-	Price      moneyInput
-	TrackStock *bool
-}
-
-type itemPayloadResolver struct {
-	Item       *itemResolver
-	UserErrors []*userError
-}
-
-type stockLevelResolver struct {
-	Variant   *variantResolver
-	Location  *locationResolver
-	OnHand    Long
-	UpdatedAt graphql.Time
-}
-
-type adjustInventoryInput struct {
-	IdempotencyKey string
-	LocationID     graphql.ID
-	Changes        []stockChangeInput
-}
-
-type stockChangeInput struct {
-	VariantID graphql.ID
-	Delta     *Long
-	SetTo     *Long
-	Reason    string
-}
-
-type transferInventoryInput struct {
-	IdempotencyKey string
-	FromLocationID graphql.ID
-	ToLocationID   graphql.ID
-	Lines          []transferLineInput
-}
-
-type transferLineInput struct {
-	VariantID graphql.ID
-	Quantity  Long
-}
-
-type inventoryPayloadResolver struct {
-	StockLevels []*stockLevelResolver
-	UserErrors  []*userError
 }
 
 type customerResolver struct {

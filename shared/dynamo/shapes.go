@@ -1,0 +1,120 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/tax"
+	"github.com/renkei-pos/renkei/shared/tenant"
+)
+
+// Item shapes shared by several stores: checkout reads variant records and
+// decrements stock levels written by the catalog and inventory stores.
+
+// variantPK is the variant record's partition: one per variant, so checkout
+// batch-reads exactly the variants it sells.
+func variantPK(tpk, variantID string) string { return tpk + "#VAR#" + variantID }
+
+// stockPK is one partition per (location, variant): stock writes spread
+// across partitions; gsi1 (`T#tid#STOCKLOC#<loc>`, variantId) lists a location.
+func stockPK(tpk, locationID, variantID string) string {
+	return tpk + "#STOCK#" + locationID + "#" + variantID
+}
+
+func stockListPK(tpk, locationID string) string { return tpk + "#STOCKLOC#" + locationID }
+
+// variantItem is the record of one variant, denormalized with what checkout
+// needs from its item (name, tax category).
+type variantItem struct {
+	PK          string `dynamodbav:"pk"`
+	SK          string `dynamodbav:"sk"`
+	Type        string `dynamodbav:"type"`
+	ID          string `dynamodbav:"id"`
+	ItemID      string `dynamodbav:"itemId"`
+	ItemName    string `dynamodbav:"itemName"`
+	Name        string `dynamodbav:"name"`
+	SKU         string `dynamodbav:"sku"`
+	Barcode     string `dynamodbav:"barcode,omitempty"`
+	Price       int64  `dynamodbav:"price"`
+	Currency    string `dynamodbav:"currency"`
+	TrackStock  bool   `dynamodbav:"trackStock"`
+	TaxCategory string `dynamodbav:"taxCategory"`
+	UpdatedAt   string `dynamodbav:"updatedAt"`
+}
+
+const skVariant = "VAR"
+
+func variantToItem(tpk string, v catalog.Variant) variantItem {
+	return variantItem{PK: variantPK(tpk, v.ID), SK: skVariant, Type: "Variant", ID: v.ID, ItemID: v.ItemID, ItemName: v.ItemName, Name: v.Name,
+		SKU: v.SKU, Barcode: v.Barcode, Price: v.Price, Currency: v.Currency, TrackStock: v.TrackStock, TaxCategory: string(v.TaxCategory), UpdatedAt: fmtTime(v.UpdatedAt)}
+}
+
+func (it variantItem) domain() catalog.Variant {
+	return catalog.Variant{ID: it.ID, ItemID: it.ItemID, ItemName: it.ItemName, Name: it.Name, SKU: it.SKU, Barcode: it.Barcode, Price: it.Price,
+		Currency: it.Currency, TrackStock: it.TrackStock, TaxCategory: tax.Category(it.TaxCategory), UpdatedAt: parseTime(it.UpdatedAt)}
+}
+
+// stockItem is one stock level.
+type stockItem struct {
+	PK         string `dynamodbav:"pk"`
+	SK         string `dynamodbav:"sk"`
+	Type       string `dynamodbav:"type"`
+	GSI1PK     string `dynamodbav:"gsi1pk"`
+	GSI1SK     string `dynamodbav:"gsi1sk"`
+	LocationID string `dynamodbav:"locationId"`
+	VariantID  string `dynamodbav:"variantId"`
+	OnHand     int64  `dynamodbav:"onHand"`
+	Version    int64  `dynamodbav:"version"`
+	UpdatedAt  string `dynamodbav:"updatedAt"`
+}
+
+const skStock = "STOCK"
+
+func (it stockItem) domain() inventory.StockLevel {
+	return inventory.StockLevel{LocationID: it.LocationID, VariantID: it.VariantID, OnHand: it.OnHand, Version: it.Version, UpdatedAt: parseTime(it.UpdatedAt)}
+}
+
+// stockKey returns the key of a stock level of the tenant in ctx.
+func stockKey(tpk, locationID, variantID string) map[string]types.AttributeValue {
+	return key(stockPK(tpk, locationID, variantID), skStock)
+}
+
+// OutboxTTL is how long outbox events stay after the dispatcher has read
+// them from the stream (they are also the audit trail of what was sent).
+const OutboxTTL = 30 * 24 * time.Hour
+
+// Event types written to the outbox.
+const (
+	EventInventoryChanged = "inventory.changed"
+	EventOrderCompleted   = "order.completed"
+)
+
+// outboxPut returns the Put of one outbox event of the tenant in ctx. The
+// event's body is {"id","type","createdAt","tenantId","data"}, as delivered.
+func outboxPut(ctx context.Context, t *Table, eventType string, data any, now time.Time) (types.TransactWriteItem, string, error) {
+	tid, err := tenant.IDFrom(ctx)
+	if err != nil {
+		return types.TransactWriteItem{}, "", err
+	}
+	id := ids.NewAt("evt", now)
+	body, err := json.Marshal(data)
+	if err != nil {
+		return types.TransactWriteItem{}, "", fmt.Errorf("encode %s event: %w", eventType, err)
+	}
+	item := map[string]types.AttributeValue{
+		attrPK: s("T#" + tid + "#EVT#" + id), attrSK: s("EVT"), "type": s("Event"),
+		"id": s(id), "eventType": s(eventType), "tenantId": s(tid), "createdAt": s(fmtTime(now)),
+		"data":  s(string(body)),
+		attrTTL: &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(OutboxTTL).Unix(), 10)},
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}, id, nil
+}
