@@ -184,6 +184,7 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, status, aerr)
 		return
 	}
+	ctx = withLoaders(ctx, h.cfg.Services)
 	resp := h.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
 	sanitize(ctx, resp.Errors)
 	status = http.StatusOK

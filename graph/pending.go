@@ -42,25 +42,6 @@ type searchArgs struct {
 	Query *string
 }
 
-// Order reads one order.
-func (r *Resolver) Order(ctx context.Context, _ struct{ ID graphql.ID }) (*orderResolver, error) {
-	return nil, notImplemented(ctx, "order")
-}
-
-// Orders lists orders.
-func (r *Resolver) Orders(ctx context.Context, args struct {
-	Filter *orderFilterInput
-	First  *int32
-	After  *string
-}) (*orderConnectionResolver, error) {
-	return nil, notImplementedPage(ctx, "orders", args.First)
-}
-
-// Customers lists customers.
-func (r *Resolver) Customers(ctx context.Context, args searchArgs) (*customerConnectionResolver, error) {
-	return nil, notImplementedPage(ctx, "customers", args.First)
-}
-
 // SalesSummary reports sales.
 func (r *Resolver) SalesSummary(ctx context.Context, _ struct{ Input salesSummaryInput }) ([]*salesRowResolver, error) {
 	return nil, notImplemented(ctx, "salesSummary")
@@ -79,16 +60,6 @@ func (r *Resolver) IntegrationJobs(ctx context.Context, args struct {
 	After         *string
 }) (*integrationJobConnectionResolver, error) {
 	return nil, notImplementedPage(ctx, "integrationJobs", args.First)
-}
-
-// CreateCustomer adds a customer.
-func (r *Resolver) CreateCustomer(ctx context.Context, _ struct{ Input createCustomerInput }) (*customerPayloadResolver, error) {
-	return nil, notImplemented(ctx, "createCustomer")
-}
-
-// Checkout sells.
-func (r *Resolver) Checkout(ctx context.Context, _ struct{ Input checkoutInput }) (*checkoutPayloadResolver, error) {
-	return nil, notImplemented(ctx, "checkout")
 }
 
 // Refund refunds.
@@ -126,144 +97,11 @@ func (r *Resolver) RetryIntegrationJob(ctx context.Context, _ struct{ Input retr
 	return nil, notImplemented(ctx, "retryIntegrationJob")
 }
 
-// Orders of a customer.
-func (c *customerResolver) Orders(ctx context.Context, args pageArgsIn) (*orderConnectionResolver, error) {
-	return nil, notImplementedPage(ctx, "Customer.orders", args.First)
-}
-
-type customerResolver struct {
-	ID    graphql.ID
-	Name  string
-	Email *string
-	Phone *string
-	// orders has arguments; see its method
-}
-
-type customerConnectionResolver struct {
-	Nodes    []*customerResolver
-	PageInfo *pageInfo
-}
-
-type createCustomerInput struct {
-	Name  string
-	Email *string
-	Phone *string
-}
-
-type customerPayloadResolver struct {
-	Customer   *customerResolver
-	UserErrors []*userError
-}
-
-type orderResolver struct {
-	ID            graphql.ID
-	Number        string
-	Location      *locationResolver
-	Status        string
-	Source        string
-	Customer      *customerResolver
-	Staff         *userResolver
-	Lines         []*orderLineResolver
-	Subtotal      *money
-	DiscountTotal *money
-	TaxTotal      *money
-	Total         *money
-	TaxBreakdown  []*taxLineResolver
-	Payments      []*paymentResolver
-	Refunds       []*refundResolver
-	Receipt       *receiptResolver
-	CreatedAt     graphql.Time
-}
-
-type orderLineResolver struct {
-	ID               graphql.ID
-	Variant          *variantResolver
-	Name             string
-	Sku              string
-	Quantity         Long
-	UnitPrice        *money
-	Discount         *money
-	Total            *money
-	TaxCategory      string
-	TaxRatePercent   int32
-	RefundedQuantity Long
-}
-
-type taxLineResolver struct {
-	TaxCategory   string
-	RatePercent   int32
-	TaxableAmount *money
-	Tax           *money
-}
-
-type paymentResolver struct {
-	ID           graphql.ID
-	Method       string
-	Status       string
-	Amount       *money
-	Tendered     *money
-	Change       *money
-	Reference    *string
-	ClientSecret *string
-}
-
 type refundResolver struct {
 	ID        graphql.ID
 	Amount    *money
 	Reason    *string
 	CreatedAt graphql.Time
-}
-
-type receiptResolver struct {
-	IssuerName                string
-	InvoiceRegistrationNumber *string
-	IssuedAt                  graphql.Time
-	Text                      string
-}
-
-type orderConnectionResolver struct {
-	Nodes    []*orderResolver
-	PageInfo *pageInfo
-}
-
-type orderFilterInput struct {
-	LocationID *graphql.ID
-	From       *graphql.Time
-	To         *graphql.Time
-	Status     *string
-}
-
-type checkoutInput struct {
-	IdempotencyKey string
-	LocationID     graphql.ID
-	Lines          []checkoutLineInput
-	OrderDiscount  *discountInput
-	CustomerID     *graphql.ID
-	Payments       []paymentInput
-}
-
-type checkoutLineInput struct {
-	VariantID graphql.ID
-	Quantity  Long
-	Discount  *discountInput
-}
-
-type discountInput struct {
-	Percent *int32
-	Amount  *moneyInput
-}
-
-type paymentInput struct {
-	Method          string
-	Amount          moneyInput
-	Tendered        *moneyInput
-	PaymentMethodID *string
-	Reference       *string
-}
-
-type checkoutPayloadResolver struct {
-	Order      *orderResolver
-	UserErrors []*userError
 }
 
 type refundInput struct {

@@ -11,14 +11,20 @@ import (
 	graphql "github.com/graph-gophers/graphql-go"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // Services are the application services the resolvers call.
 type Services struct {
-	Identity *identity.Service
-	Tenants  *tenant.Service
+	Identity  *identity.Service
+	Tenants   *tenant.Service
+	Catalog   *catalog.Service
+	Inventory *inventory.Service
+	Sales     *sales.Service
 }
 
 // Resolver is the root of Query and Mutation; each area adds its fields in

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,14 @@ func field(tb testing.TB, data map[string]any, path string) any {
 	tb.Helper()
 	var cur any = data
 	for _, p := range strings.Split(path, ".") {
+		if list, ok := cur.([]any); ok {
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(list) {
+				tb.Fatalf("path %s: no element %s in %v", path, p, list)
+			}
+			cur = list[i]
+			continue
+		}
 		m, ok := cur.(map[string]any)
 		if !ok {
 			tb.Fatalf("path %s: %v is not an object", path, cur)

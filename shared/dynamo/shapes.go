@@ -49,6 +49,12 @@ type variantItem struct {
 	TrackStock  bool   `dynamodbav:"trackStock"`
 	TaxCategory string `dynamodbav:"taxCategory"`
 	UpdatedAt   string `dynamodbav:"updatedAt"`
+	// Search indexes, set by the catalog store (catalog.go): gsi1 by SKU,
+	// gsi2 by barcode. Empty index keys must be omitted, never written.
+	GSI1PK string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK string `dynamodbav:"gsi1sk,omitempty"`
+	GSI2PK string `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK string `dynamodbav:"gsi2sk,omitempty"`
 }
 
 const skVariant = "VAR"

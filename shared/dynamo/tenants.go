@@ -128,27 +128,47 @@ type locationItem struct {
 	ID        string `dynamodbav:"id"`
 	Name      string `dynamodbav:"name"`
 	Timezone  string `dynamodbav:"timezone"`
+	Number    int    `dynamodbav:"number"`
 	CreatedAt string `dynamodbav:"createdAt"`
 }
 
 func (it locationItem) domain() tenant.Location {
-	return tenant.Location{ID: it.ID, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt)}
+	return tenant.Location{ID: it.ID, Number: it.Number, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt)}
 }
 
-// CreateLocation writes a new location.
-func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) error {
+// CreateLocation numbers the location from the tenant's counter (an atomic
+// ADD: numbers are never reused, a failed put leaves a gap) and writes it.
+func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) (tenant.Location, error) {
 	pk, err := tenantPK(ctx)
 	if err != nil {
-		return err
-	}
-	put, err := putNew(st.t, locationItem{PK: pk, SK: skLocPrefix + l.ID, Type: "Location", ID: l.ID, Name: l.Name, Timezone: l.Timezone, CreatedAt: fmtTime(l.CreatedAt)})
-	if err != nil {
-		return err
+		return tenant.Location{}, err
 	}
 	cctx, cancel := st.t.call(ctx)
+	out, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+		TableName: &st.t.name, Key: key(pk, skTenant),
+		UpdateExpression:          aws.String("ADD locationSeq :one"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	cancel()
+	if err != nil {
+		return tenant.Location{}, fmt.Errorf("number location: %w", err)
+	}
+	if err := attributevalue.Unmarshal(out.Attributes["locationSeq"], &l.Number); err != nil {
+		return tenant.Location{}, fmt.Errorf("decode location number: %w", err)
+	}
+	put, err := putNew(st.t, locationItem{PK: pk, SK: skLocPrefix + l.ID, Type: "Location", ID: l.ID, Number: l.Number, Name: l.Name, Timezone: l.Timezone, CreatedAt: fmtTime(l.CreatedAt)})
+	if err != nil {
+		return tenant.Location{}, err
+	}
+	cctx, cancel = st.t.call(ctx)
 	defer cancel()
 	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
-	return err
+	if err != nil {
+		return tenant.Location{}, err
+	}
+	return l, nil
 }
 
 // ListLocations queries the tenant's locations (ids sort by creation time).

@@ -49,8 +49,12 @@ func TestTenantStore_Locations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := st.CreateLocation(ctx, l); err != nil {
+		l, err = st.CreateLocation(ctx, l)
+		if err != nil {
 			t.Fatal(err)
+		}
+		if l.Number != len(made)+1 {
+			t.Fatalf("location number = %d, want %d", l.Number, len(made)+1)
 		}
 		made = append(made, l.ID)
 	}

@@ -22,6 +22,12 @@ import (
 func injectConflicts(n int64, calls *atomic.Int64) func(*dynamodb.Options) {
 	var left atomic.Int64
 	left.Store(n)
+	return conflictInjector(&left, calls)
+}
+
+// conflictInjector fails TransactWriteItems while *left is positive, so a
+// test can arm it after its setup transactions.
+func conflictInjector(left, calls *atomic.Int64) func(*dynamodb.Options) {
 	return func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("injectConflict",

@@ -4,7 +4,11 @@
 // version, so downstream copies (EC shops) can keep only the newest.
 package inventory
 
-import "time"
+import (
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/tenant"
+)
 
 // StockLevel is the on-hand quantity of a variant at a location. A level
 // never written is 0 with version 0.
@@ -14,4 +18,92 @@ type StockLevel struct {
 	OnHand     int64
 	Version    int64 // incremented by every change
 	UpdatedAt  time.Time
+}
+
+// LevelKey names one stock level.
+type LevelKey struct {
+	LocationID string
+	VariantID  string
+}
+
+// Key returns the level's key.
+func (l StockLevel) Key() LevelKey { return LevelKey{LocationID: l.LocationID, VariantID: l.VariantID} }
+
+// Limits of one request. A change writes two transaction actions (the level
+// and its event) and a transfer line four (two levels, two events); with the
+// idempotency record a transaction stays within DynamoDB's 100 actions.
+const (
+	MaxAdjustChanges  = 49   // 2 × 49 + 1 = 99 actions
+	MaxTransferLines  = 24   // 4 × 24 + 1 = 97 actions
+	MaxReadVariants   = 100  // variantIds of one inventory query
+	MaxLocationLevels = 5000 // levels returned by an inventory query without variantIds
+	// MaxQuantity bounds |delta|, setTo and a transfer quantity.
+	MaxQuantity = 1_000_000_000
+	// MaxOnHand bounds the magnitude of a level, far inside what every JSON
+	// client reads exactly (2^53).
+	MaxOnHand = 1_000_000_000_000
+)
+
+// Reason says why stock changed; it travels in the inventory.changed event.
+type Reason string
+
+// The reasons a client gives for an adjustment.
+const (
+	ReasonReceived Reason = "RECEIVED"
+	ReasonCount    Reason = "COUNT"
+	ReasonDamaged  Reason = "DAMAGED"
+	ReasonLost     Reason = "LOST"
+	ReasonReturned Reason = "RETURNED"
+	ReasonOther    Reason = "OTHER"
+)
+
+// The reasons the ledger records for the two sides of a transfer.
+const (
+	ReasonTransferOut Reason = "TRANSFER_OUT"
+	ReasonTransferIn  Reason = "TRANSFER_IN"
+)
+
+// ValidAdjustment reports whether r is a reason a client may give.
+func (r Reason) ValidAdjustment() bool {
+	switch r {
+	case ReasonReceived, ReasonCount, ReasonDamaged, ReasonLost, ReasonReturned, ReasonOther:
+		return true
+	}
+	return false
+}
+
+// Change is one line of an adjustment: exactly one of Delta and SetTo.
+type Change struct {
+	VariantID string
+	Delta     *int64 // added to the level
+	SetTo     *int64 // the counted quantity
+	Reason    Reason
+}
+
+// AdjustInput changes stock levels at one location.
+type AdjustInput struct {
+	IdempotencyKey string
+	LocationID     string
+	Changes        []Change
+}
+
+// TransferLine moves a quantity of one variant.
+type TransferLine struct {
+	VariantID string
+	Quantity  int64
+}
+
+// TransferInput moves stock from one location to another.
+type TransferInput struct {
+	IdempotencyKey string
+	FromLocationID string
+	ToLocationID   string
+	Lines          []TransferLine
+}
+
+// Stock is the answer of a read or a write: levels and the locations they
+// are at (for display).
+type Stock struct {
+	Levels    []StockLevel
+	Locations map[string]tenant.Location
 }

@@ -8,8 +8,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/renkei-pos/renkei/graph"
+	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
@@ -45,8 +48,11 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	table := dynamo.New(cfg.DynamoDB, cfg.Table)
 	tenants := dynamo.NewTenantStore(table)
 	svc := graph.Services{
-		Tenants:  &tenant.Service{Store: tenants, Now: cfg.Now},
-		Identity: &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Signer: signer, Now: cfg.Now},
+		Tenants:   &tenant.Service{Store: tenants, Now: cfg.Now},
+		Catalog:   &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
+		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Signer: signer, Now: cfg.Now},
+		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
+		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 	}
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground,

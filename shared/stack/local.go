@@ -44,6 +44,9 @@ type LocalConfig struct {
 	// JWTSecret signs access tokens; nil reads RENKEI_JWT_SECRET, else a key
 	// kept in DataDir (or in memory without one).
 	JWTSecret []byte
+	// DynamoDBOptions adjust the API's DynamoDB client (benchmarks count
+	// round trips with a middleware; tests inject faults).
+	DynamoDBOptions []func(*dynamodb.Options)
 }
 
 // Local is a running local stack.
@@ -94,7 +97,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		}
 		endpoint = l.ddb.Endpoint()
 	}
-	if l.DynamoDB, err = dynamolocal.NewClient(ctx, endpoint); err != nil {
+	if l.DynamoDB, err = dynamolocal.NewClient(ctx, endpoint, cfg.DynamoDBOptions...); err != nil {
 		return nil, err
 	}
 	if err := dynamo.New(l.DynamoDB, cfg.Table).EnsureTable(ctx); err != nil {

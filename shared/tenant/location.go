@@ -15,6 +15,7 @@ const MaxLocations = 500
 // Location is a store or other place where a tenant sells and keeps stock.
 type Location struct {
 	ID        string
+	Number    int // 1, 2, 3… in creation order within the tenant; prefixes order numbers
 	Name      string
 	Timezone  string // business dates are in this zone
 	CreatedAt time.Time

@@ -42,7 +42,8 @@ func (s *Service) CreateLocation(ctx context.Context, name, timezone string) (Lo
 	if len(existing) >= MaxLocations {
 		return Location{}, apperr.Newf(apperr.Invalid, nil, "a tenant may have at most %d locations", MaxLocations)
 	}
-	if err := s.Store.CreateLocation(ctx, l); err != nil {
+	l, err = s.Store.CreateLocation(ctx, l)
+	if err != nil {
 		return Location{}, fmt.Errorf("create location: %w", err)
 	}
 	return l, nil

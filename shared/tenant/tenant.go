@@ -158,7 +158,8 @@ type Store interface {
 	// UpdateTenant reads the tenant, calls fn, and writes the result only if
 	// the tenant did not change meanwhile.
 	UpdateTenant(ctx context.Context, fn func(*Tenant) error) (Tenant, error)
-	CreateLocation(ctx context.Context, l Location) error
+	// CreateLocation stores a new location, assigning its Number.
+	CreateLocation(ctx context.Context, l Location) (Location, error)
 	ListLocations(ctx context.Context) ([]Location, error)
 	GetLocations(ctx context.Context, ids []string) ([]Location, error)
 }

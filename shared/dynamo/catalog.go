@@ -1,0 +1,611 @@
+package dynamo
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/tax"
+)
+
+// Catalog items (docs/data-model.md, Catalog):
+//
+//	item     T#tid#ITEM#<id> / ITEM        variants embedded; gsi1 T#tid#ITEMS / <lower(name)>#<id>
+//	variant  T#tid#VAR#<id> / VAR          (shapes.go) gsi1 T#tid#SKU / <sku>, gsi2 T#tid#BARCODE / <barcode>
+//	SKU      T#tid#SKU#<sku> / SKU         owner: variantId, itemId
+//	barcode  T#tid#BARCODE#<gtin14> / BARCODE   owner, plus the whole variant (one GetItem per scan)
+//
+// An upsert writes all of them in one transaction. Uniqueness items are
+// owned by an item: a SKU may move between variants of the item being
+// written in one request, and the item's version condition rules out any
+// concurrent change to what it owns.
+
+const (
+	skItem    = "ITEM"
+	skSKU     = "SKU"
+	skBarcode = "BARCODE"
+
+	maxTransactActions = 100 // DynamoDB's limit per TransactWriteItems
+	itemUpdateAttempts = 4   // read-modify-write rounds before CONFLICT
+	// searchCap bounds the variants a SKU or barcode prefix search reads
+	// (per index, per page): matches beyond it are not found.
+	searchCap = 200
+)
+
+func itemPK(tpk, id string) string                           { return tpk + "#ITEM#" + id }
+func itemListPK(tpk string) string                           { return tpk + "#ITEMS" }
+func skuPK(tpk, sku string) string                           { return tpk + "#SKU#" + sku }
+func skuListPK(tpk string) string                            { return tpk + "#SKU" }
+func barcodePK(tpk, gtin string) string                      { return tpk + "#BARCODE#" + gtin }
+func barcodeListPK(tpk string) string                        { return tpk + "#BARCODE" }
+func itemNameKey(name, id string) string                     { return strings.ToLower(name) + "#" + id }
+func itemKey(tpk, id string) map[string]types.AttributeValue { return key(itemPK(tpk, id), skItem) }
+
+// CatalogStore implements catalog.Store on the single table.
+type CatalogStore struct{ t *Table }
+
+var _ catalog.Store = (*CatalogStore)(nil)
+
+// NewCatalogStore returns the catalog store.
+func NewCatalogStore(t *Table) *CatalogStore { return &CatalogStore{t: t} }
+
+type itemRecord struct {
+	PK          string          `dynamodbav:"pk"`
+	SK          string          `dynamodbav:"sk"`
+	Type        string          `dynamodbav:"type"`
+	GSI1PK      string          `dynamodbav:"gsi1pk"`
+	GSI1SK      string          `dynamodbav:"gsi1sk"`
+	ID          string          `dynamodbav:"id"`
+	Name        string          `dynamodbav:"name"`
+	TaxCategory string          `dynamodbav:"taxCategory"`
+	Variants    []itemVariantAV `dynamodbav:"variants"`
+	CreatedAt   string          `dynamodbav:"createdAt"`
+	UpdatedAt   string          `dynamodbav:"updatedAt"`
+	Version     int64           `dynamodbav:"version"`
+}
+
+// itemVariantAV is a variant embedded in its item's record.
+type itemVariantAV struct {
+	ID         string `dynamodbav:"id"`
+	Name       string `dynamodbav:"name"`
+	SKU        string `dynamodbav:"sku"`
+	Barcode    string `dynamodbav:"barcode,omitempty"`
+	Price      int64  `dynamodbav:"price"`
+	Currency   string `dynamodbav:"currency"`
+	TrackStock bool   `dynamodbav:"trackStock"`
+}
+
+func itemToRecord(tpk string, it catalog.Item, version int64) itemRecord {
+	rec := itemRecord{PK: itemPK(tpk, it.ID), SK: skItem, Type: "Item", GSI1PK: itemListPK(tpk), GSI1SK: itemNameKey(it.Name, it.ID),
+		ID: it.ID, Name: it.Name, TaxCategory: string(it.TaxCategory), CreatedAt: fmtTime(it.CreatedAt), UpdatedAt: fmtTime(it.UpdatedAt), Version: version}
+	for _, v := range it.Variants {
+		rec.Variants = append(rec.Variants, itemVariantAV{ID: v.ID, Name: v.Name, SKU: v.SKU, Barcode: v.Barcode, Price: v.Price, Currency: v.Currency, TrackStock: v.TrackStock})
+	}
+	return rec
+}
+
+func (r itemRecord) domain() catalog.Item {
+	it := catalog.Item{ID: r.ID, Name: r.Name, TaxCategory: tax.Category(r.TaxCategory), CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt)}
+	for _, v := range r.Variants {
+		it.Variants = append(it.Variants, catalog.Variant{ID: v.ID, ItemID: r.ID, ItemName: r.Name, Name: v.Name, SKU: v.SKU, Barcode: v.Barcode,
+			Price: v.Price, Currency: v.Currency, TrackStock: v.TrackStock, TaxCategory: it.TaxCategory, UpdatedAt: it.UpdatedAt})
+	}
+	return it
+}
+
+// variantRecord is the shared variant shape plus its search index keys.
+func variantRecord(tpk string, v catalog.Variant) variantItem {
+	rec := variantToItem(tpk, v)
+	rec.GSI1PK, rec.GSI1SK = skuListPK(tpk), v.SKU
+	if v.Barcode != "" {
+		rec.GSI2PK, rec.GSI2SK = barcodeListPK(tpk), v.Barcode
+	}
+	return rec
+}
+
+type skuRecord struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Type      string `dynamodbav:"type"`
+	SKU       string `dynamodbav:"sku"`
+	VariantID string `dynamodbav:"variantId"`
+	ItemID    string `dynamodbav:"itemId"`
+}
+
+// barcodeRecord is the whole variant under its barcode's key, so a scan is
+// one GetItem.
+func barcodeRecord(tpk string, v catalog.Variant) (map[string]types.AttributeValue, error) {
+	gtin, _ := catalog.GTIN14(v.Barcode)
+	rec := variantToItem(tpk, v)
+	rec.PK, rec.SK, rec.Type = barcodePK(tpk, gtin), skBarcode, "Barcode"
+	av, err := attributevalue.MarshalMap(rec)
+	if err != nil {
+		return nil, fmt.Errorf("marshal barcode: %w", err)
+	}
+	av["variantId"] = s(v.ID)
+	return av, nil
+}
+
+// ---- writes
+
+// CreateItem writes a new item, its variants and their SKU and barcode
+// claims in one transaction.
+func (st *CatalogStore) CreateItem(ctx context.Context, it catalog.Item) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	err = st.write(ctx, tpk, it, nil)
+	if errors.Is(err, errItemVersion) {
+		return fmt.Errorf("create item %s: id already in use", it.ID) // ids are random: never happens
+	}
+	return err
+}
+
+// UpdateItem is a read-modify-write of one item, guarded by its version.
+func (st *CatalogStore) UpdateItem(ctx context.Context, id string, update func(catalog.Item) (catalog.Item, error)) (catalog.Item, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return catalog.Item{}, err
+	}
+	for range itemUpdateAttempts {
+		prev, err := st.getItemRecord(ctx, tpk, id)
+		if err != nil {
+			return catalog.Item{}, err
+		}
+		next, err := update(prev.domain())
+		if err != nil {
+			return catalog.Item{}, err
+		}
+		if next.ID != id {
+			return catalog.Item{}, fmt.Errorf("update item %s: update changed the id", id)
+		}
+		err = st.write(ctx, tpk, next, &prev)
+		if errors.Is(err, errItemVersion) {
+			continue // someone else updated the item since we read it
+		}
+		if err != nil {
+			return catalog.Item{}, err
+		}
+		return next, nil
+	}
+	return catalog.Item{}, apperr.New(apperr.Conflict, "the item was changed concurrently; retry")
+}
+
+func (st *CatalogStore) getItemRecord(ctx context.Context, tpk, id string) (itemRecord, error) {
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: itemKey(tpk, id), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return itemRecord{}, fmt.Errorf("get item: %w", err)
+	}
+	if out.Item == nil {
+		return itemRecord{}, catalog.ErrItemNotFound
+	}
+	var rec itemRecord
+	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
+		return itemRecord{}, fmt.Errorf("decode item: %w", err)
+	}
+	return rec, nil
+}
+
+var errItemVersion = errors.New("item version changed")
+
+// claim says which variant field an action of the transaction claims, to
+// report a failed condition as TAKEN on that field.
+type claim struct {
+	variant int
+	field   string // "sku", "barcode", or "" for actions that claim nothing
+}
+
+// write puts it (and removes what prev had that it no longer has) in one
+// transaction. prev is nil when creating.
+func (st *CatalogStore) write(ctx context.Context, tpk string, it catalog.Item, prev *itemRecord) error {
+	var acts []types.TransactWriteItem
+	var claims []claim
+	owned := map[string]types.AttributeValue{":item": s(it.ID)}
+	const ownedCond = "attribute_not_exists(pk) OR itemId = :item"
+	put := func(item map[string]types.AttributeValue, cond string, vals map[string]types.AttributeValue, c claim) {
+		acts = append(acts, types.TransactWriteItem{Put: &types.Put{TableName: &st.t.name, Item: item, ConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}})
+		claims = append(claims, c)
+	}
+	del := func(k map[string]types.AttributeValue) {
+		acts = append(acts, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.t.name, Key: k}})
+		claims = append(claims, claim{variant: -1})
+	}
+
+	version, cond, vals := int64(1), "attribute_not_exists(pk)", map[string]types.AttributeValue(nil)
+	prevSKU, prevGTIN, prevVariant := map[string]string{}, map[string]bool{}, map[string]bool{}
+	if prev != nil {
+		version, cond = prev.Version+1, "version = :v"
+		vals = map[string]types.AttributeValue{":v": &types.AttributeValueMemberN{Value: strconv.FormatInt(prev.Version, 10)}}
+		for _, v := range prev.Variants {
+			prevSKU[v.SKU] = v.ID
+			prevVariant[v.ID] = true
+			if g, ok := catalog.GTIN14(v.Barcode); ok {
+				prevGTIN[g] = true
+			}
+		}
+	}
+	rec, err := attributevalue.MarshalMap(itemToRecord(tpk, it, version))
+	if err != nil {
+		return fmt.Errorf("marshal item: %w", err)
+	}
+	put(rec, cond, vals, claim{variant: -1})
+
+	newSKU, newGTIN, newVariant := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	for i, v := range it.Variants {
+		newVariant[v.ID], newSKU[v.SKU] = true, true
+		vr, err := attributevalue.MarshalMap(variantRecord(tpk, v))
+		if err != nil {
+			return fmt.Errorf("marshal variant: %w", err)
+		}
+		put(vr, ownedCond, owned, claim{variant: -1})
+		if owner, ok := prevSKU[v.SKU]; !ok || owner != v.ID {
+			sr, err := attributevalue.MarshalMap(skuRecord{PK: skuPK(tpk, v.SKU), SK: skSKU, Type: "SKU", SKU: v.SKU, VariantID: v.ID, ItemID: it.ID})
+			if err != nil {
+				return fmt.Errorf("marshal sku: %w", err)
+			}
+			put(sr, ownedCond, owned, claim{i, "sku"})
+		}
+		if v.Barcode != "" {
+			g, _ := catalog.GTIN14(v.Barcode)
+			newGTIN[g] = true
+			br, err := barcodeRecord(tpk, v)
+			if err != nil {
+				return err
+			}
+			put(br, ownedCond, owned, claim{i, "barcode"}) // always: it carries the variant
+		}
+	}
+	for sku := range prevSKU {
+		if !newSKU[sku] {
+			del(key(skuPK(tpk, sku), skSKU))
+		}
+	}
+	for g := range prevGTIN {
+		if !newGTIN[g] {
+			del(key(barcodePK(tpk, g), skBarcode))
+		}
+	}
+	for id := range prevVariant {
+		if !newVariant[id] {
+			del(key(variantPK(tpk, id), skVariant)) // stock levels and order lines keep their own copies
+		}
+	}
+	if len(acts) > maxTransactActions {
+		return apperr.Newf(apperr.Invalid, []string{"input", "variants"},
+			"this change writes %d records, over the limit of %d; add or replace fewer variants per request", len(acts), maxTransactActions)
+	}
+
+	err = st.t.Transact(ctx, acts)
+	var ce *CanceledError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	if ce.Failed(0) {
+		return errItemVersion
+	}
+	var taken apperr.List
+	for i, c := range claims {
+		if ce.Failed(i) && c.field != "" {
+			what := "SKU"
+			if c.field == "barcode" {
+				what = "barcode"
+			}
+			taken.Add(apperr.Taken, "this "+what+" is already used by another variant", catalog.VariantField(c.variant, c.field)...)
+		}
+	}
+	if len(taken) == 0 {
+		return fmt.Errorf("write item %s: %w", it.ID, err) // a variant id owned by another item: a bug, not an answer
+	}
+	return taken
+}
+
+// ---- reads
+
+// VariantByBarcode reads the barcode's claim, which holds the whole variant.
+func (st *CatalogStore) VariantByBarcode(ctx context.Context, barcode string) (catalog.Variant, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return catalog.Variant{}, err
+	}
+	gtin, ok := catalog.GTIN14(barcode)
+	if !ok {
+		return catalog.Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: key(barcodePK(tpk, gtin), skBarcode), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return catalog.Variant{}, fmt.Errorf("get barcode: %w", err)
+	}
+	if out.Item == nil {
+		return catalog.Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
+	}
+	var rec variantItem
+	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
+		return catalog.Variant{}, fmt.Errorf("decode barcode: %w", err)
+	}
+	return rec.domain(), nil
+}
+
+// GetItems batch-reads items of the tenant in ctx; missing ids are absent.
+func (st *CatalogStore) GetItems(ctx context.Context, ids []string) ([]catalog.Item, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := st.batchItems(ctx, tpk, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]catalog.Item, len(recs))
+	for i, r := range recs {
+		out[i] = r.domain()
+	}
+	return out, nil
+}
+
+func (st *CatalogStore) batchItems(ctx context.Context, tpk string, ids []string) ([]itemRecord, error) {
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = itemKey(tpk, id)
+	}
+	raws, err := st.t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("get items: %w", err)
+	}
+	out := make([]itemRecord, len(raws))
+	for i, raw := range raws {
+		if err := attributevalue.UnmarshalMap(raw, &out[i]); err != nil {
+			return nil, fmt.Errorf("decode item: %w", err)
+		}
+	}
+	return out, nil
+}
+
+// GetVariants batch-reads variant records of the tenant in ctx.
+func (st *CatalogStore) GetVariants(ctx context.Context, ids []string) ([]catalog.Variant, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys := make([]map[string]types.AttributeValue, len(ids))
+	for i, id := range ids {
+		keys[i] = key(variantPK(tpk, id), skVariant)
+	}
+	raws, err := st.t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("get variants: %w", err)
+	}
+	out := make([]catalog.Variant, len(raws))
+	for i, raw := range raws {
+		var rec variantItem
+		if err := attributevalue.UnmarshalMap(raw, &rec); err != nil {
+			return nil, fmt.Errorf("decode variant: %w", err)
+		}
+		out[i] = rec.domain()
+	}
+	return out, nil
+}
+
+// ---- listing and search
+
+// ListItems pages through the items in name-key order. Without a query it
+// is one Query of the name index. With one, it is the union of three
+// Queries run together: name prefix (paged exactly), SKU prefix and
+// barcode prefix (the first searchCap variants each); the page is the
+// union's first items after the cursor, and the items found only through
+// a variant are then batch-read. Indexes are eventually consistent.
+func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, after string) ([]catalog.Item, string, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	afterKey, err := parseItemCursor(after)
+	if err != nil {
+		return nil, "", err
+	}
+	if query == "" {
+		recs, err := st.scanNames(ctx, tpk, "", afterKey, first+1)
+		if err != nil {
+			return nil, "", err
+		}
+		return pageOf(recs, first)
+	}
+
+	var (
+		wg                  sync.WaitGroup
+		names               []itemRecord
+		bySKU, byBarcode    []variantHit
+		nameErr, sErr, bErr error
+	)
+	wg.Go(func() { names, nameErr = st.scanNames(ctx, tpk, strings.ToLower(query), afterKey, first+1) })
+	if strings.IndexFunc(query, unicode.IsSpace) < 0 { // SKUs have no spaces
+		wg.Go(func() { bySKU, sErr = st.variantPrefix(ctx, IndexGSI1, attrGSI1PK, attrGSI1SK, skuListPK(tpk), query) })
+	}
+	if strings.Trim(query, "0123456789") == "" { // barcodes are digits
+		wg.Go(func() {
+			byBarcode, bErr = st.variantPrefix(ctx, IndexGSI2, attrGSI2PK, attrGSI2SK, barcodeListPK(tpk), query)
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(nameErr, sErr, bErr); err != nil {
+		return nil, "", err
+	}
+
+	type entry struct {
+		id, key string
+		rec     *itemRecord // nil until read
+	}
+	byID := map[string]*entry{}
+	for i := range names {
+		byID[names[i].ID] = &entry{names[i].ID, names[i].GSI1SK, &names[i]}
+	}
+	for _, h := range append(bySKU, byBarcode...) {
+		if k := itemNameKey(h.ItemName, h.ItemID); byID[h.ItemID] == nil && k > afterKey {
+			byID[h.ItemID] = &entry{id: h.ItemID, key: k}
+		}
+	}
+	entries := make([]*entry, 0, len(byID))
+	for _, e := range byID {
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].key < entries[j].key })
+	more := len(entries) > first
+	entries = entries[:min(len(entries), first)]
+
+	var missing []string
+	for _, e := range entries {
+		if e.rec == nil {
+			missing = append(missing, e.id)
+		}
+	}
+	if len(missing) > 0 {
+		got, err := st.batchItems(ctx, tpk, missing)
+		if err != nil {
+			return nil, "", err
+		}
+		for i := range got {
+			byID[got[i].ID].rec = &got[i]
+		}
+	}
+	items := make([]catalog.Item, 0, len(entries))
+	for _, e := range entries {
+		if e.rec != nil { // nil only while an index lags a write
+			items = append(items, e.rec.domain())
+		}
+	}
+	next := ""
+	if more {
+		next = itemCursor(entries[len(entries)-1].key)
+	}
+	return items, next, nil
+}
+
+// pageOf cuts recs (up to first+1, in key order) to a page and its cursor.
+func pageOf(recs []itemRecord, first int) ([]catalog.Item, string, error) {
+	next := ""
+	if len(recs) > first {
+		recs = recs[:first]
+		next = itemCursor(recs[first-1].GSI1SK)
+	}
+	out := make([]catalog.Item, len(recs))
+	for i, r := range recs {
+		out[i] = r.domain()
+	}
+	return out, next, nil
+}
+
+// scanNames reads up to n items of the name index after the key after,
+// whose lower-cased name starts with prefix ("" for all).
+func (st *CatalogStore) scanNames(ctx context.Context, tpk, prefix, after string, n int) ([]itemRecord, error) {
+	vals := map[string]types.AttributeValue{":pk": s(itemListPK(tpk))}
+	cond := "gsi1pk = :pk"
+	switch {
+	case prefix == "" && after != "":
+		cond += " AND gsi1sk > :lo"
+		vals[":lo"] = s(after)
+	case prefix != "":
+		lo, hi := prefix, prefix+string(utf8.MaxRune)
+		if after > lo {
+			lo = after // inclusive in BETWEEN: skipped below
+		}
+		if lo >= hi {
+			return nil, nil
+		}
+		cond += " AND gsi1sk BETWEEN :lo AND :hi"
+		vals[":lo"], vals[":hi"] = s(lo), s(hi)
+	}
+	in := &dynamodb.QueryInput{TableName: &st.t.name, IndexName: aws.String(IndexGSI1), KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}
+	var out []itemRecord
+	for len(out) < n {
+		in.Limit = aws.Int32(int32(n - len(out)))
+		cctx, cancel := st.t.call(ctx)
+		page, err := st.t.client.Query(cctx, in)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("list items: %w", err)
+		}
+		for _, raw := range page.Items {
+			var rec itemRecord
+			if err := attributevalue.UnmarshalMap(raw, &rec); err != nil {
+				return nil, fmt.Errorf("decode item: %w", err)
+			}
+			// The key is "<lower(name)>#<id>": a prefix reaching past the
+			// name (e.g. "tea#") matches the key, not the name.
+			if rec.GSI1SK == after || !strings.HasPrefix(strings.ToLower(rec.Name), prefix) {
+				continue
+			}
+			out = append(out, rec)
+		}
+		if page.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = page.LastEvaluatedKey
+	}
+	return out, nil
+}
+
+// variantHit is the item of a variant found by a prefix search.
+type variantHit struct {
+	ItemID   string `dynamodbav:"itemId"`
+	ItemName string `dynamodbav:"itemName"`
+}
+
+func (st *CatalogStore) variantPrefix(ctx context.Context, index, pkAttr, skAttr, pk, prefix string) ([]variantHit, error) {
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.Query(cctx, &dynamodb.QueryInput{
+		TableName: &st.t.name, IndexName: aws.String(index), Limit: aws.Int32(searchCap),
+		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :q)"),
+		ProjectionExpression:      aws.String("#i, #n"),
+		ExpressionAttributeNames:  map[string]string{"#pk": pkAttr, "#sk": skAttr, "#i": "itemId", "#n": "itemName"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":q": s(prefix)},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search variants: %w", err)
+	}
+	var hits []variantHit
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &hits); err != nil {
+		return nil, fmt.Errorf("decode variants: %w", err)
+	}
+	return hits, nil
+}
+
+// Cursors are the base64url name key of the last item of a page. A decoded
+// cursor is only a bound inside the caller's own partition.
+func itemCursor(nameKey string) string { return base64.RawURLEncoding.EncodeToString([]byte(nameKey)) }
+
+func parseItemCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	bad := apperr.New(apperr.Invalid, "after is not a cursor from this list", "after")
+	if len(c) > 2048 {
+		return "", bad
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	k := string(b)
+	i := strings.LastIndexByte(k, '#')
+	if err != nil || !utf8.ValidString(k) || i < 0 || !ids.Valid(catalog.ItemIDPrefix, k[i+1:]) {
+		return "", bad
+	}
+	return k, nil
+}

@@ -1,0 +1,26 @@
+package dynamo
+
+import (
+	"encoding/base64"
+	"errors"
+	"unicode/utf8"
+)
+
+// Cursors are opaque to clients: the sort key where a page ended, base64url.
+// A decoded cursor is only ever used as a bound inside the caller's own
+// tenant partition, so a forged one can reach nothing else.
+
+func encodeCursor(sortKey string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(sortKey))
+}
+
+func decodeCursor(c string) (string, error) {
+	if len(c) > 2048 {
+		return "", errors.New("cursor too long")
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || !utf8.Valid(b) || len(b) == 0 {
+		return "", errors.New("malformed cursor")
+	}
+	return string(b), nil
+}

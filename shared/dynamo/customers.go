@@ -1,0 +1,133 @@
+package dynamo
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/sales"
+)
+
+// Customers: pk `T#<tid>#CUST#<id>`, sk `CUST`; gsi1 lists them by name
+// (`T#<tid>#CUSTOMERS`, `<lower(name)>#<id>`), so a name-prefix search is a
+// begins_with query.
+
+const skCustomer = "CUST"
+
+func customerPK(tpk, id string) string { return tpk + "#CUST#" + id }
+
+type customerItem struct {
+	PK        string `dynamodbav:"pk"`
+	SK        string `dynamodbav:"sk"`
+	Type      string `dynamodbav:"type"`
+	GSI1PK    string `dynamodbav:"gsi1pk"`
+	GSI1SK    string `dynamodbav:"gsi1sk"`
+	ID        string `dynamodbav:"id"`
+	Name      string `dynamodbav:"name"`
+	Email     string `dynamodbav:"email,omitempty"`
+	Phone     string `dynamodbav:"phone,omitempty"`
+	CreatedAt string `dynamodbav:"createdAt"`
+}
+
+func (it customerItem) domain() sales.Customer {
+	return sales.Customer{ID: it.ID, Name: it.Name, Email: it.Email, Phone: it.Phone, CreatedAt: parseTime(it.CreatedAt)}
+}
+
+// CreateCustomer writes a new customer.
+func (st *SalesStore) CreateCustomer(ctx context.Context, c sales.Customer) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	put, err := putNew(st.t, customerItem{PK: customerPK(tpk, c.ID), SK: skCustomer, Type: "Customer", GSI1PK: tpk + "#CUSTOMERS",
+		GSI1SK: strings.ToLower(c.Name) + "#" + c.ID, ID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: fmtTime(c.CreatedAt)})
+	if err != nil {
+		return err
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
+	return err
+}
+
+// GetCustomers batch-reads customers of the tenant in ctx.
+func (st *SalesStore) GetCustomers(ctx context.Context, ids []string) ([]sales.Customer, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var keys []map[string]types.AttributeValue
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if !seen[id] && id != "" {
+			seen[id] = true
+			keys = append(keys, key(customerPK(tpk, id), skCustomer))
+		}
+	}
+	raws, err := st.t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("get customers: %w", err)
+	}
+	out := make([]sales.Customer, 0, len(raws))
+	for _, raw := range raws {
+		var it customerItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, fmt.Errorf("decode customer: %w", err)
+		}
+		out = append(out, it.domain())
+	}
+	return out, nil
+}
+
+// ListCustomers pages through customers by name, or by name prefix.
+func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int, after string) ([]sales.Customer, string, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &st.t.name, IndexName: aws.String(IndexGSI1), Limit: aws.Int32(int32(first + 1)),
+		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tpk + "#CUSTOMERS")},
+	}
+	if q := strings.ToLower(strings.TrimSpace(query)); q != "" {
+		in.KeyConditionExpression = aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :q)")
+		in.ExpressionAttributeValues[":q"] = s(q)
+	}
+	if after != "" {
+		sk, err := decodeCursor(after)
+		i := strings.LastIndexByte(sk, '#')
+		if err != nil || i < 0 {
+			return nil, "", apperr.New(apperr.Invalid, "after is not a cursor from this list", "after")
+		}
+		in.ExclusiveStartKey = map[string]types.AttributeValue{"gsi1pk": s(tpk + "#CUSTOMERS"), "gsi1sk": s(sk), attrPK: s(customerPK(tpk, sk[i+1:])), attrSK: s(skCustomer)}
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.Query(cctx, in)
+	if err != nil {
+		return nil, "", fmt.Errorf("list customers: %w", err)
+	}
+	var list []sales.Customer
+	var sks []string
+	for _, raw := range out.Items {
+		var it customerItem
+		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+			return nil, "", fmt.Errorf("decode customer: %w", err)
+		}
+		list = append(list, it.domain())
+		sks = append(sks, it.GSI1SK)
+	}
+	next := ""
+	if len(list) > first {
+		list = list[:first]
+		next = encodeCursor(sks[first-1])
+	}
+	return list, next, nil
+}

@@ -1,0 +1,172 @@
+package dynamo
+
+import (
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/sales"
+	"github.com/renkei-pos/renkei/shared/tax"
+)
+
+// Order items: pk `T#<tid>#ORDER#<orderId>`, sk `ORDER`, the lines and
+// payments inside. gsi1 lists a location's orders newest first
+// (`T#<tid>#ORDERS#<loc>`, `<createdAt>#<orderId>`); gsi2 a customer's
+// (`T#<tid>#CUSTORDERS#<customerId>`, same sort key). The counter of order
+// numbers is one item per location (`T#<tid>#ORDERSEQ#<loc>`, `SEQ`), so no
+// tenant-wide item is written by every sale.
+
+const (
+	skOrder    = "ORDER"
+	sortTime   = "2006-01-02T15:04:05.000000000Z" // fixed width: sorts as text
+	opCheckout = "checkout"
+)
+
+func orderPK(tpk, id string) string         { return tpk + "#ORDER#" + id }
+func orderListPK(tpk, loc string) string    { return tpk + "#ORDERS#" + loc }
+func customerOrdersPK(tpk, c string) string { return tpk + "#CUSTORDERS#" + c }
+func orderSeqPK(tpk, loc string) string     { return tpk + "#ORDERSEQ#" + loc }
+func orderSortKey(o sales.Order) string     { return o.CreatedAt.UTC().Format(sortTime) + "#" + o.ID }
+
+type orderItem struct {
+	PK               string          `dynamodbav:"pk"`
+	SK               string          `dynamodbav:"sk"`
+	Type             string          `dynamodbav:"type"`
+	GSI1PK           string          `dynamodbav:"gsi1pk"`
+	GSI1SK           string          `dynamodbav:"gsi1sk"`
+	GSI2PK           string          `dynamodbav:"gsi2pk,omitempty"`
+	GSI2SK           string          `dynamodbav:"gsi2sk,omitempty"`
+	ID               string          `dynamodbav:"id"`
+	Number           string          `dynamodbav:"number"`
+	LocationID       string          `dynamodbav:"locationId"`
+	Status           string          `dynamodbav:"status"`
+	Source           string          `dynamodbav:"source"`
+	CustomerID       string          `dynamodbav:"customerId,omitempty"`
+	StaffID          string          `dynamodbav:"staffId,omitempty"`
+	APIKeyID         string          `dynamodbav:"apiKeyId,omitempty"`
+	Currency         string          `dynamodbav:"currency"`
+	PricesIncludeTax bool            `dynamodbav:"pricesIncludeTax"`
+	Subtotal         int64           `dynamodbav:"subtotal"`
+	OrderDiscount    int64           `dynamodbav:"orderDiscount"`
+	DiscountTotal    int64           `dynamodbav:"discountTotal"`
+	TaxTotal         int64           `dynamodbav:"taxTotal"`
+	Total            int64           `dynamodbav:"total"`
+	CreatedAt        string          `dynamodbav:"createdAt"`
+	BusinessDate     string          `dynamodbav:"businessDate"`
+	Lines            []orderLineItem `dynamodbav:"lines"`
+	Taxes            []taxLineItem   `dynamodbav:"taxes"`
+	Payments         []paymentItem   `dynamodbav:"payments"`
+}
+
+type orderLineItem struct {
+	ID               string `dynamodbav:"id"`
+	VariantID        string `dynamodbav:"variantId"`
+	Name             string `dynamodbav:"name"`
+	SKU              string `dynamodbav:"sku"`
+	Quantity         int64  `dynamodbav:"quantity"`
+	UnitPrice        int64  `dynamodbav:"unitPrice"`
+	Discount         int64  `dynamodbav:"discount"`
+	Total            int64  `dynamodbav:"total"`
+	TaxCategory      string `dynamodbav:"taxCategory"`
+	TaxRatePercent   int    `dynamodbav:"taxRatePercent"`
+	RefundedQuantity int64  `dynamodbav:"refundedQuantity"`
+}
+
+type taxLineItem struct {
+	Category    string `dynamodbav:"category"`
+	RatePercent int    `dynamodbav:"ratePercent"`
+	Taxable     int64  `dynamodbav:"taxable"`
+	Tax         int64  `dynamodbav:"tax"`
+}
+
+type paymentItem struct {
+	ID        string `dynamodbav:"id"`
+	Method    string `dynamodbav:"method"`
+	Status    string `dynamodbav:"status"`
+	Amount    int64  `dynamodbav:"amount"`
+	Tendered  *int64 `dynamodbav:"tendered,omitempty"`
+	Change    *int64 `dynamodbav:"change,omitempty"`
+	Reference string `dynamodbav:"reference,omitempty"`
+}
+
+func orderToItem(tpk string, o sales.Order) orderItem {
+	it := orderItem{
+		PK: orderPK(tpk, o.ID), SK: skOrder, Type: "Order", GSI1PK: orderListPK(tpk, o.LocationID), GSI1SK: orderSortKey(o),
+		ID: o.ID, Number: o.Number, LocationID: o.LocationID, Status: string(o.Status), Source: o.Source, CustomerID: o.CustomerID,
+		StaffID: o.StaffID, APIKeyID: o.APIKeyID, Currency: o.Currency, PricesIncludeTax: o.PricesIncludeTax,
+		Subtotal: o.Subtotal, OrderDiscount: o.OrderDiscount, DiscountTotal: o.DiscountTotal, TaxTotal: o.TaxTotal, Total: o.Total,
+		CreatedAt: fmtTime(o.CreatedAt), BusinessDate: o.BusinessDate,
+	}
+	if o.CustomerID != "" {
+		it.GSI2PK, it.GSI2SK = customerOrdersPK(tpk, o.CustomerID), it.GSI1SK
+	}
+	for _, l := range o.Lines {
+		it.Lines = append(it.Lines, orderLineItem{ID: l.ID, VariantID: l.VariantID, Name: l.Name, SKU: l.SKU, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			Discount: l.Discount, Total: l.Total, TaxCategory: string(l.TaxCategory), TaxRatePercent: l.TaxRatePercent, RefundedQuantity: l.RefundedQuantity})
+	}
+	for _, t := range o.Taxes {
+		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
+	}
+	for _, p := range o.Payments {
+		it.Payments = append(it.Payments, paymentItem{ID: p.ID, Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference})
+	}
+	return it
+}
+
+func (it orderItem) domain() sales.Order {
+	o := sales.Order{
+		ID: it.ID, Number: it.Number, LocationID: it.LocationID, Status: sales.OrderStatus(it.Status), Source: it.Source, CustomerID: it.CustomerID,
+		StaffID: it.StaffID, APIKeyID: it.APIKeyID, Currency: it.Currency, PricesIncludeTax: it.PricesIncludeTax,
+		Subtotal: it.Subtotal, OrderDiscount: it.OrderDiscount, DiscountTotal: it.DiscountTotal, TaxTotal: it.TaxTotal, Total: it.Total,
+		CreatedAt: parseTime(it.CreatedAt), BusinessDate: it.BusinessDate,
+	}
+	for _, l := range it.Lines {
+		o.Lines = append(o.Lines, sales.Line{ID: l.ID, VariantID: l.VariantID, Name: l.Name, SKU: l.SKU, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			Discount: l.Discount, Total: l.Total, TaxCategory: tax.Category(l.TaxCategory), TaxRatePercent: l.TaxRatePercent, RefundedQuantity: l.RefundedQuantity})
+	}
+	for _, t := range it.Taxes {
+		o.Taxes = append(o.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
+	}
+	for _, p := range it.Payments {
+		o.Payments = append(o.Payments, sales.Payment{ID: p.ID, Method: sales.PaymentMethod(p.Method), Status: sales.PaymentStatus(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference})
+	}
+	return o
+}
+
+// orderCompleted is the body of the order.completed outbox event.
+type orderCompleted struct {
+	OrderID      string          `json:"orderId"`
+	Number       string          `json:"number"`
+	LocationID   string          `json:"locationId"`
+	CustomerID   string          `json:"customerId,omitempty"`
+	BusinessDate string          `json:"businessDate"`
+	Currency     string          `json:"currency"`
+	Total        int64           `json:"total"`
+	TaxTotal     int64           `json:"taxTotal"`
+	Lines        []completedLine `json:"lines"`
+	Payments     []completedPay  `json:"payments"`
+	OccurredAt   time.Time       `json:"occurredAt"`
+}
+
+type completedLine struct {
+	VariantID   string `json:"variantId"`
+	SKU         string `json:"sku"`
+	Quantity    int64  `json:"quantity"`
+	Total       int64  `json:"total"`
+	TaxCategory string `json:"taxCategory"`
+}
+
+type completedPay struct {
+	Method string `json:"method"`
+	Amount int64  `json:"amount"`
+}
+
+func orderCompletedEvent(o sales.Order) orderCompleted {
+	e := orderCompleted{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
+		Currency: o.Currency, Total: o.Total, TaxTotal: o.TaxTotal, OccurredAt: o.CreatedAt}
+	for _, l := range o.Lines {
+		e.Lines = append(e.Lines, completedLine{VariantID: l.VariantID, SKU: l.SKU, Quantity: l.Quantity, Total: l.Total, TaxCategory: string(l.TaxCategory)})
+	}
+	for _, p := range o.Payments {
+		e.Payments = append(e.Payments, completedPay{Method: string(p.Method), Amount: p.Amount})
+	}
+	return e
+}

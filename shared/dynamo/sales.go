@@ -1,0 +1,349 @@
+package dynamo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/sales"
+)
+
+// SalesStore implements sales.Store on the single table.
+type SalesStore struct {
+	t   *Table
+	Now func() time.Time
+}
+
+var _ sales.Store = (*SalesStore)(nil)
+
+// NewSalesStore returns the sales store.
+func NewSalesStore(t *Table) *SalesStore { return &SalesStore{t: t, Now: time.Now} }
+
+// LoadSale reads everything a checkout depends on in one BatchGetItem.
+func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Loaded, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return sales.Loaded{}, err
+	}
+	idemKey, err := st.t.idempotencyKey(ctx, opCheckout, q.Idempotency.Key)
+	if err != nil {
+		return sales.Loaded{}, err
+	}
+	keys := []map[string]types.AttributeValue{key(tpk, skTenant), key(tpk, skLocPrefix+q.LocationID), idemKey}
+	if q.CustomerID != "" {
+		keys = append(keys, key(customerPK(tpk, q.CustomerID), skCustomer))
+	}
+	for _, id := range q.VariantIDs {
+		keys = append(keys, key(variantPK(tpk, id), skVariant))
+	}
+	raws, err := st.t.BatchGet(ctx, keys)
+	if err != nil {
+		return sales.Loaded{}, fmt.Errorf("load sale: %w", err)
+	}
+	out := sales.Loaded{Snapshot: sales.Snapshot{Variants: map[string]catalog.Variant{}}}
+	idemPK := idemKey[attrPK].(*types.AttributeValueMemberS).Value
+	tenantFound := false
+	for _, raw := range raws {
+		pk, sk := raw[attrPK].(*types.AttributeValueMemberS).Value, raw[attrSK].(*types.AttributeValueMemberS).Value
+		switch {
+		case pk == idemPK:
+			res, ok, err := matchIdempotency(raw, q.Idempotency.RequestHash)
+			if err != nil {
+				return sales.Loaded{}, err
+			}
+			if ok {
+				out.ReplayOrderID = string(res)
+			}
+		case pk == tpk && sk == skTenant:
+			var it tenantItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode tenant: %w", err)
+			}
+			out.Snapshot.Tenant, tenantFound = it.domain(), true
+		case pk == tpk:
+			var it locationItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode location: %w", err)
+			}
+			out.Snapshot.Location, out.LocationFound = it.domain(), true
+		case sk == skCustomer:
+			var it customerItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode customer: %w", err)
+			}
+			c := it.domain()
+			out.Snapshot.Customer, out.CustomerFound = &c, true
+		case sk == skVariant:
+			var it variantItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode variant: %w", err)
+			}
+			out.Snapshot.Variants[it.ID] = it.domain()
+		}
+	}
+	if !tenantFound {
+		return sales.Loaded{}, errors.New("load sale: tenant record missing")
+	}
+	return out, nil
+}
+
+// NextOrderSeq atomically increments the location's order counter.
+func (st *SalesStore) NextOrderSeq(ctx context.Context, locationID string) (int64, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return 0, err
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+		TableName: &st.t.name, Key: key(orderSeqPK(tpk, locationID), "SEQ"),
+		UpdateExpression:          aws.String("ADD seq :one"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
+		ReturnValues:              types.ReturnValueUpdatedNew,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("next order number: %w", err)
+	}
+	var n int64
+	if err := attributevalue.Unmarshal(out.Attributes["seq"], &n); err != nil {
+		return 0, fmt.Errorf("decode order number: %w", err)
+	}
+	return n, nil
+}
+
+// SaveSale writes the sale in one transaction: idempotency record, order,
+// order.completed event, one conditional decrement per tracked variant.
+func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, idem sales.Idempotency, allowNegative bool) (string, bool, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return "", false, err
+	}
+	o := sale.Order
+	orderPut, err := putNew(st.t, orderToItem(tpk, o))
+	if err != nil {
+		return "", false, err
+	}
+	event, _, err := outboxPut(ctx, st.t, EventOrderCompleted, orderCompletedEvent(o), o.CreatedAt)
+	if err != nil {
+		return "", false, err
+	}
+	items := []types.TransactWriteItem{orderPut, event}
+	const firstDecrement = 2
+	now := s(fmtTime(o.CreatedAt))
+	for _, d := range sale.Decrements {
+		u := &types.Update{
+			TableName: &st.t.name, Key: stockKey(tpk, o.LocationID, d.VariantID),
+			UpdateExpression: aws.String("SET onHand = if_not_exists(onHand, :zero) - :q, version = if_not_exists(version, :zero) + :one, " +
+				"updatedAt = :now, #type = :type, gsi1pk = :g1, gsi1sk = :vid, locationId = :loc, variantId = :vid"),
+			ExpressionAttributeNames: map[string]string{"#type": "type"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":q": n(d.Quantity), ":zero": n(0), ":one": n(1), ":now": now, ":type": s("StockLevel"),
+				":g1": s(stockListPK(tpk, o.LocationID)), ":vid": s(d.VariantID), ":loc": s(o.LocationID),
+			},
+		}
+		if !allowNegative {
+			u.ConditionExpression = aws.String("onHand >= :q")
+		}
+		items = append(items, types.TransactWriteItem{Update: u})
+	}
+	_, replayed, err := st.t.TransactIdempotent(ctx, Idempotency{Operation: opCheckout, Key: idem.Key, RequestHash: idem.RequestHash, Result: []byte(o.ID)}, items, o.CreatedAt)
+	var ce *CanceledError
+	if errors.As(err, &ce) {
+		var short []sales.StockDecrement
+		for i, d := range sale.Decrements {
+			if ce.Failed(firstDecrement + i) {
+				short = append(short, d)
+			}
+		}
+		if len(short) > 0 {
+			return "", false, &sales.ShortageError{Short: short}
+		}
+		return "", false, fmt.Errorf("save sale: %w", err)
+	}
+	if err != nil {
+		return "", false, err
+	}
+	if replayed {
+		res, _, lerr := st.t.LookupIdempotency(ctx, Idempotency{Operation: opCheckout, Key: idem.Key, RequestHash: idem.RequestHash})
+		if lerr != nil {
+			return "", false, lerr
+		}
+		return string(res), true, nil
+	}
+	return o.ID, false, nil
+}
+
+func n(v int64) types.AttributeValue {
+	return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
+}
+
+// GetOrder reads one order of the tenant in ctx.
+func (st *SalesStore) GetOrder(ctx context.Context, id string) (sales.Order, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return sales.Order{}, err
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: key(orderPK(tpk, id), skOrder), ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return sales.Order{}, fmt.Errorf("get order: %w", err)
+	}
+	if out.Item == nil {
+		return sales.Order{}, apperr.New(apperr.NotFound, "order not found")
+	}
+	var it orderItem
+	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
+		return sales.Order{}, fmt.Errorf("decode order: %w", err)
+	}
+	return it.domain(), nil
+}
+
+// maxOrderPages bounds the pages read per partition for one listing when a
+// status filter skips items.
+const maxOrderPages = 20
+
+// ListOrders pages newest first through one location's (or one customer's)
+// orders, or merges every location's partition when no location is given.
+func (st *SalesStore) ListOrders(ctx context.Context, f sales.OrderFilter, first int, after string) ([]sales.Order, string, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	lo, hi, cursor := "0", "9", ""
+	if !f.From.IsZero() {
+		lo = f.From.UTC().Format(sortTime)
+	}
+	if !f.To.IsZero() {
+		hi = f.To.UTC().Format(sortTime) + "#~"
+	}
+	if after != "" {
+		c, err := decodeCursor(after)
+		if err != nil || len(c) < len(sortTime) {
+			return nil, "", apperr.New(apperr.Invalid, "after is not a cursor from this list", "after")
+		}
+		cursor = c
+		if c < hi {
+			hi = c
+		}
+	}
+	type part struct{ index, pk string }
+	var parts []part
+	switch {
+	case f.CustomerID != "":
+		parts = []part{{IndexGSI2, customerOrdersPK(tpk, f.CustomerID)}}
+	case f.LocationID != "":
+		parts = []part{{IndexGSI1, orderListPK(tpk, f.LocationID)}}
+	default:
+		locs, err := NewTenantStore(st.t).ListLocations(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, l := range locs {
+			parts = append(parts, part{IndexGSI1, orderListPK(tpk, l.ID)})
+		}
+	}
+	var mu sync.Mutex
+	var all []orderItem
+	var firstErr error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for _, p := range parts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			items, err := st.queryOrders(ctx, p.index, p.pk, lo, hi, cursor, f, first+1)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+			all = append(all, items...)
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, "", firstErr
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].GSI1SK > all[j].GSI1SK })
+	next := ""
+	if len(all) > first {
+		all = all[:first]
+		next = encodeCursor(all[first-1].GSI1SK)
+	}
+	out := make([]sales.Order, len(all))
+	for i, it := range all {
+		out[i] = it.domain()
+	}
+	return out, next, nil
+}
+
+func (st *SalesStore) queryOrders(ctx context.Context, index, pk, lo, hi, cursor string, f sales.OrderFilter, want int) ([]orderItem, error) {
+	pkAttr, skAttr := "gsi1pk", "gsi1sk"
+	if index == IndexGSI2 {
+		pkAttr, skAttr = "gsi2pk", "gsi2sk"
+	}
+	in := &dynamodb.QueryInput{
+		TableName: &st.t.name, IndexName: aws.String(index), ScanIndexForward: aws.Bool(false), Limit: aws.Int32(int32(want)),
+		KeyConditionExpression:    aws.String(fmt.Sprintf("%s = :pk AND %s BETWEEN :lo AND :hi", pkAttr, skAttr)),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":lo": s(lo), ":hi": s(hi)},
+	}
+	var filters []string
+	names := map[string]string{}
+	if f.Status != "" {
+		filters = append(filters, "#st = :st")
+		names["#st"] = "status"
+		in.ExpressionAttributeValues[":st"] = s(string(f.Status))
+	}
+	if f.CustomerID != "" && f.LocationID != "" {
+		filters = append(filters, "locationId = :loc")
+		in.ExpressionAttributeValues[":loc"] = s(f.LocationID)
+	}
+	if len(filters) > 0 {
+		in.FilterExpression = aws.String(strings.Join(filters, " AND "))
+		in.Limit = aws.Int32(100)
+	}
+	if len(names) > 0 {
+		in.ExpressionAttributeNames = names
+	}
+	var out []orderItem
+	for page := 0; page < maxOrderPages; page++ {
+		cctx, cancel := st.t.call(ctx)
+		res, err := st.t.client.Query(cctx, in)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("list orders: %w", err)
+		}
+		for _, raw := range res.Items {
+			var it orderItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return nil, fmt.Errorf("decode order: %w", err)
+			}
+			if it.GSI1SK == cursor {
+				continue // BETWEEN is inclusive; the cursor's own order was on the last page
+			}
+			out = append(out, it)
+			if len(out) >= want {
+				return out, nil
+			}
+		}
+		if res.LastEvaluatedKey == nil {
+			break
+		}
+		in.ExclusiveStartKey = res.LastEvaluatedKey
+	}
+	return out, nil
+}

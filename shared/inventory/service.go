@@ -1,0 +1,167 @@
+package inventory
+
+import (
+	"context"
+	"errors"
+	"math/rand/v2"
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+)
+
+// Store is the persistence the ledger needs. Every method works in the
+// tenant of ctx only.
+type Store interface {
+	// Load reads everything in q in one round trip. When q's idempotency key
+	// was already used it returns a replay (same request) or
+	// IDEMPOTENCY_KEY_REUSED (another request).
+	Load(ctx context.Context, q Lookup) (Snapshot, error)
+	// Apply writes w in one transaction: each update only if its level still
+	// has the read version (ErrStale otherwise), one inventory.changed event
+	// per update and the idempotency record holding the resulting levels. A
+	// key already used returns the stored levels and replayed=true.
+	Apply(ctx context.Context, w Write) (levels []StockLevel, replayed bool, err error)
+	// ListLevels returns the written levels at a location by variant id, at
+	// most limit of them.
+	ListLevels(ctx context.Context, locationID string, limit int) ([]StockLevel, error)
+}
+
+// ErrStale is Apply's answer when a level changed after it was read.
+var ErrStale = errors.New("inventory: a stock level changed since it was read")
+
+// Retries of a write whose levels changed concurrently (full jitter).
+const (
+	DefaultAttempts = 10
+	retryBase       = 10 * time.Millisecond
+	retryCap        = 250 * time.Millisecond
+)
+
+// Service reads and changes stock. Authorization is the caller's job.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+	// Attempts bounds the re-reads of a write that lost a race (0: DefaultAttempts).
+	Attempts int
+}
+
+// Levels returns the levels of the given variants at a location, in the
+// order asked (ids that are not the tenant's variants are left out; a level
+// never written is 0), or, without variantIDs, every level written at the
+// location by variant id, at most MaxLocationLevels.
+func (s *Service) Levels(ctx context.Context, locationID string, variantIDs []string) (Stock, error) {
+	notFound := apperr.New(apperr.NotFound, "location not found", "locationId")
+	if !plausibleID(locationID) {
+		return Stock{}, notFound
+	}
+	if variantIDs == nil {
+		snap, err := s.Store.Load(ctx, Lookup{LocationIDs: []string{locationID}})
+		if err != nil {
+			return Stock{}, err
+		}
+		if _, ok := snap.Locations[locationID]; !ok {
+			return Stock{}, notFound
+		}
+		levels, err := s.Store.ListLevels(ctx, locationID, MaxLocationLevels)
+		if err != nil {
+			return Stock{}, err
+		}
+		return Stock{Levels: levels, Locations: snap.Locations}, nil
+	}
+	ids, err := validateRead(variantIDs)
+	if err != nil {
+		return Stock{}, err
+	}
+	q := Lookup{LocationIDs: []string{locationID}}
+	for _, id := range ids {
+		if plausibleID(id) {
+			q.VariantIDs = append(q.VariantIDs, id)
+			q.Levels = append(q.Levels, LevelKey{locationID, id})
+		}
+	}
+	snap, err := s.Store.Load(ctx, q)
+	if err != nil {
+		return Stock{}, err
+	}
+	if _, ok := snap.Locations[locationID]; !ok {
+		return Stock{}, notFound
+	}
+	out := Stock{Levels: make([]StockLevel, 0, len(q.VariantIDs)), Locations: snap.Locations}
+	for _, id := range q.VariantIDs {
+		if _, ok := snap.Variants[id]; ok {
+			out.Levels = append(out.Levels, snap.Level(LevelKey{locationID, id}))
+		}
+	}
+	return out, nil
+}
+
+// Adjust applies an adjustment once per idempotency key and returns the
+// resulting levels (the original ones on a replay).
+func (s *Service) Adjust(ctx context.Context, in AdjustInput) (Stock, error) {
+	if err := in.Validate(); err != nil {
+		return Stock{}, err
+	}
+	return s.write(ctx, in.Lookup(), func(snap Snapshot, at time.Time) (Write, error) { return PlanAdjust(in, snap, at) })
+}
+
+// Transfer moves stock between two locations in one transaction, once per
+// idempotency key, and returns the resulting levels of both sides.
+func (s *Service) Transfer(ctx context.Context, in TransferInput) (Stock, error) {
+	if err := in.Validate(); err != nil {
+		return Stock{}, err
+	}
+	return s.write(ctx, in.Lookup(), func(snap Snapshot, at time.Time) (Write, error) { return PlanTransfer(in, snap, at) })
+}
+
+// write reads, plans and writes; a level changed in between (ErrStale) means
+// a concurrent change won, so it re-reads and plans again.
+func (s *Service) write(ctx context.Context, q Lookup, plan func(Snapshot, time.Time) (Write, error)) (Stock, error) {
+	attempts := s.Attempts
+	if attempts <= 0 {
+		attempts = DefaultAttempts
+	}
+	for attempt := 0; ; attempt++ {
+		snap, err := s.Store.Load(ctx, q)
+		if err != nil {
+			return Stock{}, err
+		}
+		if snap.Replayed {
+			return Stock{Levels: snap.Replay, Locations: snap.Locations}, nil
+		}
+		w, err := plan(snap, s.Now().UTC())
+		if err != nil {
+			return Stock{}, err
+		}
+		levels, _, err := s.Store.Apply(ctx, w)
+		if err == nil {
+			return Stock{Levels: levels, Locations: snap.Locations}, nil
+		}
+		if !errors.Is(err, ErrStale) {
+			return Stock{}, err
+		}
+		if attempt+1 >= attempts {
+			return Stock{}, apperr.Wrap(err, apperr.Conflict, "the stock levels kept changing concurrently; retry the request")
+		}
+		if err := sleep(ctx, backoff(attempt)); err != nil {
+			return Stock{}, err
+		}
+	}
+}
+
+func backoff(attempt int) time.Duration {
+	d := retryBase << attempt
+	if d > retryCap || d <= 0 {
+		d = retryCap
+	}
+	return time.Duration(rand.Int64N(int64(d)) + 1)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,105 @@
+package sales
+
+import (
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/tax"
+)
+
+// OrderStatus is the lifecycle state of an order.
+type OrderStatus string
+
+// The order statuses of the contract.
+const (
+	StatusPendingPayment    OrderStatus = "PENDING_PAYMENT"
+	StatusCompleted         OrderStatus = "COMPLETED"
+	StatusCanceled          OrderStatus = "CANCELED"
+	StatusPartiallyRefunded OrderStatus = "PARTIALLY_REFUNDED"
+	StatusRefunded          OrderStatus = "REFUNDED"
+)
+
+// Valid reports whether s is a known status.
+func (s OrderStatus) Valid() bool {
+	switch s {
+	case StatusPendingPayment, StatusCompleted, StatusCanceled, StatusPartiallyRefunded, StatusRefunded:
+		return true
+	}
+	return false
+}
+
+// PaymentMethod is how a payment was made.
+type PaymentMethod string
+
+// The payment methods of the contract.
+const (
+	Cash     PaymentMethod = "CASH"
+	Card     PaymentMethod = "CARD"
+	External PaymentMethod = "EXTERNAL"
+)
+
+// PaymentStatus is the state of one payment.
+type PaymentStatus string
+
+// The payment statuses used so far.
+const (
+	PaymentSucceeded PaymentStatus = "SUCCEEDED"
+)
+
+// Order is a completed sale. Amounts are minor units of Currency, in the
+// tenant's price basis (tax-inclusive or not) at the time of the sale.
+type Order struct {
+	ID               string
+	Number           string // "<location number>-<sequence>", e.g. 001-000042
+	LocationID       string
+	Status           OrderStatus
+	Source           string // POS, API (later OFFLINE, EC:<provider>)
+	CustomerID       string
+	StaffID          string // the user who sold; "" for API keys
+	APIKeyID         string
+	Currency         string
+	PricesIncludeTax bool
+	Lines            []Line
+	Subtotal         int64 // after line discounts, before the order discount
+	OrderDiscount    int64
+	DiscountTotal    int64 // line discounts + order discount
+	TaxTotal         int64
+	Total            int64 // what the customer pays
+	Taxes            []TaxLine
+	Payments         []Payment
+	CreatedAt        time.Time
+	BusinessDate     string // YYYY-MM-DD in the location's timezone
+}
+
+// Line is one line of an order, a snapshot of the variant when sold.
+type Line struct {
+	ID               string
+	VariantID        string
+	Name             string // item name, plus the variant name when it adds something
+	SKU              string
+	Quantity         int64
+	UnitPrice        int64
+	Discount         int64 // line discount + share of the order discount
+	Total            int64
+	TaxCategory      tax.Category
+	TaxRatePercent   int
+	RefundedQuantity int64
+}
+
+// TaxLine is the tax of one rate in an order (qualified invoice: once per rate).
+type TaxLine struct {
+	Category    tax.Category
+	RatePercent int
+	Taxable     int64
+	Tax         int64
+}
+
+// Payment is one tender of an order.
+type Payment struct {
+	ID        string
+	Method    PaymentMethod
+	Status    PaymentStatus
+	Amount    int64
+	Tendered  *int64 // cash handed over
+	Change    *int64
+	Reference string
+}

@@ -1,0 +1,156 @@
+package sales
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/ids"
+)
+
+// Service is the selling use cases.
+type Service struct {
+	Store Store
+	Now   func() time.Time
+}
+
+// Checkout sells: validate, read once, price server-side, write once.
+func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error) {
+	p, err := identity.Require(ctx, identity.Sell)
+	if err != nil {
+		return Order{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return Order{}, err
+	}
+	if !p.CanUseLocation(in.LocationID) {
+		return Order{}, apperr.New(apperr.Forbidden, "you may not sell at this location", "input", "locationId")
+	}
+	idem := Idempotency{Key: in.IdempotencyKey, RequestHash: in.RequestHash()}
+	// The order number is allocated while the snapshot is read, so a
+	// checkout costs two sequential storage round trips; a checkout that
+	// then fails (or replays) leaves a gap in the location's sequence.
+	type seqResult struct {
+		n   int64
+		err error
+	}
+	seqc := make(chan seqResult, 1)
+	go func() {
+		n, err := s.Store.NextOrderSeq(ctx, in.LocationID)
+		seqc <- seqResult{n, err}
+	}()
+	loaded, err := s.Store.LoadSale(ctx, SaleQuery{LocationID: in.LocationID, CustomerID: in.CustomerID, VariantIDs: in.VariantIDs(), Idempotency: idem})
+	seq := <-seqc
+	if err != nil {
+		return Order{}, err
+	}
+	if loaded.ReplayOrderID != "" {
+		return s.Store.GetOrder(ctx, loaded.ReplayOrderID)
+	}
+	var errs apperr.List
+	if !loaded.LocationFound {
+		errs.Add(apperr.NotFound, "location not found", "input", "locationId")
+	}
+	if in.CustomerID != "" && !loaded.CustomerFound {
+		errs.Add(apperr.NotFound, "customer not found", "input", "customerId")
+	}
+	if err := errs.Err(); err != nil {
+		return Order{}, err
+	}
+	if seq.err != nil {
+		return Order{}, fmt.Errorf("allocate order number: %w", seq.err)
+	}
+	now := s.Now().UTC()
+	sale, err := Price(in, loaded.Snapshot, ids.NewAt("ord", now), now)
+	if err != nil {
+		return Order{}, err
+	}
+	o := &sale.Order
+	o.Number = fmt.Sprintf("%03d-%06d", loaded.Snapshot.Location.Number, seq.n)
+	o.StaffID, o.APIKeyID = p.UserID, p.APIKeyID
+	if p.IsAPIKey() {
+		o.Source = "API"
+	}
+	id, replayed, err := s.Store.SaveSale(ctx, sale, idem, loaded.Snapshot.Tenant.AllowNegativeStock)
+	if sh, ok := err.(*ShortageError); ok {
+		return Order{}, outOfStock(sh.Short)
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	if replayed {
+		return s.Store.GetOrder(ctx, id)
+	}
+	return sale.Order, nil
+}
+
+func outOfStock(short []StockDecrement) error {
+	skus := make([]string, len(short))
+	var errs apperr.List
+	for i, d := range short {
+		skus[i] = d.SKU
+		errs.Add(apperr.OutOfStock, fmt.Sprintf("not enough stock of %s for %d", d.SKU, d.Quantity), "input", "lines", fmt.Sprint(d.LineIndex), "quantity")
+	}
+	errs[0].Message = "out of stock: " + strings.Join(skus, ", ") + " — " + errs[0].Message
+	return errs
+}
+
+// Order reads one order (NOT_FOUND if it is not the tenant's).
+func (s *Service) Order(ctx context.Context, id string) (Order, error) {
+	if _, err := identity.Require(ctx, identity.ReadOrders); err != nil {
+		return Order{}, err
+	}
+	if id == "" || len(id) > maxIDLen {
+		return Order{}, apperr.New(apperr.NotFound, "order not found")
+	}
+	return s.Store.GetOrder(ctx, id)
+}
+
+// Orders lists orders newest first.
+func (s *Service) Orders(ctx context.Context, f OrderFilter, first int, after string) ([]Order, string, error) {
+	if _, err := identity.Require(ctx, identity.ReadOrders); err != nil {
+		return nil, "", err
+	}
+	if f.Status != "" && !f.Status.Valid() {
+		return nil, "", apperr.New(apperr.Invalid, "unknown status", "filter", "status")
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return nil, "", apperr.New(apperr.Invalid, "to must not be before from", "filter", "to")
+	}
+	return s.Store.ListOrders(ctx, f, first, after)
+}
+
+// CreateCustomer adds a customer.
+func (s *Service) CreateCustomer(ctx context.Context, name, email, phone string) (Customer, error) {
+	if _, err := identity.Require(ctx, identity.WriteCustomers); err != nil {
+		return Customer{}, err
+	}
+	now := s.Now().UTC()
+	c, err := NewCustomer(ids.NewAt("cus", now), name, email, phone, now)
+	if err != nil {
+		return Customer{}, err
+	}
+	if err := s.Store.CreateCustomer(ctx, c); err != nil {
+		return Customer{}, fmt.Errorf("create customer: %w", err)
+	}
+	return c, nil
+}
+
+// Customers lists customers by name, optionally by name prefix.
+func (s *Service) Customers(ctx context.Context, query string, first int, after string) ([]Customer, string, error) {
+	if _, err := identity.Require(ctx, identity.ReadCustomers); err != nil {
+		return nil, "", err
+	}
+	if len(query) > 200 {
+		return nil, "", apperr.New(apperr.Invalid, "query is too long", "query")
+	}
+	return s.Store.ListCustomers(ctx, query, first, after)
+}
+
+// GetCustomers reads customers by id; missing ids are absent.
+func (s *Service) GetCustomers(ctx context.Context, ids []string) ([]Customer, error) {
+	return s.Store.GetCustomers(ctx, ids)
+}
