@@ -91,7 +91,9 @@ func (d *discountInput) domain() *sales.DiscountInput {
 	return out
 }
 
-func (m moneyInput) domain() sales.Money { return sales.Money{Amount: int64(m.Amount), Currency: m.Currency} }
+func (m moneyInput) domain() sales.Money {
+	return sales.Money{Amount: int64(m.Amount), Currency: m.Currency}
+}
 
 // ---- orders
 
@@ -318,16 +320,16 @@ type orderLineResolver struct {
 	order *orderResolver
 }
 
-func (r *orderLineResolver) ID() graphql.ID          { return graphql.ID(r.l.ID) }
-func (r *orderLineResolver) Name() string            { return r.l.Name }
-func (r *orderLineResolver) Sku() string             { return r.l.SKU }
-func (r *orderLineResolver) Quantity() Long          { return Long(r.l.Quantity) }
-func (r *orderLineResolver) UnitPrice() *money       { return r.order.money(r.l.UnitPrice) }
-func (r *orderLineResolver) Discount() *money        { return r.order.money(r.l.Discount) }
-func (r *orderLineResolver) Total() *money           { return r.order.money(r.l.Total) }
-func (r *orderLineResolver) TaxCategory() string     { return string(r.l.TaxCategory) }
-func (r *orderLineResolver) TaxRatePercent() int32   { return int32(r.l.TaxRatePercent) }
-func (r *orderLineResolver) RefundedQuantity() Long  { return Long(r.l.RefundedQuantity) }
+func (r *orderLineResolver) ID() graphql.ID         { return graphql.ID(r.l.ID) }
+func (r *orderLineResolver) Name() string           { return r.l.Name }
+func (r *orderLineResolver) Sku() string            { return r.l.SKU }
+func (r *orderLineResolver) Quantity() Long         { return Long(r.l.Quantity) }
+func (r *orderLineResolver) UnitPrice() *money      { return r.order.money(r.l.UnitPrice) }
+func (r *orderLineResolver) Discount() *money       { return r.order.money(r.l.Discount) }
+func (r *orderLineResolver) Total() *money          { return r.order.money(r.l.Total) }
+func (r *orderLineResolver) TaxCategory() string    { return string(r.l.TaxCategory) }
+func (r *orderLineResolver) TaxRatePercent() int32  { return int32(r.l.TaxRatePercent) }
+func (r *orderLineResolver) RefundedQuantity() Long { return Long(r.l.RefundedQuantity) }
 func (r *orderLineResolver) Variant(ctx context.Context) (*variantResolver, error) {
 	v, ok, err := r.order.set.variant(ctx, r.l.VariantID)
 	if err != nil {
