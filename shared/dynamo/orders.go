@@ -16,6 +16,7 @@ import (
 
 const (
 	skOrder    = "ORDER"
+	skOrderSeq = "SEQ"
 	sortTime   = "2006-01-02T15:04:05.000000000Z" // fixed width: sorts as text
 	opCheckout = "checkout"
 )

@@ -41,7 +41,7 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	if err != nil {
 		return sales.Loaded{}, err
 	}
-	keys := []map[string]types.AttributeValue{key(tpk, skTenant), key(tpk, skLocPrefix+q.LocationID), idemKey}
+	keys := []map[string]types.AttributeValue{key(tpk, skTenant), key(tpk, skLocPrefix+q.LocationID), idemKey, key(orderSeqPK(tpk, q.LocationID), skOrderSeq)}
 	if q.CustomerID != "" {
 		keys = append(keys, key(customerPK(tpk, q.CustomerID), skCustomer))
 	}
@@ -65,6 +65,10 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 			}
 			if ok {
 				out.ReplayOrderID = string(res)
+			}
+		case sk == skOrderSeq:
+			if err := attributevalue.Unmarshal(raw["seq"], &out.OrderSeq); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode order counter: %w", err)
 			}
 		case pk == tpk && sk == skTenant:
 			var it tenantItem
@@ -99,33 +103,10 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	return out, nil
 }
 
-// NextOrderSeq atomically increments the location's order counter.
-func (st *SalesStore) NextOrderSeq(ctx context.Context, locationID string) (int64, error) {
-	tpk, err := tenantPK(ctx)
-	if err != nil {
-		return 0, err
-	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
-		TableName: &st.t.name, Key: key(orderSeqPK(tpk, locationID), "SEQ"),
-		UpdateExpression:          aws.String("ADD seq :one"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
-		ReturnValues:              types.ReturnValueUpdatedNew,
-	})
-	if err != nil {
-		return 0, fmt.Errorf("next order number: %w", err)
-	}
-	var n int64
-	if err := attributevalue.Unmarshal(out.Attributes["seq"], &n); err != nil {
-		return 0, fmt.Errorf("decode order number: %w", err)
-	}
-	return n, nil
-}
-
 // SaveSale writes the sale in one transaction: idempotency record, order,
-// order.completed event, one conditional decrement per tracked variant.
-func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, idem sales.Idempotency, allowNegative bool) (string, bool, error) {
+// order.completed event, the location's order counter (seq-1 → seq) and one
+// conditional decrement per tracked variant.
+func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, idem sales.Idempotency, allowNegative bool) (string, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
 		return "", false, err
@@ -139,8 +120,15 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, idem sales.
 	if err != nil {
 		return "", false, err
 	}
-	items := []types.TransactWriteItem{orderPut, event}
-	const firstDecrement = 2
+	counter := &types.Update{
+		TableName: &st.t.name, Key: key(orderSeqPK(tpk, o.LocationID), skOrderSeq),
+		UpdateExpression:                    aws.String("SET seq = :seq"),
+		ConditionExpression:                 aws.String("attribute_not_exists(seq) AND :prev = :zero OR seq = :prev"),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":seq": n(seq), ":prev": n(seq - 1), ":zero": n(0)},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	items := []types.TransactWriteItem{orderPut, event, {Update: counter}}
+	const counterAt, firstDecrement = 2, 3
 	now := s(fmtTime(o.CreatedAt))
 	for _, d := range sale.Decrements {
 		u := &types.Update{
@@ -169,6 +157,15 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, idem sales.
 		}
 		if len(short) > 0 {
 			return "", false, &sales.ShortageError{Short: short}
+		}
+		if ce.Failed(counterAt) {
+			var current int64
+			if old := ce.Items[counterAt]; old != nil {
+				if err := attributevalue.Unmarshal(old["seq"], &current); err != nil {
+					return "", false, fmt.Errorf("decode order counter: %w", err)
+				}
+			}
+			return "", false, &sales.StaleSequenceError{Current: current}
 		}
 		return "", false, fmt.Errorf("save sale: %w", err)
 	}

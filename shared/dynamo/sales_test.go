@@ -30,7 +30,7 @@ type shop struct {
 	variant catalog.Variant
 }
 
-func newShop(t *testing.T, tb *Table, stock int64) shop {
+func newShop(t testing.TB, tb *Table, stock int64) shop {
 	t.Helper()
 	ctx, tn, _ := newTenant(t, NewIdentityStore(tb), fmt.Sprintf("shop-%d@example.com", time.Now().UnixNano()))
 	loc, _ := tenant.NewLocation(ids.New(ids.Location), "Main", "", tn, time.Now())
@@ -53,7 +53,7 @@ func newShop(t *testing.T, tb *Table, stock int64) shop {
 	return shop{ctx: ctx, tb: tb, st: NewSalesStore(tb), loc: loc, variant: v}
 }
 
-func (s shop) sale(t *testing.T, qty int64, at time.Time) sales.Sale {
+func (s shop) sale(t testing.TB, qty int64, at time.Time) sales.Sale {
 	t.Helper()
 	snap := sales.Snapshot{Tenant: tenant.Tenant{Currency: "JPY", PricesIncludeTax: true, TaxRounding: tenant.RoundFloor}, Location: s.loc, Variants: map[string]catalog.Variant{s.variant.ID: s.variant}}
 	in := sales.CheckoutInput{IdempotencyKey: "k", LocationID: s.loc.ID, Lines: []sales.CheckoutLine{{VariantID: s.variant.ID, Quantity: qty}},
@@ -64,6 +64,28 @@ func (s shop) sale(t *testing.T, qty int64, at time.Time) sales.Sale {
 	}
 	sale.Order.Number = "001-000001"
 	return sale
+}
+
+// save writes a sale the way the service does: take the location's next
+// number from the counter read, and retry with the next one when another
+// sale took it first.
+func (s shop) save(t testing.TB, sale sales.Sale, idem sales.Idempotency, allowNegative bool) (string, bool, error) {
+	t.Helper()
+	loaded, err := s.st.LoadSale(s.ctx, sales.SaleQuery{LocationID: s.loc.ID, Idempotency: idem})
+	if err != nil {
+		return "", false, err
+	}
+	seq := loaded.OrderSeq
+	for {
+		sale.Order.Number = sales.OrderNumber(s.loc.Number, seq+1)
+		id, replayed, err := s.st.SaveSale(s.ctx, sale, seq+1, idem, allowNegative)
+		var stale *sales.StaleSequenceError
+		if errors.As(err, &stale) {
+			seq = stale.Current
+			continue
+		}
+		return id, replayed, err
+	}
 }
 
 func (s shop) onHand(t *testing.T) int64 {
@@ -82,7 +104,7 @@ func TestSalesStore_SaveSale(t *testing.T) {
 	s := newShop(t, mustTable(t), 3)
 	idem := sales.Idempotency{Key: "k1", RequestHash: "h1"}
 	sale := s.sale(t, 2, time.Now())
-	id, replayed, err := s.st.SaveSale(s.ctx, sale, idem, false)
+	id, replayed, err := s.save(t, sale, idem, false)
 	if err != nil || replayed || id != sale.Order.ID {
 		t.Fatalf("save: %q %v %v", id, replayed, err)
 	}
@@ -95,7 +117,7 @@ func TestSalesStore_SaveSale(t *testing.T) {
 	}
 	t.Run("replay returns the first order and writes nothing", func(t *testing.T) {
 		again := s.sale(t, 2, time.Now())
-		id2, replayed, err := s.st.SaveSale(s.ctx, again, idem, false)
+		id2, replayed, err := s.save(t, again, idem, false)
 		if err != nil || !replayed || id2 != id {
 			t.Fatalf("replay: %q %v %v", id2, replayed, err)
 		}
@@ -112,7 +134,7 @@ func TestSalesStore_SaveSale(t *testing.T) {
 	})
 	t.Run("not enough stock writes nothing", func(t *testing.T) {
 		big := s.sale(t, 2, time.Now())
-		_, _, err := s.st.SaveSale(s.ctx, big, sales.Idempotency{Key: "k2", RequestHash: "h2"}, false)
+		_, _, err := s.save(t, big, sales.Idempotency{Key: "k2", RequestHash: "h2"}, false)
 		var sh *sales.ShortageError
 		if !errors.As(err, &sh) || len(sh.Short) != 1 || sh.Short[0].SKU != "TEA" {
 			t.Fatalf("err = %v", err)
@@ -129,7 +151,7 @@ func TestSalesStore_SaveSale(t *testing.T) {
 	})
 	t.Run("negative stock when allowed", func(t *testing.T) {
 		big := s.sale(t, 5, time.Now())
-		if _, _, err := s.st.SaveSale(s.ctx, big, sales.Idempotency{Key: "k3", RequestHash: "h3"}, true); err != nil {
+		if _, _, err := s.save(t, big, sales.Idempotency{Key: "k3", RequestHash: "h3"}, true); err != nil {
 			t.Fatal(err)
 		}
 		if got := s.onHand(t); got != -4 {
@@ -149,7 +171,7 @@ func TestSalesStore_SaveSaleRetriesConflicts(t *testing.T) {
 	s := newShop(t, tb, 5)
 	calls.Store(0)
 	left.Store(2)
-	if _, _, err := s.st.SaveSale(s.ctx, s.sale(t, 1, time.Now()), sales.Idempotency{Key: "c", RequestHash: "h"}, false); err != nil {
+	if _, _, err := s.save(t, s.sale(t, 1, time.Now()), sales.Idempotency{Key: "c", RequestHash: "h"}, false); err != nil {
 		t.Fatalf("save after injected conflicts: %v", err)
 	}
 	if calls.Load() != 3 {
@@ -168,7 +190,7 @@ func TestSalesStore_ConcurrentLastUnits(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, _, err := s.st.SaveSale(s.ctx, s.sale(t, 1, time.Now()), sales.Idempotency{Key: fmt.Sprint("c", i), RequestHash: "h"}, false)
+			_, _, err := s.save(t, s.sale(t, 1, time.Now()), sales.Idempotency{Key: fmt.Sprint("c", i), RequestHash: "h"}, false)
 			var sh *sales.ShortageError
 			switch {
 			case err == nil:
@@ -192,7 +214,7 @@ func TestSalesStore_ListOrders(t *testing.T) {
 	var want []string
 	for i := 0; i < 5; i++ {
 		sale := s.sale(t, 1, base.Add(time.Duration(i)*time.Hour))
-		if _, _, err := s.st.SaveSale(s.ctx, sale, sales.Idempotency{Key: fmt.Sprint("l", i), RequestHash: "h"}, true); err != nil {
+		if _, _, err := s.save(t, sale, sales.Idempotency{Key: fmt.Sprint("l", i), RequestHash: "h"}, true); err != nil {
 			t.Fatal(err)
 		}
 		want = append([]string{sale.Order.ID}, want...) // newest first
@@ -251,4 +273,46 @@ func TestSalesStore_Customers(t *testing.T) {
 	if other, _, _ := st.ListCustomers(tenantCtx(t), "", 50, ""); len(other) != 0 {
 		t.Fatalf("other tenant sees %d customers", len(other))
 	}
+}
+
+func TestSalesStore_OrderNumbersHaveNoGaps(t *testing.T) {
+	s := newShop(t, mustTable(t), 0)
+	var wg sync.WaitGroup
+	numbers := make(chan string, 12)
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sale := s.sale(t, 1, time.Now())
+			id, _, err := s.save(t, sale, sales.Idempotency{Key: fmt.Sprint("n", i), RequestHash: "h"}, true)
+			if err != nil {
+				t.Errorf("save: %v", err)
+				return
+			}
+			o, err := s.st.GetOrder(s.ctx, id)
+			if err != nil {
+				t.Errorf("get: %v", err)
+				return
+			}
+			numbers <- o.Number
+		}()
+	}
+	wg.Wait()
+	close(numbers)
+	seen := map[string]bool{}
+	for n := range numbers {
+		seen[n] = true
+	}
+	for i := 1; i <= 12; i++ {
+		if want := sales.OrderNumber(s.loc.Number, int64(i)); !seen[want] {
+			t.Fatalf("numbers %v lack %s", seen, want)
+		}
+	}
+	t.Run("a stale number is refused with the current one", func(t *testing.T) {
+		_, _, err := s.st.SaveSale(s.ctx, s.sale(t, 1, time.Now()), 5, sales.Idempotency{Key: "stale", RequestHash: "h"}, true)
+		var stale *sales.StaleSequenceError
+		if !errors.As(err, &stale) || stale.Current != 12 {
+			t.Fatalf("err = %v", err)
+		}
+	})
 }

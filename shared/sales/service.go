@@ -2,6 +2,7 @@ package sales
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,20 +31,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, apperr.New(apperr.Forbidden, "you may not sell at this location", "input", "locationId")
 	}
 	idem := Idempotency{Key: in.IdempotencyKey, RequestHash: in.RequestHash()}
-	// The order number is allocated while the snapshot is read, so a
-	// checkout costs two sequential storage round trips; a checkout that
-	// then fails (or replays) leaves a gap in the location's sequence.
-	type seqResult struct {
-		n   int64
-		err error
-	}
-	seqc := make(chan seqResult, 1)
-	go func() {
-		n, err := s.Store.NextOrderSeq(ctx, in.LocationID)
-		seqc <- seqResult{n, err}
-	}()
 	loaded, err := s.Store.LoadSale(ctx, SaleQuery{LocationID: in.LocationID, CustomerID: in.CustomerID, VariantIDs: in.VariantIDs(), Idempotency: idem})
-	seq := <-seqc
 	if err != nil {
 		return Order{}, err
 	}
@@ -60,31 +48,55 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if err := errs.Err(); err != nil {
 		return Order{}, err
 	}
-	if seq.err != nil {
-		return Order{}, fmt.Errorf("allocate order number: %w", seq.err)
-	}
 	now := s.Now().UTC()
 	sale, err := Price(in, loaded.Snapshot, ids.NewAt("ord", now), now)
 	if err != nil {
 		return Order{}, err
 	}
 	o := &sale.Order
-	o.Number = fmt.Sprintf("%03d-%06d", loaded.Snapshot.Location.Number, seq.n)
 	o.StaffID, o.APIKeyID = p.UserID, p.APIKeyID
 	if p.IsAPIKey() {
 		o.Source = "API"
 	}
-	id, replayed, err := s.Store.SaveSale(ctx, sale, idem, loaded.Snapshot.Tenant.AllowNegativeStock)
-	if sh, ok := err.(*ShortageError); ok {
-		return Order{}, outOfStock(sh.Short)
+	// The order takes the location's next number in the same transaction,
+	// conditioned on the number read: numbers are sequential with no gaps.
+	// When another register at the location took it first, the transaction
+	// reports the current number and the sale is retried with the next one.
+	seq := loaded.OrderSeq
+	for attempt := 0; ; attempt++ {
+		o.Number = OrderNumber(loaded.Snapshot.Location.Number, seq+1)
+		id, replayed, err := s.Store.SaveSale(ctx, sale, seq+1, idem, loaded.Snapshot.Tenant.AllowNegativeStock)
+		var stale *StaleSequenceError
+		switch {
+		case errors.As(err, &stale) && attempt < maxSequenceAttempts:
+			seq = stale.Current
+			continue
+		case errors.As(err, &stale):
+			return Order{}, apperr.Wrap(err, apperr.Unavailable, "the location is too busy; retry with the same idempotency key")
+		}
+		var sh *ShortageError
+		if errors.As(err, &sh) {
+			return Order{}, outOfStock(sh.Short)
+		}
+		if err != nil {
+			return Order{}, err
+		}
+		if replayed {
+			return s.Store.GetOrder(ctx, id)
+		}
+		return sale.Order, nil
 	}
-	if err != nil {
-		return Order{}, err
-	}
-	if replayed {
-		return s.Store.GetOrder(ctx, id)
-	}
-	return sale.Order, nil
+}
+
+// maxSequenceAttempts bounds how often one checkout loses the race for its
+// location's next number; each retry is one transaction and some other sale
+// at that location succeeded meanwhile.
+const maxSequenceAttempts = 64
+
+// OrderNumber formats a human-readable order number: the location's number
+// and the sequence within the location, e.g. 001-000042.
+func OrderNumber(location int, seq int64) string {
+	return fmt.Sprintf("%03d-%06d", location, seq)
 }
 
 func outOfStock(short []StockDecrement) error {

@@ -27,6 +27,7 @@ type Loaded struct {
 	LocationFound bool
 	CustomerFound bool
 	ReplayOrderID string // set when the key was already used with this input
+	OrderSeq      int64  // the location's last order sequence number (0: none yet)
 }
 
 // ShortageError is SaveSale's answer when stock conditions failed: the
@@ -34,6 +35,12 @@ type Loaded struct {
 type ShortageError struct{ Short []StockDecrement }
 
 func (e *ShortageError) Error() string { return "not enough stock" }
+
+// StaleSequenceError is SaveSale's answer when another sale at the location
+// took the next order number first; Current is the number it took.
+type StaleSequenceError struct{ Current int64 }
+
+func (e *StaleSequenceError) Error() string { return "order sequence moved" }
 
 // OrderFilter narrows a listing of orders.
 type OrderFilter struct {
@@ -49,13 +56,13 @@ type Store interface {
 	// idempotency record in one batched read. A key used with another
 	// request is IDEMPOTENCY_KEY_REUSED.
 	LoadSale(ctx context.Context, q SaleQuery) (Loaded, error)
-	// NextOrderSeq allocates the location's next order sequence number.
-	NextOrderSeq(ctx context.Context, locationID string) (int64, error)
 	// SaveSale writes the order, its stock decrements, the idempotency
-	// record and the order.completed event in one transaction. If the key
-	// was used meanwhile with the same request it returns that order's id
-	// and replayed=true; failed stock conditions are a *ShortageError.
-	SaveSale(ctx context.Context, s Sale, idem Idempotency, allowNegativeStock bool) (orderID string, replayed bool, err error)
+	// record, the order.completed event and the location's order counter
+	// (moved from seq-1 to seq, the order's number) in one transaction. If
+	// the key was used meanwhile with the same request it returns that
+	// order's id and replayed=true; failed stock conditions are a
+	// *ShortageError; a counter that moved is a *StaleSequenceError.
+	SaveSale(ctx context.Context, s Sale, seq int64, idem Idempotency, allowNegativeStock bool) (orderID string, replayed bool, err error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	// ListOrders returns orders newest first, and the cursor of the next page ("" when none).
 	ListOrders(ctx context.Context, f OrderFilter, first int, after string) ([]Order, string, error)
