@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
@@ -39,4 +40,19 @@ func (t *Table) BatchGet(ctx context.Context, keys []map[string]types.AttributeV
 		}
 	}
 	return out, nil
+}
+
+// get reads one item with a strongly consistent GetItem and decodes it into
+// out; false when there is none.
+func (t *Table) get(ctx context.Context, k map[string]types.AttributeValue, out any) (bool, error) {
+	cctx, cancel := t.call(ctx)
+	defer cancel()
+	res, err := t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil {
+		return false, err
+	}
+	if res.Item == nil {
+		return false, nil
+	}
+	return true, attributevalue.UnmarshalMap(res.Item, out)
 }

@@ -188,18 +188,13 @@ func (st *CatalogStore) UpdateItem(ctx context.Context, id string, update func(c
 }
 
 func (st *CatalogStore) getItemRecord(ctx context.Context, tpk, id string) (itemRecord, error) {
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: itemKey(tpk, id), ConsistentRead: aws.Bool(true)})
+	var rec itemRecord
+	found, err := st.t.get(ctx, itemKey(tpk, id), &rec)
 	if err != nil {
 		return itemRecord{}, fmt.Errorf("get item: %w", err)
 	}
-	if out.Item == nil {
+	if !found {
 		return itemRecord{}, catalog.ErrItemNotFound
-	}
-	var rec itemRecord
-	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
-		return itemRecord{}, fmt.Errorf("decode item: %w", err)
 	}
 	return rec, nil
 }
@@ -329,18 +324,13 @@ func (st *CatalogStore) VariantByBarcode(ctx context.Context, barcode string) (c
 	if !ok {
 		return catalog.Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: key(barcodePK(tpk, gtin), skBarcode), ConsistentRead: aws.Bool(true)})
+	var rec variantItem
+	found, err := st.t.get(ctx, key(barcodePK(tpk, gtin), skBarcode), &rec)
 	if err != nil {
 		return catalog.Variant{}, fmt.Errorf("get barcode: %w", err)
 	}
-	if out.Item == nil {
+	if !found {
 		return catalog.Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
-	}
-	var rec variantItem
-	if err := attributevalue.UnmarshalMap(out.Item, &rec); err != nil {
-		return catalog.Variant{}, fmt.Errorf("decode barcode: %w", err)
 	}
 	return rec.domain(), nil
 }

@@ -163,23 +163,10 @@ func (st *IdentityStore) CreateUser(ctx context.Context, u identity.User, login 
 	return nil
 }
 
-func (st *IdentityStore) get(ctx context.Context, k map[string]types.AttributeValue, out any) (bool, error) {
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	res, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: k, ConsistentRead: aws.Bool(true)})
-	if err != nil {
-		return false, err
-	}
-	if res.Item == nil {
-		return false, nil
-	}
-	return true, attributevalue.UnmarshalMap(res.Item, out)
-}
-
 // GetLogin finds a login by email.
 func (st *IdentityStore) GetLogin(ctx context.Context, email string) (identity.Login, error) {
 	var it loginItem
-	ok, err := st.get(ctx, key(pkLogin+email, "LOGIN"), &it)
+	ok, err := st.t.get(ctx, key(pkLogin+email, "LOGIN"), &it)
 	if err != nil {
 		return identity.Login{}, fmt.Errorf("get login: %w", err)
 	}
@@ -196,7 +183,7 @@ func (st *IdentityStore) GetUser(ctx context.Context, id string) (identity.User,
 		return identity.User{}, err
 	}
 	var it userItem
-	ok, err := st.get(ctx, key(pk, skUserPrefix+id), &it)
+	ok, err := st.t.get(ctx, key(pk, skUserPrefix+id), &it)
 	if err != nil {
 		return identity.User{}, fmt.Errorf("get user: %w", err)
 	}
@@ -255,7 +242,7 @@ func (st *IdentityStore) GetAPIKey(ctx context.Context, id string) (identity.API
 		return identity.APIKey{}, err
 	}
 	var it apiKeyItem
-	ok, err := st.get(ctx, key(pk, skKeyPrefix+id), &it)
+	ok, err := st.t.get(ctx, key(pk, skKeyPrefix+id), &it)
 	if err != nil {
 		return identity.APIKey{}, fmt.Errorf("get api key: %w", err)
 	}
@@ -268,7 +255,7 @@ func (st *IdentityStore) GetAPIKey(ctx context.Context, id string) (identity.API
 // LookupAPIKey finds a key by its secret's hash (platform-level).
 func (st *IdentityStore) LookupAPIKey(ctx context.Context, hash string) (identity.APIKey, error) {
 	var it apiKeyItem
-	ok, err := st.get(ctx, key(pkAPIKeyHash+hash, "APIKEYHASH"), &it)
+	ok, err := st.t.get(ctx, key(pkAPIKeyHash+hash, "APIKEYHASH"), &it)
 	if err != nil {
 		return identity.APIKey{}, fmt.Errorf("look up api key: %w", err)
 	}

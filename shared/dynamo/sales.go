@@ -192,18 +192,13 @@ func (st *SalesStore) GetOrder(ctx context.Context, id string) (sales.Order, err
 	if err != nil {
 		return sales.Order{}, err
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: key(orderPK(tpk, id), skOrder), ConsistentRead: aws.Bool(true)})
+	var it orderItem
+	found, err := st.t.get(ctx, key(orderPK(tpk, id), skOrder), &it)
 	if err != nil {
 		return sales.Order{}, fmt.Errorf("get order: %w", err)
 	}
-	if out.Item == nil {
+	if !found {
 		return sales.Order{}, apperr.New(apperr.NotFound, "order not found")
-	}
-	var it orderItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return sales.Order{}, fmt.Errorf("decode order: %w", err)
 	}
 	return it.domain(), nil
 }

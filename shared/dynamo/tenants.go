@@ -58,18 +58,13 @@ func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {
 	if err != nil {
 		return tenantItem{}, err
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.GetItem(cctx, &dynamodb.GetItemInput{TableName: &st.t.name, Key: key(pk, skTenant), ConsistentRead: aws.Bool(true)})
+	var it tenantItem
+	found, err := st.t.get(ctx, key(pk, skTenant), &it)
 	if err != nil {
 		return tenantItem{}, fmt.Errorf("get tenant: %w", err)
 	}
-	if out.Item == nil {
+	if !found {
 		return tenantItem{}, apperr.New(apperr.NotFound, "tenant not found")
-	}
-	var it tenantItem
-	if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
-		return tenantItem{}, fmt.Errorf("decode tenant: %w", err)
 	}
 	return it, nil
 }
