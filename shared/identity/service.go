@@ -197,29 +197,38 @@ type Viewer struct {
 	Tenant tenant.Tenant
 }
 
-// Me returns the caller.
+// Me returns the caller. The tenant and the user (or key) are read in
+// parallel: one round trip of latency.
 func (s *Service) Me(ctx context.Context) (Viewer, error) {
 	p, err := PrincipalFrom(ctx)
 	if err != nil {
 		return Viewer{}, err
 	}
 	var v Viewer
-	if v.Tenant, err = s.Tenants.GetTenant(ctx); err != nil {
-		return Viewer{}, fmt.Errorf("get tenant: %w", err)
-	}
+	var terr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		v.Tenant, terr = s.Tenants.GetTenant(ctx)
+	}()
 	if p.IsAPIKey() {
-		k, err := s.Store.GetAPIKey(ctx, p.APIKeyID)
-		if err != nil {
-			return Viewer{}, fmt.Errorf("get api key: %w", err)
+		var k APIKey
+		if k, err = s.Store.GetAPIKey(ctx, p.APIKeyID); err == nil {
+			v.APIKey = &k
 		}
-		v.APIKey = &k
-		return v, nil
+	} else {
+		var u User
+		if u, err = s.Store.GetUser(ctx, p.UserID); err == nil {
+			v.User = &u
+		}
 	}
-	u, err := s.Store.GetUser(ctx, p.UserID)
+	<-done
+	if terr != nil {
+		return Viewer{}, fmt.Errorf("get tenant: %w", terr)
+	}
 	if err != nil {
-		return Viewer{}, fmt.Errorf("get user: %w", err)
+		return Viewer{}, fmt.Errorf("get caller: %w", err)
 	}
-	v.User = &u
 	return v, nil
 }
 
