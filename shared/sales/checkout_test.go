@@ -1,6 +1,7 @@
 package sales
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -104,6 +105,12 @@ func TestValidateAndPrice_BadInput(t *testing.T) {
 		{"too many lines", func(in *CheckoutInput) {
 			for len(in.Lines) <= MaxLines {
 				in.Lines = append(in.Lines, CheckoutLine{VariantID: "mug", Quantity: 1})
+			}
+		}, apperr.Invalid, "input.lines"},
+		{"too many distinct variants", func(in *CheckoutInput) {
+			in.Lines = nil
+			for i := 0; i <= MaxDistinctVariants; i++ {
+				in.Lines = append(in.Lines, CheckoutLine{VariantID: fmt.Sprint("v", i), Quantity: 1})
 			}
 		}, apperr.Invalid, "input.lines"},
 		{"percent over 100", func(in *CheckoutInput) { in.Lines[0].Discount = &DiscountInput{Percent: i64(101)} }, apperr.Invalid, "input.lines.0.discount.percent"},
