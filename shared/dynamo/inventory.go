@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -141,14 +142,10 @@ func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inven
 	}
 	items := make([]types.TransactWriteItem, 0, 2*len(w.Updates))
 	for _, u := range w.Updates {
-		items = append(items, st.levelUpdate(tpk, u))
+		items = append(items, levelUpdate(st.t, tpk, u))
 	}
-	at := fmtTime(w.At)
 	for _, u := range w.Updates {
-		put, _, err := outboxPut(ctx, st.t, EventInventoryChanged, inventoryChangedData{
-			LocationID: u.Level.LocationID, VariantID: u.Level.VariantID, OnHand: u.Level.OnHand, Version: u.Level.Version,
-			Delta: u.Delta, Reason: string(u.Reason), OccurredAt: at,
-		}, w.At)
+		put, err := levelChanged(ctx, st.t, u, w.At)
 		if err != nil {
 			return nil, false, err
 		}
@@ -176,9 +173,10 @@ func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inven
 
 // levelUpdate sets a level to its new state if it still has the read version
 // (a level never written must still not exist). It writes every attribute of
-// stockItem, so the first write creates a complete, listable item. Checkout
-// decrements the same items with `onHand = onHand - :q, version = version + 1`.
-func (st *InventoryStore) levelUpdate(tpk string, u inventory.Update) types.TransactWriteItem {
+// stockItem, so the first write creates a complete, listable item. Adjustments,
+// transfers and checkouts all change levels this way; a failed condition
+// returns the level as it is now.
+func levelUpdate(t *Table, tpk string, u inventory.Update) types.TransactWriteItem {
 	l := u.Level
 	n := func(v int64) types.AttributeValue {
 		return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
@@ -193,13 +191,23 @@ func (st *InventoryStore) levelUpdate(tpk string, u inventory.Update) types.Tran
 		values[":read"] = n(v)
 	}
 	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &st.t.name, Key: stockKey(tpk, l.LocationID, l.VariantID),
+		TableName: &t.name, Key: stockKey(tpk, l.LocationID, l.VariantID),
 		UpdateExpression: aws.String("SET onHand = :onHand, version = :version, updatedAt = :updatedAt, #type = :type, " +
 			"gsi1pk = :gsi1pk, gsi1sk = :variantId, locationId = :locationId, variantId = :variantId"),
-		ConditionExpression:       aws.String(cond),
-		ExpressionAttributeNames:  map[string]string{"#type": "type"},
-		ExpressionAttributeValues: values,
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            map[string]string{"#type": "type"},
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
+}
+
+// levelChanged is the inventory.changed outbox event of one level update.
+func levelChanged(ctx context.Context, t *Table, u inventory.Update, at time.Time) (types.TransactWriteItem, error) {
+	put, _, err := outboxPut(ctx, t, EventInventoryChanged, inventoryChangedData{
+		LocationID: u.Level.LocationID, VariantID: u.Level.VariantID, OnHand: u.Level.OnHand, Version: u.Level.Version,
+		Delta: u.Delta, Reason: string(u.Reason), OccurredAt: fmtTime(at),
+	}, at)
+	return put, err
 }
 
 // ListLevels queries gsi1 (`T#<tid>#STOCKLOC#<loc>`, sorted by variant id)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/sales"
 )
 
@@ -46,13 +47,13 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 		keys = append(keys, key(customerPK(tpk, q.CustomerID), skCustomer))
 	}
 	for _, id := range q.VariantIDs {
-		keys = append(keys, key(variantPK(tpk, id), skVariant))
+		keys = append(keys, key(variantPK(tpk, id), skVariant), stockKey(tpk, q.LocationID, id))
 	}
 	raws, err := st.t.BatchGet(ctx, keys)
 	if err != nil {
 		return sales.Loaded{}, fmt.Errorf("load sale: %w", err)
 	}
-	out := sales.Loaded{Snapshot: sales.Snapshot{Variants: map[string]catalog.Variant{}}}
+	out := sales.Loaded{Snapshot: sales.Snapshot{Variants: map[string]catalog.Variant{}, Levels: map[string]inventory.StockLevel{}}}
 	idemPK := idemKey[attrPK].(*types.AttributeValueMemberS).Value
 	tenantFound := false
 	for _, raw := range raws {
@@ -89,6 +90,12 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 			}
 			c := it.domain()
 			out.Snapshot.Customer, out.CustomerFound = &c, true
+		case sk == skStock:
+			var it stockItem
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode stock level: %w", err)
+			}
+			out.Snapshot.Levels[it.VariantID] = it.domain()
 		case sk == skVariant:
 			var it variantItem
 			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
@@ -104,9 +111,11 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 }
 
 // SaveSale writes the sale in one transaction: idempotency record, order,
-// order.completed event, the location's order counter (seq-1 → seq) and one
-// conditional decrement per tracked variant.
-func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, idem sales.Idempotency, allowNegative bool) (string, bool, error) {
+// order.completed event, the location's order counter (seq-1 → seq) and, per
+// decrement, the stock level conditioned on the version read plus its
+// inventory.changed event. A counter or level that moved comes back as a
+// *sales.StaleError carrying their current values.
+func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, idem sales.Idempotency) (string, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
 		return "", false, err
@@ -128,36 +137,22 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
 	items := []types.TransactWriteItem{orderPut, event, {Update: counter}}
-	const counterAt, firstDecrement = 2, 3
-	now := s(fmtTime(o.CreatedAt))
+	const counterAt, firstLevel = 2, 3
 	for _, d := range sale.Decrements {
-		u := &types.Update{
-			TableName: &st.t.name, Key: stockKey(tpk, o.LocationID, d.VariantID),
-			UpdateExpression: aws.String("SET onHand = if_not_exists(onHand, :zero) - :q, version = if_not_exists(version, :zero) + :one, " +
-				"updatedAt = :now, #type = :type, gsi1pk = :g1, gsi1sk = :vid, locationId = :loc, variantId = :vid"),
-			ExpressionAttributeNames: map[string]string{"#type": "type"},
-			ExpressionAttributeValues: map[string]types.AttributeValue{
-				":q": n(d.Quantity), ":zero": n(0), ":one": n(1), ":now": now, ":type": s("StockLevel"),
-				":g1": s(stockListPK(tpk, o.LocationID)), ":vid": s(d.VariantID), ":loc": s(o.LocationID),
-			},
+		items = append(items, levelUpdate(st.t, tpk, d.Update(o.CreatedAt)))
+	}
+	for _, d := range sale.Decrements {
+		put, err := levelChanged(ctx, st.t, d.Update(o.CreatedAt), o.CreatedAt)
+		if err != nil {
+			return "", false, err
 		}
-		if !allowNegative {
-			u.ConditionExpression = aws.String("onHand >= :q")
-		}
-		items = append(items, types.TransactWriteItem{Update: u})
+		items = append(items, put)
 	}
 	_, replayed, err := st.t.TransactIdempotent(ctx, Idempotency{Operation: opCheckout, Key: idem.Key, RequestHash: idem.RequestHash, Result: []byte(o.ID)}, items, o.CreatedAt)
 	var ce *CanceledError
 	if errors.As(err, &ce) {
-		var short []sales.StockDecrement
-		for i, d := range sale.Decrements {
-			if ce.Failed(firstDecrement + i) {
-				short = append(short, d)
-			}
-		}
-		if len(short) > 0 {
-			return "", false, &sales.ShortageError{Short: short}
-		}
+		stale := &sales.StaleError{Levels: map[string]inventory.StockLevel{}}
+		moved := false
 		if ce.Failed(counterAt) {
 			var current int64
 			if old := ce.Items[counterAt]; old != nil {
@@ -165,7 +160,23 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 					return "", false, fmt.Errorf("decode order counter: %w", err)
 				}
 			}
-			return "", false, &sales.StaleSequenceError{Current: current}
+			stale.Seq, moved = &current, true
+		}
+		for i, d := range sale.Decrements {
+			if !ce.Failed(firstLevel + i) {
+				continue
+			}
+			moved = true
+			var it stockItem
+			if old := ce.Items[firstLevel+i]; old != nil {
+				if err := attributevalue.UnmarshalMap(old, &it); err != nil {
+					return "", false, fmt.Errorf("decode stock level: %w", err)
+				}
+				stale.Levels[d.VariantID] = it.domain()
+			}
+		}
+		if moved {
+			return "", false, stale
 		}
 		return "", false, fmt.Errorf("save sale: %w", err)
 	}

@@ -63,6 +63,9 @@ const (
 	ReasonTransferIn  Reason = "TRANSFER_IN"
 )
 
+// ReasonSale is recorded for the stock a checkout takes.
+const ReasonSale Reason = "SALE"
+
 // ValidAdjustment reports whether r is a reason a client may give.
 func (r Reason) ValidAdjustment() bool {
 	switch r {

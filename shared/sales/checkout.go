@@ -14,18 +14,21 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/tax"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // Limits of one checkout. An order is one item with its lines inside, and
-// its write is one DynamoDB transaction (≤ 100 actions): the order, the
-// idempotency record, the outbox event and one stock decrement per distinct
-// tracked variant; the batched read before it holds ≤ 100 keys (tenant,
-// location, customer, idempotency record and the variants).
+// its write is one DynamoDB transaction (≤ 100 actions): the idempotency
+// record, the order, its order.completed event, the location's order counter,
+// and per distinct tracked variant a stock level update and its
+// inventory.changed event; the batched read before it holds ≤ 100 keys
+// (tenant, location, customer, idempotency record, order counter, and per
+// variant its record and its stock level).
 const (
 	MaxLines            = 100
-	MaxDistinctVariants = 96
+	MaxDistinctVariants = 47
 	MaxPayments         = 10
 	MaxQuantity         = 99_999
 	maxIDLen            = 64
@@ -193,16 +196,46 @@ func (in CheckoutInput) RequestHash() string {
 type Snapshot struct {
 	Tenant   tenant.Tenant
 	Location tenant.Location
-	Variants map[string]catalog.Variant // only the tenant's; missing ids are absent
+	Variants map[string]catalog.Variant      // only the tenant's; missing ids are absent
+	Levels   map[string]inventory.StockLevel // at the location, by variant id; absent: never stocked
 	Customer *Customer
 }
 
-// StockDecrement is one conditional stock decrement of a checkout.
+// StockDecrement is the stock a checkout takes of one tracked variant,
+// computed from the level it read: the write is conditioned on that level's
+// version, so the new on-hand it records (and announces in its
+// inventory.changed event) is exact.
 type StockDecrement struct {
 	VariantID string
 	SKU       string
 	Quantity  int64
-	LineIndex int // first line selling the variant, for error paths
+	LineIndex int                  // first line selling the variant, for error paths
+	Read      inventory.StockLevel // the level the decrement starts from
+}
+
+// Level is the stock level after the decrement.
+func (d StockDecrement) Level(at time.Time) inventory.StockLevel {
+	l := d.Read
+	l.OnHand -= d.Quantity
+	l.Version++
+	l.UpdatedAt = at
+	return l
+}
+
+// Update is the decrement as a stock ledger change.
+func (d StockDecrement) Update(at time.Time) inventory.Update {
+	return inventory.Update{Level: d.Level(at), Delta: -d.Quantity, Reason: inventory.ReasonSale}
+}
+
+// short returns the decrements that would take stock below zero.
+func short(decs []StockDecrement) []StockDecrement {
+	var out []StockDecrement
+	for _, d := range decs {
+		if d.Read.OnHand < d.Quantity {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // Sale is a priced checkout ready to be written.
@@ -280,7 +313,11 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 			continue
 		}
 		if _, seen := qty[v.ID]; !seen {
-			decs = append(decs, StockDecrement{VariantID: v.ID, SKU: v.SKU, LineIndex: i})
+			read, ok := snap.Levels[v.ID]
+			if !ok {
+				read = inventory.StockLevel{LocationID: snap.Location.ID, VariantID: v.ID}
+			}
+			decs = append(decs, StockDecrement{VariantID: v.ID, SKU: v.SKU, LineIndex: i, Read: read})
 		}
 		qty[v.ID] += l.Quantity
 	}

@@ -58,25 +58,33 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if p.IsAPIKey() {
 		o.Source = "API"
 	}
-	// The order takes the location's next number in the same transaction,
-	// conditioned on the number read: numbers are sequential with no gaps.
-	// When another register at the location took it first, the transaction
-	// reports the current number and the sale is retried with the next one.
+	// The order takes the location's next number and its stock in the same
+	// transaction, conditioned on the counter and the levels read. When
+	// another sale at the location got there first, the cancellation reports
+	// the current counter and levels and the sale is retried from them at
+	// once (no re-read): numbers stay gap-free and stock exact.
 	seq := loaded.OrderSeq
+	allowNegative := loaded.Snapshot.Tenant.AllowNegativeStock
 	for attempt := 0; ; attempt++ {
-		o.Number = OrderNumber(loaded.Snapshot.Location.Number, seq+1)
-		id, replayed, err := s.Store.SaveSale(ctx, sale, seq+1, idem, loaded.Snapshot.Tenant.AllowNegativeStock)
-		var stale *StaleSequenceError
-		switch {
-		case errors.As(err, &stale) && attempt < maxSequenceAttempts:
-			seq = stale.Current
-			continue
-		case errors.As(err, &stale):
-			return Order{}, apperr.Wrap(err, apperr.Unavailable, "the location is too busy; retry with the same idempotency key")
+		if sh := short(sale.Decrements); len(sh) > 0 && !allowNegative {
+			return Order{}, outOfStock(sh)
 		}
-		var sh *ShortageError
-		if errors.As(err, &sh) {
-			return Order{}, outOfStock(sh.Short)
+		o.Number = OrderNumber(loaded.Snapshot.Location.Number, seq+1)
+		id, replayed, err := s.Store.SaveSale(ctx, sale, seq+1, idem)
+		var stale *StaleError
+		if errors.As(err, &stale) {
+			if attempt >= maxSequenceAttempts {
+				return Order{}, apperr.Wrap(err, apperr.Unavailable, "the location is too busy; retry with the same idempotency key")
+			}
+			if stale.Seq != nil {
+				seq = *stale.Seq
+			}
+			for i, d := range sale.Decrements {
+				if l, ok := stale.Levels[d.VariantID]; ok {
+					sale.Decrements[i].Read = l
+				}
+			}
+			continue
 		}
 		if err != nil {
 			return Order{}, err
@@ -89,8 +97,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 }
 
 // maxSequenceAttempts bounds how often one checkout loses the race for its
-// location's next number; each retry is one transaction and some other sale
-// at that location succeeded meanwhile.
+// location's next number or its stock levels; each retry is one transaction,
+// and some other sale succeeded meanwhile.
 const maxSequenceAttempts = 64
 
 // OrderNumber formats a human-readable order number: the location's number
@@ -104,7 +112,7 @@ func outOfStock(short []StockDecrement) error {
 	var errs apperr.List
 	for i, d := range short {
 		skus[i] = d.SKU
-		errs.Add(apperr.OutOfStock, fmt.Sprintf("not enough stock of %s for %d", d.SKU, d.Quantity), "input", "lines", fmt.Sprint(d.LineIndex), "quantity")
+		errs.Add(apperr.OutOfStock, fmt.Sprintf("not enough stock of %s for %d (on hand: %d)", d.SKU, d.Quantity, d.Read.OnHand), "input", "lines", fmt.Sprint(d.LineIndex), "quantity")
 	}
 	errs[0].Message = "out of stock: " + strings.Join(skus, ", ") + " — " + errs[0].Message
 	return errs

@@ -3,6 +3,8 @@ package sales
 import (
 	"context"
 	"time"
+
+	"github.com/renkei-pos/renkei/shared/inventory"
 )
 
 // Idempotency names one retryable checkout: the client's key and the hash of
@@ -30,17 +32,17 @@ type Loaded struct {
 	OrderSeq      int64  // the location's last order sequence number (0: none yet)
 }
 
-// ShortageError is SaveSale's answer when stock conditions failed: the
-// decrements that could not be taken.
-type ShortageError struct{ Short []StockDecrement }
+// StaleError is SaveSale's answer when something the sale was computed from
+// changed meanwhile: another sale at the location took the next order
+// number (Seq is then the number it took), or stock levels moved (Levels
+// holds their current state, by variant id; a level that does not exist is
+// absent). Nothing was written.
+type StaleError struct {
+	Seq    *int64
+	Levels map[string]inventory.StockLevel
+}
 
-func (e *ShortageError) Error() string { return "not enough stock" }
-
-// StaleSequenceError is SaveSale's answer when another sale at the location
-// took the next order number first; Current is the number it took.
-type StaleSequenceError struct{ Current int64 }
-
-func (e *StaleSequenceError) Error() string { return "order sequence moved" }
+func (e *StaleError) Error() string { return "order counter or stock moved" }
 
 // OrderFilter narrows a listing of orders.
 type OrderFilter struct {
@@ -56,13 +58,14 @@ type Store interface {
 	// idempotency record in one batched read. A key used with another
 	// request is IDEMPOTENCY_KEY_REUSED.
 	LoadSale(ctx context.Context, q SaleQuery) (Loaded, error)
-	// SaveSale writes the order, its stock decrements, the idempotency
-	// record, the order.completed event and the location's order counter
-	// (moved from seq-1 to seq, the order's number) in one transaction. If
-	// the key was used meanwhile with the same request it returns that
-	// order's id and replayed=true; failed stock conditions are a
-	// *ShortageError; a counter that moved is a *StaleSequenceError.
-	SaveSale(ctx context.Context, s Sale, seq int64, idem Idempotency, allowNegativeStock bool) (orderID string, replayed bool, err error)
+	// SaveSale writes, in one transaction, the idempotency record, the
+	// order, its order.completed event, the location's order counter (moved
+	// from seq-1 to seq, the order's number) and, per decrement, the new
+	// stock level (conditioned on the version read) with its
+	// inventory.changed event. If the key was used meanwhile with the same
+	// request it returns that order's id and replayed=true; if the counter or
+	// a level moved, a *StaleError.
+	SaveSale(ctx context.Context, s Sale, seq int64, idem Idempotency) (orderID string, replayed bool, err error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	// ListOrders returns orders newest first, and the cursor of the next page ("" when none).
 	ListOrders(ctx context.Context, f OrderFilter, first int, after string) ([]Order, string, error)

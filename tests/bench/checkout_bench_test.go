@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -188,9 +189,10 @@ func storageFloor(b *testing.B, c *dynamodb.Client, tmpl *dynamodb.TransactWrite
 	return lat
 }
 
-// freshKeys copies a transaction, giving every created item (a Put) and the
-// order counter a new partition key, so the copy writes what the original
-// wrote, once more, with the same conditions.
+// freshKeys copies a transaction, giving every item a new partition key so
+// the copy writes what the original wrote, once more: the same actions, each
+// still conditional (new items must not exist, the counter and the levels
+// are conditioned on their previous state).
 func freshKeys(tmpl *dynamodb.TransactWriteItemsInput, suffix string) *dynamodb.TransactWriteItemsInput {
 	out := &dynamodb.TransactWriteItemsInput{}
 	for _, it := range tmpl.TransactItems {
@@ -205,14 +207,21 @@ func freshKeys(tmpl *dynamodb.TransactWriteItemsInput, suffix string) *dynamodb.
 			p.Item = item
 			it = types.TransactWriteItem{Put: &p}
 		}
-		if u := it.Update; u != nil && strings.Contains(u.Key["pk"].(*types.AttributeValueMemberS).Value, "#ORDERSEQ#") {
+		if u := it.Update; u != nil {
+			pk := u.Key["pk"].(*types.AttributeValueMemberS).Value
 			c := *u
-			c.Key = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: u.Key["pk"].(*types.AttributeValueMemberS).Value + suffix}, "sk": u.Key["sk"]}
+			c.Key = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk + suffix}, "sk": u.Key["sk"]}
 			vals := make(map[string]types.AttributeValue, len(u.ExpressionAttributeValues))
 			for k, v := range u.ExpressionAttributeValues {
 				vals[k] = v
 			}
-			vals[":prev"], vals[":seq"] = &types.AttributeValueMemberN{Value: "0"}, &types.AttributeValueMemberN{Value: "1"}
+			switch {
+			case strings.Contains(pk, "#ORDERSEQ#"): // the first number of a new counter
+				vals[":prev"], vals[":seq"] = &types.AttributeValueMemberN{Value: "0"}, &types.AttributeValueMemberN{Value: "1"}
+			case strings.Contains(pk, "#STOCK#"): // a level's first write: conditioned on its absence
+				delete(vals, ":read")
+				c.ConditionExpression = aws.String("attribute_not_exists(pk)")
+			}
 			c.ExpressionAttributeValues = vals
 			it = types.TransactWriteItem{Update: &c}
 		}
