@@ -5,8 +5,9 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DDB_TOOL := tools/dynamodb-local
-# Packages whose code runs concurrently get the race detector in `make test`.
-RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/...
+# Packages whose code runs concurrently get the race detector in `make test`;
+# ./tests/ runs the whole API in process under concurrent end-to-end load.
+RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./tests/
 
 .PHONY: all deps run test contract lint build synth deploy bench bench-api bench-start clean
 
