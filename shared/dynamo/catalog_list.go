@@ -116,11 +116,7 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 
 // pageOf cuts recs (up to first+1, in key order) to a page and its cursor.
 func pageOf(recs []itemRecord, first int) ([]catalog.Item, string, error) {
-	next := ""
-	if len(recs) > first {
-		recs = recs[:first]
-		next = itemCursor(recs[first-1].GSI1SK)
-	}
+	recs, next := cutPage(recs, first, func(r itemRecord) string { return r.GSI1SK })
 	out := make([]catalog.Item, len(recs))
 	for i, r := range recs {
 		out[i] = r.domain()

@@ -24,3 +24,13 @@ func decodeCursor(c string) (string, error) {
 	}
 	return string(b), nil
 }
+
+// cutPage trims a read of up to first+1 elements to one page. When there was
+// more, the cursor of the next page is the sort key of the page's last element.
+func cutPage[T any](items []T, first int, sortKey func(T) string) ([]T, string) {
+	if len(items) <= first {
+		return items, ""
+	}
+	items = items[:first]
+	return items, encodeCursor(sortKey(items[first-1]))
+}

@@ -114,20 +114,14 @@ func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
 	}
-	var list []sales.Customer
-	var sks []string
-	for _, raw := range out.Items {
-		var it customerItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, "", fmt.Errorf("decode customer: %w", err)
-		}
-		list = append(list, it.domain())
-		sks = append(sks, it.GSI1SK)
+	var recs []customerItem
+	if err := attributevalue.UnmarshalListOfMaps(out.Items, &recs); err != nil {
+		return nil, "", fmt.Errorf("decode customers: %w", err)
 	}
-	next := ""
-	if len(list) > first {
-		list = list[:first]
-		next = encodeCursor(sks[first-1])
+	recs, next := cutPage(recs, first, func(it customerItem) string { return it.GSI1SK })
+	list := make([]sales.Customer, len(recs))
+	for i, it := range recs {
+		list[i] = it.domain()
 	}
 	return list, next, nil
 }

@@ -282,11 +282,7 @@ func (st *SalesStore) ListOrders(ctx context.Context, f sales.OrderFilter, first
 		return nil, "", firstErr
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].GSI1SK > all[j].GSI1SK })
-	next := ""
-	if len(all) > first {
-		all = all[:first]
-		next = encodeCursor(all[first-1].GSI1SK)
-	}
+	all, next := cutPage(all, first, func(it orderItem) string { return it.GSI1SK })
 	out := make([]sales.Order, len(all))
 	for i, it := range all {
 		out[i] = it.domain()
