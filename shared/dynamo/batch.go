@@ -25,7 +25,7 @@ func (t *Table) BatchGet(ctx context.Context, keys []map[string]types.AttributeV
 				if attempt >= conflictAttempts {
 					return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(pending))
 				}
-				if err := sleep(ctx, backoff(attempt)); err != nil {
+				if err := conflictBackoff.Wait(ctx, attempt); err != nil {
 					return nil, err
 				}
 			}

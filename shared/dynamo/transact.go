@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"strings"
 	"time"
 
@@ -13,16 +12,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 )
 
 // Transaction conflict retries: DynamoDB cancels a transaction that touches
 // an item another transaction is writing. That is contention, not a business
-// answer, so it is retried with full-jitter exponential backoff.
-const (
-	conflictAttempts = 8
-	conflictBase     = 15 * time.Millisecond
-	conflictCap      = 400 * time.Millisecond
-)
+// answer, so it is retried with full-jitter exponential backoff (also used for
+// unprocessed BatchGetItem keys).
+const conflictAttempts = 8
+
+var conflictBackoff = backoff.Policy{Base: 15 * time.Millisecond, Cap: 400 * time.Millisecond}
 
 // CanceledError is a transaction cancelled because a condition failed. Reasons
 // holds one code per action, in order ("None", "ConditionalCheckFailed", ...),
@@ -75,7 +74,7 @@ func (t *Table) Transact(ctx context.Context, items []types.TransactWriteItem) e
 		if attempt+1 >= conflictAttempts {
 			return apperr.Wrap(err, apperr.Unavailable, "the store is busy; retry the request")
 		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
+		if err := conflictBackoff.Wait(ctx, attempt); err != nil {
 			return err
 		}
 	}
@@ -86,23 +85,4 @@ func (t *Table) transactOnce(ctx context.Context, items []types.TransactWriteIte
 	defer cancel()
 	_, err := t.client.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	return err
-}
-
-func backoff(attempt int) time.Duration {
-	d := conflictBase << attempt
-	if d > conflictCap || d <= 0 {
-		d = conflictCap
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	tm := time.NewTimer(d)
-	defer tm.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-tm.C:
-		return nil
-	}
 }

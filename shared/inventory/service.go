@@ -3,10 +3,10 @@ package inventory
 import (
 	"context"
 	"errors"
-	"math/rand/v2"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 )
 
 // Store is the persistence the ledger needs. Every method works in the
@@ -32,8 +32,6 @@ var ErrStale = errors.New("inventory: a stock level changed since it was read")
 // Retries of a write whose levels changed concurrently (full jitter).
 const (
 	DefaultAttempts = 10
-	retryBase       = 10 * time.Millisecond
-	retryCap        = 250 * time.Millisecond
 )
 
 // Service reads and changes stock. Authorization is the caller's job.
@@ -141,27 +139,11 @@ func (s *Service) write(ctx context.Context, q Lookup, plan func(Snapshot, time.
 		if attempt+1 >= attempts {
 			return Stock{}, apperr.Wrap(err, apperr.Conflict, "the stock levels kept changing concurrently; retry the request")
 		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
+		if err := staleBackoff.Wait(ctx, attempt); err != nil {
 			return Stock{}, err
 		}
 	}
 }
 
-func backoff(attempt int) time.Duration {
-	d := retryBase << attempt
-	if d > retryCap || d <= 0 {
-		d = retryCap
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
+// staleBackoff spaces the re-reads after a level changed under a write.
+var staleBackoff = backoff.Policy{Base: 10 * time.Millisecond, Cap: 250 * time.Millisecond}
