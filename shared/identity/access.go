@@ -55,6 +55,7 @@ const (
 	ReadInventory     Permission = "inventory:read"
 	ReadOrders        Permission = "orders:read"
 	ReadCustomers     Permission = "customers:read"
+	ReadStaff         Permission = "staff:read" // colleagues' names, emails and roles (order.staff); no API key scope grants it
 	WriteCustomers    Permission = "customers:write"
 	Refund            Permission = "refund"
 	WriteInventory    Permission = "inventory:write"
@@ -68,7 +69,7 @@ const (
 	ManageIntegration Permission = "integrations:manage"
 )
 
-var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers}
+var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff}
 var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations)
 var ownerPerms = append(slices.Clone(managerPerms), ManageStaff, ManageAPIKeys, ManageSettings, ManageIntegration)
 
