@@ -103,3 +103,11 @@ type Payment struct {
 	Change    *int64
 	Reference string
 }
+
+// OrderFilter narrows a listing of orders.
+type OrderFilter struct {
+	LocationID string
+	From, To   time.Time // zero: unbounded
+	Status     OrderStatus
+	CustomerID string
+}

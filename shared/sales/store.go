@@ -2,7 +2,6 @@ package sales
 
 import (
 	"context"
-	"time"
 
 	"github.com/renkei-pos/renkei/shared/inventory"
 )
@@ -43,14 +42,6 @@ type StaleError struct {
 }
 
 func (e *StaleError) Error() string { return "order counter or stock moved" }
-
-// OrderFilter narrows a listing of orders.
-type OrderFilter struct {
-	LocationID string
-	From, To   time.Time // zero: unbounded
-	Status     OrderStatus
-	CustomerID string
-}
 
 // Store persists sales. Every method acts on the tenant in ctx.
 type Store interface {
