@@ -1,18 +1,31 @@
-// Package backoff waits between retries of contended work: full-jitter
-// exponential delays, cut short when the request's context ends. Storage
-// conflicts and stale-version retries share it.
+// Package backoff is renkei's one retry policy: bounded attempts with
+// full-jitter exponential delays, cut short when the request's context ends.
+// Every retry loop over storage uses it — transaction conflicts and
+// throttling, unprocessed batch keys, stock levels or an order counter that
+// moved, optimistic version checks — and every loop that runs out of
+// attempts ends the same way: UNAVAILABLE, which clients retry with the same
+// idempotency key.
 package backoff
 
 import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
 )
 
-// Policy is a base delay doubled per attempt, capped.
+// Policy is a base delay doubled per attempt, capped, for at most Attempts
+// tries in all.
 type Policy struct {
 	Base, Cap time.Duration
+	Attempts  int // tries including the first; < 1 means 1
 }
+
+// Contention is the policy of every storage retry loop. Ten tries whose
+// waits average half of 10, 20, 40, … ms capped at 250 ms give up after
+// about a second and a half at worst, well inside an API request.
+var Contention = Policy{Base: 10 * time.Millisecond, Cap: 250 * time.Millisecond, Attempts: 10}
 
 // Delay returns a random delay in (0, min(Base·2^attempt, Cap)].
 func (p Policy) Delay(attempt int) time.Duration {
@@ -32,5 +45,27 @@ func (p Policy) Wait(ctx context.Context, attempt int) error {
 		return ctx.Err()
 	case <-t.C:
 		return nil
+	}
+}
+
+// Busy is the message of the error a loop that ran out of attempts returns.
+const Busy = "the store is busy; retry the request with the same idempotency key"
+
+// Retry calls try(attempt) for attempt = 0, 1, … until it reports that
+// there is nothing to retry (then its error, nil or not, is returned), the
+// attempts are spent (then UNAVAILABLE wrapping the last error), or ctx
+// ends during a wait (then ctx's error).
+func (p Policy) Retry(ctx context.Context, try func(attempt int) (retry bool, err error)) error {
+	for attempt := 0; ; attempt++ {
+		retry, err := try(attempt)
+		if !retry {
+			return err
+		}
+		if attempt+1 >= p.Attempts {
+			return apperr.Wrap(err, apperr.Unavailable, Busy)
+		}
+		if werr := p.Wait(ctx, attempt); werr != nil {
+			return werr
+		}
 	}
 }

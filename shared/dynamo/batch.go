@@ -8,35 +8,36 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/backoff"
 )
 
 // maxBatchGet is DynamoDB's limit of keys per BatchGetItem.
 const maxBatchGet = 100
 
 // BatchGet reads keys with strongly consistent BatchGetItem calls (100 keys
-// each), re-asking for unprocessed keys with backoff. Missing items are
-// simply absent from the result.
+// each), re-asking for unprocessed keys (and after throttling) under
+// backoff.Contention. Missing items are simply absent from the result.
 func (t *Table) BatchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
 	for start := 0; start < len(keys); start += maxBatchGet {
 		pending := keys[start:min(start+maxBatchGet, len(keys))]
-		for attempt := 0; len(pending) > 0; attempt++ {
-			if attempt > 0 {
-				if attempt >= conflictAttempts {
-					return nil, fmt.Errorf("batch get: %d keys still unprocessed", len(pending))
-				}
-				if err := conflictBackoff.Wait(ctx, attempt); err != nil {
-					return nil, err
-				}
-			}
+		err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
 			cctx, cancel := t.call(ctx)
 			res, err := t.client.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{t.name: {Keys: pending, ConsistentRead: aws.Bool(true)}}})
 			cancel()
 			if err != nil {
-				return nil, fmt.Errorf("batch get: %w", err)
+				return throttled(err), fmt.Errorf("batch get: %w", err)
 			}
 			out = append(out, res.Responses[t.name]...)
 			pending = res.UnprocessedKeys[t.name].Keys
+			if len(pending) > 0 {
+				return true, fmt.Errorf("batch get: %d keys unprocessed", len(pending))
+			}
+			return false, nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

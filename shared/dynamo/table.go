@@ -36,9 +36,10 @@ type Table struct {
 	callTimeout time.Duration
 }
 
-// New returns a table adapter.
+// New returns a table adapter. Its client reports throttling as UNAVAILABLE
+// (throttle.go).
 func New(client *dynamodb.Client, name string) *Table {
-	return &Table{client: client, name: name, callTimeout: DefaultCallTimeout}
+	return &Table{client: withThrottleAsUnavailable(client), name: name, callTimeout: DefaultCallTimeout}
 }
 
 // Name returns the table name.

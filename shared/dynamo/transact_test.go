@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -15,6 +16,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 )
 
 // injectConflicts makes the first n TransactWriteItems calls fail the way
@@ -28,22 +30,42 @@ func injectConflicts(n int64, calls *atomic.Int64) func(*dynamodb.Options) {
 // conflictInjector fails TransactWriteItems while *left is positive, so a
 // test can arm it after its setup transactions.
 func conflictInjector(left, calls *atomic.Int64) func(*dynamodb.Options) {
+	return injectFailures(left, calls, cancelledFor("TransactionConflict"))
+}
+
+// cancelledFor returns a failure that cancels a transaction with one action
+// (the last) failing for reason.
+func cancelledFor(reason string) func(any) error {
+	return func(params any) error {
+		tw, ok := params.(*dynamodb.TransactWriteItemsInput)
+		if !ok {
+			return nil
+		}
+		reasons := make([]types.CancellationReason, len(tw.TransactItems))
+		for i := range reasons {
+			reasons[i] = types.CancellationReason{Code: aws.String("None")}
+		}
+		reasons[len(reasons)-1] = types.CancellationReason{Code: aws.String(reason), Message: aws.String("injected")}
+		return &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
+	}
+}
+
+// injectFailures makes calls fail with fail(params) while *left is
+// positive; fail returns nil for the operations it leaves alone. calls
+// counts the operations fail applies to. Injected errors do not pass
+// through the SDK's retryer, so every one reaches renkei's own handling.
+func injectFailures(left, calls *atomic.Int64, fail func(params any) error) func(*dynamodb.Options) {
 	return func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("injectConflict",
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("injectFailure",
 				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-					tw, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput)
-					if !ok {
+					err := fail(in.Parameters)
+					if err == nil {
 						return next.HandleInitialize(ctx, in)
 					}
 					calls.Add(1)
 					if left.Add(-1) >= 0 {
-						reasons := make([]types.CancellationReason, len(tw.TransactItems))
-						for i := range reasons {
-							reasons[i] = types.CancellationReason{Code: aws.String("None")}
-						}
-						reasons[len(reasons)-1] = types.CancellationReason{Code: aws.String("TransactionConflict"), Message: aws.String("Transaction is ongoing for the item")}
-						return middleware.InitializeOutput{}, middleware.Metadata{}, &types.TransactionCanceledException{Message: aws.String("Transaction cancelled"), CancellationReasons: reasons}
+						return middleware.InitializeOutput{}, middleware.Metadata{}, err
 					}
 					return next.HandleInitialize(ctx, in)
 				}), middleware.Before)
@@ -93,8 +115,74 @@ func TestTransact_GivesUpAsUnavailable(t *testing.T) {
 	if apperr.CodeOf(err) != apperr.Unavailable {
 		t.Fatalf("err = %v, want UNAVAILABLE", err)
 	}
-	if calls.Load() != conflictAttempts {
-		t.Fatalf("calls = %d, want %d (bounded)", calls.Load(), conflictAttempts)
+	if calls.Load() != int64(backoff.Contention.Attempts) {
+		t.Fatalf("calls = %d, want %d (bounded)", calls.Load(), backoff.Contention.Attempts)
+	}
+}
+
+// DynamoDB Local never throttles: every throttling path is injected.
+func TestTransact_Throttling(t *testing.T) {
+	throughput := func(params any) error {
+		if _, ok := params.(*dynamodb.TransactWriteItemsInput); !ok {
+			return nil
+		}
+		return &types.ProvisionedThroughputExceededException{Message: aws.String("injected")}
+	}
+	tests := []struct {
+		name      string
+		fail      func(any) error
+		failures  int64
+		wantCode  apperr.Code // "" for success
+		wantCalls int64
+	}{
+		{"cancelled for throttling, then written", cancelledFor("ThrottlingError"), 2, "", 3},
+		{"cancelled for throttling until the retries run out", cancelledFor("ThrottlingError"), 1000, apperr.Unavailable, int64(backoff.Contention.Attempts)},
+		{"throughput exceeded, then written", throughput, 1, "", 2},
+		{"throughput exceeded until the retries run out", throughput, 1000, apperr.Unavailable, int64(backoff.Contention.Attempts)},
+		{"a validation cancellation is not retried", cancelledFor("ValidationError"), 1000, apperr.Internal, 1},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var calls, left atomic.Int64
+			left.Store(tc.failures)
+			tb := mustTable(t, injectFailures(&left, &calls, tc.fail))
+			pk := fmt.Sprint("throttle", i)
+			err := tb.Transact(t.Context(), []types.TransactWriteItem{counterPut(tb, pk)})
+			if apperr.CodeOf(err) != tc.wantCode || calls.Load() != tc.wantCalls {
+				t.Fatalf("err = %v (code %q), calls %d; want code %q after %d calls", err, apperr.CodeOf(err), calls.Load(), tc.wantCode, tc.wantCalls)
+			}
+			want := 0
+			if tc.wantCode == "" {
+				want = 1
+			}
+			if n := readCounter(t, tb, pk); n != want {
+				t.Fatalf("counter = %d, want %d", n, want)
+			}
+		})
+	}
+}
+
+// Reads refused for capacity after the SDK's own retries are UNAVAILABLE
+// wherever they happen, not INTERNAL.
+func TestTable_ThrottledReadsAreUnavailable(t *testing.T) {
+	var calls, left atomic.Int64
+	left.Store(1 << 40)
+	tb := mustTable(t, injectFailures(&left, &calls, func(params any) error {
+		switch params.(type) {
+		case *dynamodb.BatchGetItemInput, *dynamodb.QueryInput, *dynamodb.GetItemInput:
+			return &types.RequestLimitExceeded{Message: aws.String("injected")}
+		}
+		return nil
+	}))
+	ctx := tenantCtx(t)
+	if _, err := tb.BatchGet(ctx, []map[string]types.AttributeValue{key("a", "b")}); apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("BatchGet: %v", err)
+	}
+	if _, err := NewTenantStore(tb).ListLocations(ctx); apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("Query: %v", err)
+	}
+	if _, err := NewTenantStore(tb).GetTenant(ctx); apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("GetItem: %v", err)
 	}
 }
 
