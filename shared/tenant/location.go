@@ -1,11 +1,10 @@
 package tenant
 
 import (
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/text"
 )
 
 // MaxLocations bounds how many locations one tenant may have; lists of
@@ -24,10 +23,7 @@ type Location struct {
 // NewLocation validates and builds a location; the timezone defaults to the tenant's.
 func NewLocation(id, name, timezone string, t Tenant, now time.Time) (Location, error) {
 	var errs apperr.List
-	name = strings.TrimSpace(name)
-	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
-		errs.Add(apperr.Invalid, "name must be 1 to 200 characters", "input", "name")
-	}
+	name = text.Name.Check(&errs, name, "input", "name")
 	if timezone == "" {
 		timezone = t.Timezone
 	}

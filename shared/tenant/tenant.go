@@ -5,9 +5,9 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/text"
 )
 
 // Rounding is how consumption tax is rounded, once per rate per order.
@@ -55,8 +55,7 @@ func CurrencyExponent(code string) (int, bool) {
 // New validates and builds a tenant with defaults applied.
 func New(id, businessName, currency, timezone string, now time.Time) (Tenant, error) {
 	var errs apperr.List
-	businessName = strings.TrimSpace(businessName)
-	checkName(&errs, businessName, "businessName")
+	businessName = text.Name.Named("businessName").Check(&errs, businessName, "input", "businessName")
 	if currency == "" {
 		currency = DefaultCurrency
 	}
@@ -76,21 +75,6 @@ func New(id, businessName, currency, timezone string, now time.Time) (Tenant, er
 		ID: id, BusinessName: businessName, Currency: currency, Timezone: timezone,
 		PricesIncludeTax: true, TaxRounding: RoundFloor, CreatedAt: now, UpdatedAt: now,
 	}, nil
-}
-
-func checkName(errs *apperr.List, name, field string) {
-	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
-		errs.Add(apperr.Invalid, field+" must be 1 to 200 characters", "input", field)
-	}
-}
-
-// ValidTimezone reports whether tz names an IANA zone.
-func ValidTimezone(tz string) bool {
-	if tz == "" || len(tz) > 64 || tz == "Local" {
-		return false
-	}
-	_, err := time.LoadLocation(tz)
-	return err == nil
 }
 
 var registrationNumber = regexp.MustCompile(`^T[0-9]{13}$`)
@@ -119,9 +103,7 @@ type Settings struct {
 func (s Settings) Apply(t *Tenant, now time.Time) error {
 	var errs apperr.List
 	if s.BusinessName != nil {
-		name := strings.TrimSpace(*s.BusinessName)
-		checkName(&errs, name, "businessName")
-		t.BusinessName = name
+		t.BusinessName = text.Name.Named("businessName").Check(&errs, *s.BusinessName, "input", "businessName")
 	}
 	if s.PricesIncludeTax != nil {
 		t.PricesIncludeTax = *s.PricesIncludeTax

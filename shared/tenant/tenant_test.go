@@ -1,6 +1,8 @@
 package tenant
 
 import (
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +65,51 @@ func TestSettings_Apply(t *testing.T) {
 	}
 	if tn.TaxRounding != RoundHalfUp || tn.InvoiceRegistrationNumber != good {
 		t.Fatalf("not applied: %+v", tn)
+	}
+}
+
+func TestNewLocation_Validation(t *testing.T) {
+	tn, _ := New("tnt_x", "Cafe", "JPY", "Asia/Tokyo", time.Now())
+	tests := []struct {
+		name, locName, zone string
+		wantField           string // "" when valid
+	}{
+		{"tenant's zone by default", "Shibuya", "", ""},
+		{"another zone", "Honolulu", "Pacific/Honolulu", ""},
+		{"misspelt zone", "Shibuya", "Asia/Tokyoo", "input.timezone"},
+		{"server's zone", "Shibuya", "Local", "input.timezone"},
+		{"a path", "Shibuya", "../../etc/passwd", "input.timezone"},
+		{"NUL in the name", "Shi\x00buya", "", "input.name"},
+		{"escape in the name", "\x1b[2JShibuya", "", "input.name"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l, err := NewLocation("loc_1", tc.locName, tc.zone, tn, time.Now())
+			if tc.wantField == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if z, zerr := l.Zone(); zerr != nil || z.String() != l.Timezone {
+					t.Fatalf("zone %v %v", z, zerr)
+				}
+				return
+			}
+			var list apperr.List
+			if !errors.As(err, &list) || len(list) != 1 || list[0].Code != apperr.Invalid || strings.Join(list[0].Field, ".") != tc.wantField {
+				t.Fatalf("err = %v, want INVALID at %s", err, tc.wantField)
+			}
+		})
+	}
+}
+
+func TestLocation_ZoneNeverFallsBackToUTC(t *testing.T) {
+	z, err := Location{Timezone: "Asia/Tokyoo"}.Zone()
+	if err == nil {
+		t.Fatalf("a misspelt zone resolved to %v", z)
+	}
+	a, _ := LoadZone("Asia/Tokyo")
+	b, _ := LoadZone("Asia/Tokyo")
+	if a == nil || a != b {
+		t.Fatal("a zone is resolved again per call")
 	}
 }
