@@ -67,10 +67,16 @@ const (
 	ManageAPIKeys     Permission = "apikeys:manage"
 	ManageSettings    Permission = "settings:manage"
 	ManageIntegration Permission = "integrations:manage"
+	// EndSession is logOut: every user session may end itself; an API key
+	// has no session (it is revoked instead).
+	EndSession Permission = "session:end"
+	// DeactivateStaff stops a staff member's access (a MANAGER may not
+	// deactivate an OWNER; nobody may deactivate themselves).
+	DeactivateStaff Permission = "staff:deactivate"
 )
 
-var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff}
-var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations)
+var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff, EndSession}
+var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations, DeactivateStaff)
 var ownerPerms = append(slices.Clone(managerPerms), ManageStaff, ManageAPIKeys, ManageSettings, ManageIntegration)
 
 var rolePerms = map[Role][]Permission{Cashier: cashierPerms, Manager: managerPerms, Owner: ownerPerms}
@@ -94,6 +100,7 @@ type Principal struct {
 	TenantID    string
 	UserID      string // set for user sessions
 	Role        Role   // set for user sessions
+	SessionID   string // set for user sessions: the refresh-token family the access token came from
 	LocationIDs []string
 	APIKeyID    string // set for API keys
 	Scopes      []Scope
