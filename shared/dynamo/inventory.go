@@ -47,14 +47,11 @@ func (st *InventoryStore) Load(ctx context.Context, q inventory.Lookup) (invento
 	}
 	var idemPK, hash string
 	if q.Idempotency.Operation != "" {
-		if err := ValidIdempotencyKey(q.Idempotency.Key); err != nil {
-			return inventory.Snapshot{}, err
-		}
-		k, err := st.t.idempotencyKey(ctx, q.Idempotency.Operation, q.Idempotency.Key)
+		k, err := st.t.idempotencyKey(ctx, q.Idempotency)
 		if err != nil {
 			return inventory.Snapshot{}, err
 		}
-		idemPK, hash = k[attrPK].(*types.AttributeValueMemberS).Value, HashRequest(q.Idempotency.Request)
+		idemPK, hash = k[attrPK].(*types.AttributeValueMemberS).Value, q.Idempotency.Hash
 		add(k)
 		add(key(tpk, skTenant))
 	}
@@ -88,8 +85,8 @@ func (st *InventoryStore) decodeInto(snap *inventory.Snapshot, raw map[string]ty
 	}
 	switch {
 	case pk.Value == idemPK:
-		res, ok, err := matchIdempotency(raw, hash)
-		if err != nil || !ok {
+		res, err := matchIdempotency(raw, hash)
+		if err != nil {
 			return err
 		}
 		levels, err := decodeLevels(res)
@@ -151,8 +148,7 @@ func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inven
 		}
 		items = append(items, put)
 	}
-	rec := Idempotency{Operation: w.Idempotency.Operation, Key: w.Idempotency.Key, RequestHash: HashRequest(w.Idempotency.Request), Result: result}
-	res, replayed, err := st.t.TransactIdempotent(ctx, rec, items, w.At)
+	res, replayed, err := st.t.TransactIdempotent(ctx, w.Idempotency, result, items, w.At)
 	var ce *CanceledError
 	if errors.As(err, &ce) {
 		for i := range w.Updates {

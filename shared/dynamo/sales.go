@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/sales"
 )
@@ -33,7 +34,7 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	if err != nil {
 		return sales.Loaded{}, err
 	}
-	idemKey, err := st.t.idempotencyKey(ctx, opCheckout, q.Idempotency.Key)
+	idemKey, err := st.t.idempotencyKey(ctx, q.Idempotency)
 	if err != nil {
 		return sales.Loaded{}, err
 	}
@@ -55,13 +56,11 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 		pk, sk := raw[attrPK].(*types.AttributeValueMemberS).Value, raw[attrSK].(*types.AttributeValueMemberS).Value
 		switch {
 		case pk == idemPK:
-			res, ok, err := matchIdempotency(raw, q.Idempotency.RequestHash)
+			res, err := matchIdempotency(raw, q.Idempotency.Hash)
 			if err != nil {
 				return sales.Loaded{}, err
 			}
-			if ok {
-				out.ReplayOrderID = string(res)
-			}
+			out.ReplayOrderID = string(res)
 		case sk == skOrderSeq:
 			if err := attributevalue.Unmarshal(raw["seq"], &out.OrderSeq); err != nil {
 				return sales.Loaded{}, fmt.Errorf("decode order counter: %w", err)
@@ -109,8 +108,9 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 // order.completed event, the location's order counter (seq-1 → seq) and, per
 // decrement, the stock level conditioned on the version read plus its
 // inventory.changed event. A counter or level that moved comes back as a
-// *sales.StaleError carrying their current values.
-func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, idem sales.Idempotency) (string, bool, error) {
+// *sales.StaleError carrying their current values; a record written
+// meanwhile by the same request, as its order id and replayed=true.
+func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, idem idempotency.Request) (string, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
 		return "", false, err
@@ -143,7 +143,7 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 		}
 		items = append(items, put)
 	}
-	_, replayed, err := st.t.TransactIdempotent(ctx, Idempotency{Operation: opCheckout, Key: idem.Key, RequestHash: idem.RequestHash, Result: []byte(o.ID)}, items, o.CreatedAt)
+	stored, replayed, err := st.t.TransactIdempotent(ctx, idem, []byte(o.ID), items, o.CreatedAt)
 	var ce *CanceledError
 	if errors.As(err, &ce) {
 		stale := &sales.StaleError{Levels: map[string]inventory.StockLevel{}}
@@ -178,14 +178,7 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 	if err != nil {
 		return "", false, err
 	}
-	if replayed {
-		res, _, lerr := st.t.LookupIdempotency(ctx, Idempotency{Operation: opCheckout, Key: idem.Key, RequestHash: idem.RequestHash})
-		if lerr != nil {
-			return "", false, lerr
-		}
-		return string(res), true, nil
-	}
-	return o.ID, false, nil
+	return string(stored), replayed, nil
 }
 
 func n(v int64) types.AttributeValue {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/sales"
@@ -139,7 +140,7 @@ func TestSalesStore_Checkout(t *testing.T) {
 		if l := sh.level(t); l.OnHand != 1 || l.Version != 2 {
 			t.Fatalf("level = %+v", l)
 		}
-		if _, ok, _ := sh.tb.LookupIdempotency(sh.ctx, Idempotency{Operation: opCheckout, Key: "k2"}); ok {
+		if _, ok, err := lookupIdempotency(t, sh.tb, sh.ctx, idempotency.Request{Operation: sales.OpCheckout, Key: "k2"}); ok || err != nil {
 			t.Fatal("idempotency record written despite shortage")
 		}
 	})
@@ -247,7 +248,7 @@ func TestSalesStore_StaleCounterAndLevel(t *testing.T) {
 		t.Fatal(err)
 	}
 	sale.Decrements[0].Read.OnHand, sale.Decrements[0].Read.Version = 5, 1
-	_, _, err = sh.st.SaveSale(sh.ctx, sale, 1, sales.Idempotency{Key: "late", RequestHash: "h"})
+	_, _, err = sh.st.SaveSale(sh.ctx, sale, 1, in.Request())
 	var stale *sales.StaleError
 	if !errors.As(err, &stale) || stale.Seq == nil || *stale.Seq != 1 || stale.Levels[sh.variant.ID].Version != 2 || stale.Levels[sh.variant.ID].OnHand != 4 {
 		t.Fatalf("err = %v (%+v)", err, stale)

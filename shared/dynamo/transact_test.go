@@ -17,6 +17,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/backoff"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 )
 
 // injectConflicts makes the first n TransactWriteItems calls fail the way
@@ -202,59 +203,78 @@ func TestTransact_ConditionFailureIsNotRetried(t *testing.T) {
 	}
 }
 
+// lookupIdempotency reads req's record: its result and true when the same
+// request was done, IDEMPOTENCY_KEY_REUSED for another, false when unused.
+func lookupIdempotency(tb testing.TB, t *Table, ctx context.Context, req idempotency.Request) ([]byte, bool, error) {
+	tb.Helper()
+	k, err := t.idempotencyKey(ctx, req)
+	if err != nil {
+		return nil, false, err
+	}
+	out, err := t.client.GetItem(ctx, &dynamodb.GetItemInput{TableName: &t.name, Key: k, ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		return nil, false, err
+	}
+	res, err := matchIdempotency(out.Item, req.Hash)
+	return res, err == nil, err
+}
+
 func TestTransactIdempotent(t *testing.T) {
 	tb := mustTable(t)
 	ctx := tenantCtx(t)
-	rec := Idempotency{Operation: "test", Key: "k1", RequestHash: HashRequest([]byte("req-a")), Result: []byte("order-1")}
+	req := idempotency.New("test", "k1", idempotency.Fields{"req": "a"})
 	now := time.Now()
 
-	res, replayed, err := tb.TransactIdempotent(ctx, rec, []types.TransactWriteItem{counterPut(tb, "i1")}, now)
+	res, replayed, err := tb.TransactIdempotent(ctx, req, []byte("order-1"), []types.TransactWriteItem{counterPut(tb, "i1")}, now)
 	if err != nil || replayed || string(res) != "order-1" {
 		t.Fatalf("first: %q %v %v", res, replayed, err)
 	}
 	t.Run("same request replays without writing", func(t *testing.T) {
-		again := rec
-		again.Result = []byte("order-2")
-		res, replayed, err := tb.TransactIdempotent(ctx, again, []types.TransactWriteItem{counterPut(tb, "i1")}, now)
+		res, replayed, err := tb.TransactIdempotent(ctx, req, []byte("order-2"), []types.TransactWriteItem{counterPut(tb, "i1")}, now)
 		if err != nil || !replayed || string(res) != "order-1" {
 			t.Fatalf("replay: %q %v %v", res, replayed, err)
 		}
 		if n := readCounter(t, tb, "i1"); n != 1 {
 			t.Fatalf("counter = %d after replay", n)
 		}
-		got, ok, err := tb.LookupIdempotency(ctx, rec)
+		got, ok, err := lookupIdempotency(t, tb, ctx, req)
 		if err != nil || !ok || string(got) != "order-1" {
 			t.Fatalf("lookup: %q %v %v", got, ok, err)
 		}
 	})
 	t.Run("different request is refused", func(t *testing.T) {
-		other := rec
-		other.RequestHash = HashRequest([]byte("req-b"))
-		_, _, err := tb.TransactIdempotent(ctx, other, []types.TransactWriteItem{counterPut(tb, "i1")}, now)
+		other := idempotency.New("test", "k1", idempotency.Fields{"req": "b"})
+		_, _, err := tb.TransactIdempotent(ctx, other, []byte("x"), []types.TransactWriteItem{counterPut(tb, "i1")}, now)
 		if apperr.CodeOf(err) != apperr.IdempotencyKeyReused {
 			t.Fatalf("err = %v", err)
 		}
-		if _, _, err := tb.LookupIdempotency(ctx, other); apperr.CodeOf(err) != apperr.IdempotencyKeyReused {
-			t.Fatalf("lookup err = %v", err)
+		if n := readCounter(t, tb, "i1"); n != 1 {
+			t.Fatalf("counter = %d after a refused request", n)
+		}
+	})
+	t.Run("an invalid key is refused before any write", func(t *testing.T) {
+		bad := idempotency.New("test", "k\x00", idempotency.Fields{})
+		if _, _, err := tb.TransactIdempotent(ctx, bad, nil, []types.TransactWriteItem{counterPut(tb, "i5")}, now); apperr.CodeOf(err) != apperr.Invalid {
+			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("same key in another tenant is independent", func(t *testing.T) {
-		_, replayed, err := tb.TransactIdempotent(tenantCtx(t), rec, []types.TransactWriteItem{counterPut(tb, "i2")}, now)
+		_, replayed, err := tb.TransactIdempotent(tenantCtx(t), req, []byte("order-3"), []types.TransactWriteItem{counterPut(tb, "i2")}, now)
 		if err != nil || replayed {
 			t.Fatalf("other tenant: %v %v", replayed, err)
 		}
 	})
-	t.Run("concurrent requests with one key write once", func(t *testing.T) {
-		rec := Idempotency{Operation: "test", Key: "k-concurrent", RequestHash: HashRequest([]byte("req")), Result: []byte("r")}
+	t.Run("concurrent requests with one key write once and replay from the cancellation", func(t *testing.T) {
+		req := idempotency.New("test", "k-concurrent", idempotency.Fields{"req": "c"})
 		var wg sync.WaitGroup
 		var written, replays atomic.Int64
 		for i := 0; i < 20; i++ {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, replayed, err := tb.TransactIdempotent(ctx, rec, []types.TransactWriteItem{counterPut(tb, "i3")}, now)
-				if err != nil {
-					t.Errorf("concurrent: %v", err)
+				res, replayed, err := tb.TransactIdempotent(ctx, req, []byte("r"), []types.TransactWriteItem{counterPut(tb, "i3")}, now)
+				if err != nil || string(res) != "r" {
+					t.Errorf("concurrent: %q %v", res, err)
 					return
 				}
 				if replayed {
@@ -274,13 +294,13 @@ func TestTransactIdempotent(t *testing.T) {
 		if err := tb.Transact(ctx, []types.TransactWriteItem{put}); err != nil {
 			t.Fatal(err)
 		}
-		rec := Idempotency{Operation: "test", Key: "k-fail", RequestHash: "h", Result: []byte("x")}
-		_, _, err := tb.TransactIdempotent(ctx, rec, []types.TransactWriteItem{counterPut(tb, "i4"), put}, now)
+		req := idempotency.New("test", "k-fail", idempotency.Fields{})
+		_, _, err := tb.TransactIdempotent(ctx, req, []byte("x"), []types.TransactWriteItem{counterPut(tb, "i4"), put}, now)
 		var ce *CanceledError
 		if !errors.As(err, &ce) || len(ce.Reasons) != 2 || !ce.Failed(1) {
 			t.Fatalf("err = %v", err)
 		}
-		if _, ok, _ := tb.LookupIdempotency(ctx, rec); ok {
+		if _, ok, _ := lookupIdempotency(t, tb, ctx, req); ok {
 			t.Fatal("a failed write left an idempotency record")
 		}
 	})

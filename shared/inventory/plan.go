@@ -2,12 +2,12 @@ package inventory
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
@@ -16,15 +16,6 @@ const (
 	OpAdjust   = "adjustInventory"
 	OpTransfer = "transferInventory"
 )
-
-// Idempotency identifies one client-retryable write: the operation, the
-// client's key and the canonical request (the input without the key) that a
-// replay must repeat exactly.
-type Idempotency struct {
-	Operation string
-	Key       string
-	Request   []byte // canonical JSON
-}
 
 // Variant is what the ledger needs to know about a catalog variant.
 type Variant struct {
@@ -35,7 +26,7 @@ type Variant struct {
 
 // Lookup lists what one read depends on; a Store reads it in one round trip.
 type Lookup struct {
-	Idempotency Idempotency // zero for plain reads
+	Idempotency idempotency.Request // zero for plain reads
 	LocationIDs []string
 	VariantIDs  []string
 	Levels      []LevelKey
@@ -78,7 +69,7 @@ func (u Update) ReadVersion() int64 { return u.Level.Version - 1 }
 // Write is one stock change: the updates, one inventory.changed event each,
 // and the idempotency record holding the resulting levels, in one transaction.
 type Write struct {
-	Idempotency Idempotency
+	Idempotency idempotency.Request
 	Updates     []Update
 	At          time.Time
 }
@@ -94,7 +85,7 @@ func (w Write) Levels() []StockLevel {
 
 // Lookup is what an adjustment reads: its record, location, variants and levels.
 func (in AdjustInput) Lookup() Lookup {
-	q := Lookup{Idempotency: Idempotency{Operation: OpAdjust, Key: in.IdempotencyKey, Request: in.canonical()}}
+	q := Lookup{Idempotency: in.Request()}
 	q.LocationIDs = plausible(in.LocationID)
 	for _, c := range in.Changes {
 		if !plausibleID(c.VariantID) {
@@ -111,7 +102,7 @@ func (in AdjustInput) Lookup() Lookup {
 // Lookup is what a transfer reads: its record, both locations, the variants
 // and the levels on both sides.
 func (in TransferInput) Lookup() Lookup {
-	q := Lookup{Idempotency: Idempotency{Operation: OpTransfer, Key: in.IdempotencyKey, Request: in.canonical()}}
+	q := Lookup{Idempotency: in.Request()}
 	q.LocationIDs = plausible(in.FromLocationID, in.ToLocationID)
 	for _, l := range in.Lines {
 		if !plausibleID(l.VariantID) {
@@ -135,37 +126,30 @@ func plausible(ids ...string) []string {
 	return out
 }
 
-// canonical is the request a replay must repeat: the input without its key,
-// as JSON with sorted object keys (encoding/json sorts map keys).
-func (in AdjustInput) canonical() []byte {
-	changes := make([]map[string]any, len(in.Changes))
+// Request is the adjustment as an idempotent request: its key, and the
+// hash of everything else under the field names written here.
+func (in AdjustInput) Request() idempotency.Request {
+	changes := make([]idempotency.Fields, len(in.Changes))
 	for i, c := range in.Changes {
-		m := map[string]any{"variantId": c.VariantID, "reason": string(c.Reason)}
+		f := idempotency.Fields{"variantId": c.VariantID, "reason": string(c.Reason), "delta": nil, "setTo": nil}
 		if c.Delta != nil {
-			m["delta"] = *c.Delta
+			f["delta"] = *c.Delta
 		}
 		if c.SetTo != nil {
-			m["setTo"] = *c.SetTo
+			f["setTo"] = *c.SetTo
 		}
-		changes[i] = m
+		changes[i] = f
 	}
-	return mustJSON(map[string]any{"locationId": in.LocationID, "changes": changes})
+	return idempotency.New(OpAdjust, in.IdempotencyKey, idempotency.Fields{"locationId": in.LocationID, "changes": changes})
 }
 
-func (in TransferInput) canonical() []byte {
-	lines := make([]map[string]any, len(in.Lines))
+// Request is the transfer as an idempotent request.
+func (in TransferInput) Request() idempotency.Request {
+	lines := make([]idempotency.Fields, len(in.Lines))
 	for i, l := range in.Lines {
-		lines[i] = map[string]any{"variantId": l.VariantID, "quantity": l.Quantity}
+		lines[i] = idempotency.Fields{"variantId": l.VariantID, "quantity": l.Quantity}
 	}
-	return mustJSON(map[string]any{"fromLocationId": in.FromLocationID, "toLocationId": in.ToLocationID, "lines": lines})
-}
-
-func mustJSON(v map[string]any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic("inventory: encode canonical request: " + err.Error()) // strings and integers always encode
-	}
-	return b
+	return idempotency.New(OpTransfer, in.IdempotencyKey, idempotency.Fields{"fromLocationId": in.FromLocationID, "toLocationId": in.ToLocationID, "lines": lines})
 }
 
 // PlanAdjust decides an adjustment against a snapshot: the location and

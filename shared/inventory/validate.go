@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 )
 
 // Validate checks an adjustment's shape before anything is read: counts,
@@ -12,6 +13,9 @@ import (
 // Whether the location and variants exist is decided against a Snapshot.
 func (in AdjustInput) Validate() error {
 	var errs apperr.List
+	if err := idempotency.ValidateKey(in.IdempotencyKey); err != nil {
+		errs = append(errs, err.(*apperr.Error))
+	}
 	if n := len(in.Changes); n < 1 || n > MaxAdjustChanges {
 		errs = append(errs, apperr.Newf(apperr.Invalid, []string{"input", "changes"}, "changes must hold 1 to %d changes", MaxAdjustChanges))
 	}
@@ -42,6 +46,9 @@ func (in AdjustInput) Validate() error {
 // Validate checks a transfer's shape before anything is read.
 func (in TransferInput) Validate() error {
 	var errs apperr.List
+	if err := idempotency.ValidateKey(in.IdempotencyKey); err != nil {
+		errs = append(errs, err.(*apperr.Error))
+	}
 	if in.FromLocationID == in.ToLocationID {
 		errs.Add(apperr.Invalid, "toLocationId must differ from fromLocationId", "input", "toLocationId")
 	}

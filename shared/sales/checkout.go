@@ -1,23 +1,20 @@
 package sales
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
-	"time"
-	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
-	"github.com/renkei-pos/renkei/shared/catalog"
-	"github.com/renkei-pos/renkei/shared/ids"
-	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/backoff"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/tax"
-	"github.com/renkei-pos/renkei/shared/tenant"
+	"github.com/renkei-pos/renkei/shared/text"
 )
+
+// OpCheckout scopes checkout idempotency keys.
+const OpCheckout = "checkout"
 
 // Limits of one checkout. An order is one item with its lines inside, and
 // its write is one DynamoDB transaction (≤ 100 actions): the idempotency
@@ -25,15 +22,20 @@ import (
 // and per distinct tracked variant a stock level update and its
 // inventory.changed event; the batched read before it holds ≤ 100 keys
 // (tenant, location, customer, idempotency record, order counter, and per
-// variant its record and its stock level).
+// variant its record and its stock level). Every amount a client sends
+// (payments, cash tendered, discounts) is at most tax.MaxAmount, as are
+// prices and order totals, so no sum of them can overflow.
 const (
 	MaxLines            = 100
 	MaxDistinctVariants = 47
 	MaxPayments         = 10
 	MaxQuantity         = 99_999
 	maxIDLen            = 64
-	maxReferenceLen     = 128
 )
+
+// reference is the rule of a payment's reference: required (1–128) for
+// EXTERNAL payments, optional otherwise.
+var reference = text.Rule{What: "reference", Min: 1, Max: 128}
 
 // Money is an amount in minor units with its ISO 4217 currency.
 type Money struct {
@@ -64,7 +66,8 @@ type PaymentInput struct {
 }
 
 // CheckoutInput is a sale as the register sends it. Prices are never taken
-// from the client: they come from the catalog.
+// from the client: they come from the catalog. A sale whose total is 0 has
+// no payments.
 type CheckoutInput struct {
 	IdempotencyKey string
 	LocationID     string
@@ -88,11 +91,12 @@ func path(parts ...any) []string {
 }
 
 // Validate checks the input's shape before any I/O: counts, ranges, ids,
-// exactly-one rules. Everything that needs the catalog is checked by Price.
+// text, exactly-one rules. Everything that needs the catalog is checked by
+// Price.
 func (in CheckoutInput) Validate() error {
 	var errs apperr.List
-	if k := in.IdempotencyKey; len(k) < 1 || len(k) > 128 {
-		errs.Add(apperr.Invalid, "idempotencyKey must be 1 to 128 characters", path("idempotencyKey")...)
+	if err := idempotency.ValidateKey(in.IdempotencyKey); err != nil {
+		errs = append(errs, err.(*apperr.Error))
 	}
 	if in.LocationID == "" || len(in.LocationID) > maxIDLen {
 		errs.Add(apperr.NotFound, "location not found", path("locationId")...)
@@ -121,16 +125,23 @@ func (in CheckoutInput) Validate() error {
 		errs.Add(apperr.Invalid, fmt.Sprintf("an order has at most %d distinct variants", MaxDistinctVariants), path("lines")...)
 	}
 	validateDiscount(&errs, in.OrderDiscount, path("orderDiscount"))
-	switch n := len(in.Payments); {
-	case n == 0:
-		errs.Add(apperr.Invalid, "at least one payment is required", path("payments")...)
-	case n > MaxPayments:
+	if len(in.Payments) > MaxPayments {
 		errs.Add(apperr.Invalid, fmt.Sprintf("at most %d payments", MaxPayments), path("payments")...)
 	}
 	for i, p := range in.Payments {
 		validatePayment(&errs, p, i)
 	}
 	return errs.Err()
+}
+
+// validAmount reports whether a client's amount is within 0 … tax.MaxAmount
+// (min … tax.MaxAmount for min > 0), adding an INVALID error at field if not.
+func validAmount(errs *apperr.List, amount, min int64, what string, field []string) bool {
+	if amount < min || amount > tax.MaxAmount {
+		*errs = append(*errs, apperr.Newf(apperr.Invalid, field, "%s must be between %d and %d", what, min, tax.MaxAmount))
+		return false
+	}
+	return true
 }
 
 func validateDiscount(errs *apperr.List, d *DiscountInput, at []string) {
@@ -144,24 +155,27 @@ func validateDiscount(errs *apperr.List, d *DiscountInput, at []string) {
 	if d.Percent != nil && (*d.Percent < 0 || *d.Percent > 100) {
 		errs.Add(apperr.Invalid, "percent must be between 0 and 100", append(at, "percent")...)
 	}
-	if d.Amount != nil && d.Amount.Amount < 0 {
-		errs.Add(apperr.Invalid, "amount must not be negative", append(at, "amount")...)
+	if d.Amount != nil {
+		validAmount(errs, d.Amount.Amount, 0, "a discount amount", append(at, "amount"))
 	}
 }
 
 func validatePayment(errs *apperr.List, p PaymentInput, i int) {
-	if p.Amount.Amount <= 0 {
-		errs.Add(apperr.Invalid, "payment amount must be positive", path("payments", i, "amount")...)
+	amountOK := validAmount(errs, p.Amount.Amount, 1, "a payment amount", path("payments", i, "amount"))
+	if p.Reference != "" || p.Method == External {
+		rule := reference
+		if p.Method != External {
+			rule.Min = 0
+		}
+		rule.Check(errs, p.Reference, path("payments", i, "reference")...)
 	}
 	switch p.Method {
 	case Cash:
-		if p.Tendered != nil && p.Tendered.Amount < p.Amount.Amount {
+		if p.Tendered != nil && validAmount(errs, p.Tendered.Amount, 1, "cash tendered", path("payments", i, "tendered")) &&
+			amountOK && p.Tendered.Amount < p.Amount.Amount {
 			errs.Add(apperr.Invalid, "cash tendered must be at least the amount", path("payments", i, "tendered")...)
 		}
 	case External:
-		if r := strings.TrimSpace(p.Reference); r == "" || utf8.RuneCountInString(r) > maxReferenceLen {
-			errs.Add(apperr.Invalid, "an EXTERNAL payment needs a reference of 1 to 128 characters", path("payments", i, "reference")...)
-		}
 	case Card:
 		errs.Add(apperr.Invalid, "card payments are not available yet", path("payments", i, "method")...)
 	default:
@@ -182,200 +196,79 @@ func (in CheckoutInput) VariantIDs() []string {
 	return out
 }
 
-// RequestHash identifies the request for idempotency: the same input
-// (whatever the key) hashes the same.
-func (in CheckoutInput) RequestHash() string {
-	c := in
-	c.IdempotencyKey = ""
-	b, _ := json.Marshal(c) // plain structs: cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
-}
-
-// Snapshot is what a checkout reads before writing.
-type Snapshot struct {
-	Tenant   tenant.Tenant
-	Location tenant.Location
-	Variants map[string]catalog.Variant      // only the tenant's; missing ids are absent
-	Levels   map[string]inventory.StockLevel // at the location, by variant id; absent: never stocked
-	Customer *Customer
-}
-
-// StockDecrement is the stock a checkout takes of one tracked variant,
-// computed from the level it read: the write is conditioned on that level's
-// version, so the new on-hand it records (and announces in its
-// inventory.changed event) is exact.
-type StockDecrement struct {
-	VariantID string
-	SKU       string
-	Quantity  int64
-	LineIndex int                  // first line selling the variant, for error paths
-	Read      inventory.StockLevel // the level the decrement starts from
-}
-
-// Level is the stock level after the decrement.
-func (d StockDecrement) Level(at time.Time) inventory.StockLevel {
-	l := d.Read
-	l.OnHand -= d.Quantity
-	l.Version++
-	l.UpdatedAt = at
-	return l
-}
-
-// Update is the decrement as a stock ledger change.
-func (d StockDecrement) Update(at time.Time) inventory.Update {
-	return inventory.Update{Level: d.Level(at), Delta: -d.Quantity, Reason: inventory.ReasonSale}
-}
-
-// short returns the decrements that would take stock below zero.
-func short(decs []StockDecrement) []StockDecrement {
-	var out []StockDecrement
-	for _, d := range decs {
-		if d.Read.OnHand < d.Quantity {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-// Sale is a priced checkout ready to be written.
-type Sale struct {
-	Order      Order
-	Decrements []StockDecrement
-}
-
-// Price builds the order from the catalog's prices and the tenant's tax
-// settings, checks the tenders against the total and computes change.
-func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale, error) {
-	t := snap.Tenant
-	var errs apperr.List
-	lines := make([]tax.Line, len(in.Lines))
+// Request is the checkout as an idempotent request: its key, and the hash
+// of everything else under the field names written here.
+func (in CheckoutInput) Request() idempotency.Request {
+	lines := make([]idempotency.Fields, len(in.Lines))
 	for i, l := range in.Lines {
-		v, ok := snap.Variants[l.VariantID]
-		if !ok {
-			errs.Add(apperr.NotFound, "variant not found", path("lines", i, "variantId")...)
-			continue
-		}
-		if v.Currency != t.Currency {
-			errs.Add(apperr.Invalid, "the variant is priced in another currency", path("lines", i, "variantId")...)
-		}
-		d, derr := taxDiscount(l.Discount, t.Currency, path("lines", i, "discount"))
-		if derr != nil {
-			errs = append(errs, derr)
-		}
-		lines[i] = tax.Line{UnitPrice: v.Price, Quantity: l.Quantity, Category: v.TaxCategory, Discount: d}
+		lines[i] = idempotency.Fields{"variantId": l.VariantID, "quantity": l.Quantity, "discount": discountFields(l.Discount)}
 	}
-	od, derr := taxDiscount(in.OrderDiscount, t.Currency, path("orderDiscount"))
-	if derr != nil {
-		errs = append(errs, derr)
-	}
+	payments := make([]idempotency.Fields, len(in.Payments))
 	for i, p := range in.Payments {
-		if p.Amount.Currency != t.Currency || (p.Tendered != nil && p.Tendered.Currency != t.Currency) {
-			errs.Add(apperr.Invalid, "payments must be in the tenant's currency "+t.Currency, path("payments", i, "amount", "currency")...)
-		}
+		payments[i] = idempotency.Fields{"method": string(p.Method), "amount": moneyFields(&p.Amount), "tendered": moneyFields(p.Tendered),
+			"paymentMethodId": p.PaymentMethodID, "reference": p.Reference}
 	}
-	if err := errs.Err(); err != nil {
-		return Sale{}, err
-	}
-	res, err := tax.Compute(tax.Input{Lines: lines, OrderDiscount: od, PricesIncludeTax: t.PricesIncludeTax, Rounding: tax.Rounding(t.TaxRounding)})
-	var ie *tax.InputError
-	if errors.As(err, &ie) {
-		return Sale{}, apperr.New(apperr.Invalid, ie.Message, append([]string{"input"}, ie.Field...)...)
-	}
-	if err != nil {
-		return Sale{}, fmt.Errorf("price order: %w", err)
-	}
-	payments, err := tender(in.Payments, res.Total, now)
-	if err != nil {
-		return Sale{}, err
-	}
-	o := Order{
-		ID: orderID, LocationID: snap.Location.ID, Status: StatusCompleted, Source: "POS",
-		Currency: t.Currency, PricesIncludeTax: t.PricesIncludeTax,
-		Subtotal: res.Subtotal, OrderDiscount: res.OrderDiscount, DiscountTotal: res.DiscountTotal, TaxTotal: res.TaxTotal, Total: res.Total,
-		Payments: payments, CreatedAt: now, BusinessDate: businessDate(now, snap.Location.Timezone),
-	}
-	if snap.Customer != nil {
-		o.CustomerID = snap.Customer.ID
-	}
-	for _, r := range res.Rates {
-		o.Taxes = append(o.Taxes, TaxLine{Category: r.Category, RatePercent: r.RatePercent, Taxable: r.Taxable, Tax: r.Tax})
-	}
-	qty := map[string]int64{}
-	var decs []StockDecrement
-	for i, l := range in.Lines {
-		v, lr := snap.Variants[l.VariantID], res.Lines[i]
-		o.Lines = append(o.Lines, Line{
-			ID: fmt.Sprintf("%s-%d", orderID, i+1), VariantID: v.ID, Name: lineName(v), SKU: v.SKU, Quantity: l.Quantity,
-			UnitPrice: v.Price, Discount: lr.Discount(), Total: lr.Total, TaxCategory: lr.Category, TaxRatePercent: lr.RatePercent,
-		})
-		if !v.TrackStock {
-			continue
-		}
-		if _, seen := qty[v.ID]; !seen {
-			read, ok := snap.Levels[v.ID]
-			if !ok {
-				read = inventory.StockLevel{LocationID: snap.Location.ID, VariantID: v.ID}
-			}
-			decs = append(decs, StockDecrement{VariantID: v.ID, SKU: v.SKU, LineIndex: i, Read: read})
-		}
-		qty[v.ID] += l.Quantity
-	}
-	for i := range decs {
-		decs[i].Quantity = qty[decs[i].VariantID]
-	}
-	return Sale{Order: o, Decrements: decs}, nil
+	return idempotency.New(OpCheckout, in.IdempotencyKey, idempotency.Fields{
+		"locationId": in.LocationID, "customerId": in.CustomerID, "lines": lines,
+		"orderDiscount": discountFields(in.OrderDiscount), "payments": payments,
+	})
 }
 
-func lineName(v catalog.Variant) string {
-	if v.Name == "" || v.Name == v.ItemName || strings.EqualFold(v.Name, "default") {
-		return v.ItemName
+func moneyFields(m *Money) idempotency.Fields {
+	if m == nil {
+		return nil
 	}
-	return v.ItemName + " " + v.Name
+	return idempotency.Fields{"amount": m.Amount, "currency": m.Currency}
 }
 
-func taxDiscount(d *DiscountInput, currency string, at []string) (*tax.Discount, *apperr.Error) {
+func discountFields(d *DiscountInput) idempotency.Fields {
 	if d == nil {
-		return nil, nil
+		return nil
 	}
+	f := idempotency.Fields{"percent": nil, "amount": moneyFields(d.Amount)}
 	if d.Percent != nil {
-		return tax.PercentOff(*d.Percent), nil
+		f["percent"] = *d.Percent
 	}
-	if d.Amount.Currency != currency {
-		return nil, apperr.New(apperr.Invalid, "discount must be in the tenant's currency "+currency, append(at, "amount", "currency")...)
-	}
-	return tax.AmountOff(d.Amount.Amount), nil
+	return f
 }
 
-// tender checks that the payments cover the total exactly (cash may be
-// over-tendered: the excess is change) and builds them.
-func tender(in []PaymentInput, total int64, now time.Time) ([]Payment, error) {
-	var sum int64
-	out := make([]Payment, len(in))
-	for i, p := range in {
-		sum += p.Amount.Amount
-		pay := Payment{ID: ids.NewAt("pay", now), Method: p.Method, Status: PaymentSucceeded, Amount: p.Amount.Amount, Reference: strings.TrimSpace(p.Reference)}
-		if p.Method == Cash {
-			tendered := p.Amount.Amount
-			if p.Tendered != nil {
-				tendered = p.Tendered.Amount
-			}
-			change := tendered - p.Amount.Amount
-			pay.Tendered, pay.Change = &tendered, &change
+// save writes a priced sale. The order takes the location's next number and
+// its stock in the same transaction, conditioned on the counter and the
+// levels read. When another sale at the location got there first, the
+// cancellation reports the current counter and levels, and the sale is
+// retried from them (no re-read) under backoff.Contention, like every other
+// storage race: numbers stay gap-free, stock exact, and a location that
+// stays too busy is UNAVAILABLE (retry with the same key).
+func (s *Service) save(ctx context.Context, sale Sale, loaded Loaded, idem idempotency.Request) (Order, error) {
+	seq := loaded.OrderSeq
+	allowNegative := loaded.Snapshot.Tenant.AllowNegativeStock
+	var saved Order
+	err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
+		if sh := short(sale.Decrements); len(sh) > 0 && !allowNegative {
+			return false, outOfStock(sh)
 		}
-		out[i] = pay
-	}
-	if sum != total {
-		return nil, apperr.Newf(apperr.Invalid, path("payments"), "payments add up to %d but the total is %d", sum, total)
-	}
-	return out, nil
-}
-
-// businessDate is the sale's date in the location's timezone.
-func businessDate(t time.Time, tz string) string {
-	loc, err := time.LoadLocation(tz)
-	if err != nil {
-		loc = time.UTC
-	}
-	return t.In(loc).Format("2006-01-02")
+		sale.Order.Number = OrderNumber(loaded.Snapshot.Location.Number, seq+1)
+		id, replayed, err := s.Store.SaveSale(ctx, sale, seq+1, idem)
+		var stale *StaleError
+		switch {
+		case errors.As(err, &stale):
+			if stale.Seq != nil {
+				seq = *stale.Seq
+			}
+			for i, d := range sale.Decrements {
+				if l, ok := stale.Levels[d.VariantID]; ok {
+					sale.Decrements[i].Read = l
+				}
+			}
+			return true, err
+		case err != nil:
+			return false, err
+		case replayed:
+			saved, err = s.Store.GetOrder(ctx, id)
+			return false, err
+		}
+		saved = sale.Order
+		return false, nil
+	})
+	return saved, err
 }

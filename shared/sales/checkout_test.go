@@ -25,6 +25,8 @@ func snapshot(inclusive bool, rounding tenant.Rounding) Snapshot {
 			"mug":     {ID: "mug", ItemName: "Mug", Name: "Mug", SKU: "MUG-1", Price: 1100, Currency: "JPY", TrackStock: true, TaxCategory: tax.Standard},
 			"bag":     {ID: "bag", ItemName: "Bag", Name: "Default", SKU: "BAG", Price: 105, Currency: "JPY", TrackStock: false, TaxCategory: tax.Standard},
 			"usd":     {ID: "usd", ItemName: "Import", SKU: "USD-1", Price: 100, Currency: "USD", TaxCategory: tax.Standard},
+			"free":    {ID: "free", ItemName: "Sample", SKU: "FREE", Price: 0, Currency: "JPY", TrackStock: true, TaxCategory: tax.Standard},
+			"gold":    {ID: "gold", ItemName: "Gold bar", SKU: "GOLD", Price: tax.MaxAmount, Currency: "JPY", TaxCategory: tax.Standard},
 		},
 	}
 }
@@ -133,6 +135,21 @@ func TestValidateAndPrice_BadInput(t *testing.T) {
 		{"variant priced in another currency", func(in *CheckoutInput) { in.Lines[0].VariantID = "usd" }, apperr.Invalid, "input.lines.0.variantId"},
 		{"empty idempotency key", func(in *CheckoutInput) { in.IdempotencyKey = "" }, apperr.Invalid, "input.idempotencyKey"},
 		{"long idempotency key", func(in *CheckoutInput) { in.IdempotencyKey = strings.Repeat("k", 129) }, apperr.Invalid, "input.idempotencyKey"},
+		{"NUL in the idempotency key", func(in *CheckoutInput) { in.IdempotencyKey = "k\x00" }, apperr.Invalid, "input.idempotencyKey"},
+		{"no payments for a total above 0", func(in *CheckoutInput) { in.Payments = nil }, apperr.Invalid, "input.payments"},
+		{"too many payments", func(in *CheckoutInput) {
+			for len(in.Payments) <= MaxPayments {
+				in.Payments = append(in.Payments, cash(1, 1))
+			}
+		}, apperr.Invalid, "input.payments"},
+		{"NUL in a reference", func(in *CheckoutInput) {
+			in.Payments = []PaymentInput{{Method: External, Amount: Money{2180, "JPY"}, Reference: "PayPay\x00123"}}
+		}, apperr.Invalid, "input.payments.0.reference"},
+		{"escape in a cash reference", func(in *CheckoutInput) { in.Payments[0].Reference = "\x1b[2J" }, apperr.Invalid, "input.payments.0.reference"},
+		{"reference too long", func(in *CheckoutInput) {
+			in.Payments = []PaymentInput{{Method: External, Amount: Money{2180, "JPY"}, Reference: strings.Repeat("r", 129)}}
+		}, apperr.Invalid, "input.payments.0.reference"},
+		{"location zone that does not resolve", func(in *CheckoutInput) { in.LocationID = "badzone" }, apperr.Invalid, "input.locationId"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,6 +157,10 @@ func TestValidateAndPrice_BadInput(t *testing.T) {
 			tc.edit(&in)
 			err := in.Validate()
 			if err == nil {
+				snap := snap
+				if in.LocationID == "badzone" {
+					snap.Location.Timezone = "Asia/Tokyoo"
+				}
 				_, err = Price(in, snap, "o", time.Now())
 			}
 			l, ok := apperr.Expected(err)
@@ -160,15 +181,41 @@ func TestValidateAndPrice_BadInput(t *testing.T) {
 	}
 }
 
-func TestRequestHash_IgnoresKeyOnly(t *testing.T) {
+func TestRequest_HashIgnoresKeyOnly(t *testing.T) {
 	a, b := basket(cash(2180, 3000)), basket(cash(2180, 3000))
 	b.IdempotencyKey = "other"
-	if a.RequestHash() != b.RequestHash() {
+	if a.Request().Hash != b.Request().Hash || b.Request().Key != "other" || a.Request().Operation != OpCheckout {
 		t.Fatal("hash depends on the key")
 	}
-	b.Lines[0].Quantity = 3
-	if a.RequestHash() == b.RequestHash() {
-		t.Fatal("hash ignores the lines")
+	for name, edit := range map[string]func(*CheckoutInput){
+		"quantity":       func(in *CheckoutInput) { in.Lines[0].Quantity = 3 },
+		"line discount":  func(in *CheckoutInput) { in.Lines[0].Discount = &DiscountInput{Percent: i64(0)} },
+		"order discount": func(in *CheckoutInput) { in.OrderDiscount = &DiscountInput{Amount: &Money{0, "JPY"}} },
+		"tendered":       func(in *CheckoutInput) { in.Payments[0].Tendered.Amount = 3001 },
+		"no tendered":    func(in *CheckoutInput) { in.Payments[0].Tendered = nil },
+		"reference":      func(in *CheckoutInput) { in.Payments[0].Reference = "r" },
+		"customer":       func(in *CheckoutInput) { in.CustomerID = "cus_1" },
+		"location":       func(in *CheckoutInput) { in.LocationID = "loc_2" },
+	} {
+		c := basket(cash(2180, 3000))
+		edit(&c)
+		if c.Request().Hash == a.Request().Hash {
+			t.Errorf("hash ignores the %s", name)
+		}
+	}
+}
+
+// The hash is stored with every checkout's idempotency record. It is built
+// from field names written in Request, not from Go field names; this pins
+// it, so a change that would turn honest retries into
+// IDEMPOTENCY_KEY_REUSED fails here first.
+func TestRequest_HashPinned(t *testing.T) {
+	in := CheckoutInput{IdempotencyKey: "k1", LocationID: "loc_1", CustomerID: "cus_1",
+		Lines:         []CheckoutLine{{VariantID: "onigiri", Quantity: 2, Discount: &DiscountInput{Percent: i64(10)}}, {VariantID: "mug", Quantity: 1}},
+		OrderDiscount: &DiscountInput{Amount: &Money{100, "JPY"}},
+		Payments:      []PaymentInput{cash(1000, 2000), {Method: External, Amount: Money{1052, "JPY"}, Reference: "PayPay 1"}}}
+	if got := in.Request().Hash; got != "3993a9d4093deac1ef2660f4b424205cf8faf1596eb3bcff6c5b4a5918cb945a" {
+		t.Fatalf("hash = %s", got)
 	}
 }
 

@@ -2,7 +2,6 @@ package sales
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -30,7 +29,7 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if !p.CanUseLocation(in.LocationID) {
 		return Order{}, apperr.New(apperr.Forbidden, "you may not sell at this location", "input", "locationId")
 	}
-	idem := Idempotency{Key: in.IdempotencyKey, RequestHash: in.RequestHash()}
+	idem := in.Request()
 	loaded, err := s.Store.LoadSale(ctx, SaleQuery{LocationID: in.LocationID, CustomerID: in.CustomerID, VariantIDs: in.VariantIDs(), Idempotency: idem})
 	if err != nil {
 		return Order{}, err
@@ -58,48 +57,8 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if p.IsAPIKey() {
 		o.Source = "API"
 	}
-	// The order takes the location's next number and its stock in the same
-	// transaction, conditioned on the counter and the levels read. When
-	// another sale at the location got there first, the cancellation reports
-	// the current counter and levels and the sale is retried from them at
-	// once (no re-read): numbers stay gap-free and stock exact.
-	seq := loaded.OrderSeq
-	allowNegative := loaded.Snapshot.Tenant.AllowNegativeStock
-	for attempt := 0; ; attempt++ {
-		if sh := short(sale.Decrements); len(sh) > 0 && !allowNegative {
-			return Order{}, outOfStock(sh)
-		}
-		o.Number = OrderNumber(loaded.Snapshot.Location.Number, seq+1)
-		id, replayed, err := s.Store.SaveSale(ctx, sale, seq+1, idem)
-		var stale *StaleError
-		if errors.As(err, &stale) {
-			if attempt >= maxSequenceAttempts {
-				return Order{}, apperr.Wrap(err, apperr.Unavailable, "the location is too busy; retry with the same idempotency key")
-			}
-			if stale.Seq != nil {
-				seq = *stale.Seq
-			}
-			for i, d := range sale.Decrements {
-				if l, ok := stale.Levels[d.VariantID]; ok {
-					sale.Decrements[i].Read = l
-				}
-			}
-			continue
-		}
-		if err != nil {
-			return Order{}, err
-		}
-		if replayed {
-			return s.Store.GetOrder(ctx, id)
-		}
-		return sale.Order, nil
-	}
+	return s.save(ctx, sale, loaded, idem)
 }
-
-// maxSequenceAttempts bounds how often one checkout loses the race for its
-// location's next number or its stock levels; each retry is one transaction,
-// and some other sale succeeded meanwhile.
-const maxSequenceAttempts = 64
 
 // OrderNumber formats a human-readable order number: the location's number
 // and the sequence within the location, e.g. 001-000042.

@@ -3,22 +3,16 @@ package sales
 import (
 	"context"
 
+	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/inventory"
 )
-
-// Idempotency names one retryable checkout: the client's key and the hash of
-// its request.
-type Idempotency struct {
-	Key         string
-	RequestHash string
-}
 
 // SaleQuery is what a checkout reads before writing.
 type SaleQuery struct {
 	LocationID  string
 	CustomerID  string // "" for none
 	VariantIDs  []string
-	Idempotency Idempotency
+	Idempotency idempotency.Request
 }
 
 // Loaded is the result of the read: the snapshot, or the id of the order a
@@ -45,18 +39,20 @@ func (e *StaleError) Error() string { return "order counter or stock moved" }
 
 // Store persists sales. Every method acts on the tenant in ctx.
 type Store interface {
-	// LoadSale reads the tenant, location, customer, variants and the
-	// idempotency record in one batched read. A key used with another
-	// request is IDEMPOTENCY_KEY_REUSED.
+	// LoadSale reads the tenant, location, customer, variants, stock levels,
+	// order counter and the idempotency record in one batched read. A key
+	// used with another request is IDEMPOTENCY_KEY_REUSED.
 	LoadSale(ctx context.Context, q SaleQuery) (Loaded, error)
 	// SaveSale writes, in one transaction, the idempotency record, the
 	// order, its order.completed event, the location's order counter (moved
 	// from seq-1 to seq, the order's number) and, per decrement, the new
 	// stock level (conditioned on the version read) with its
-	// inventory.changed event. If the key was used meanwhile with the same
-	// request it returns that order's id and replayed=true; if the counter or
-	// a level moved, a *StaleError.
-	SaveSale(ctx context.Context, s Sale, seq int64, idem Idempotency) (orderID string, replayed bool, err error)
+	// inventory.changed event. The record is written only if none exists (the
+	// LoadSale found none); if one was written meanwhile with the same
+	// request it returns that order's id and replayed=true, read from the
+	// cancellation without another lookup; if the counter or a level moved, a
+	// *StaleError.
+	SaveSale(ctx context.Context, s Sale, seq int64, idem idempotency.Request) (orderID string, replayed bool, err error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	// ListOrders returns orders newest first, and the cursor of the next page ("" when none).
 	ListOrders(ctx context.Context, f OrderFilter, first int, after string) ([]Order, string, error)
