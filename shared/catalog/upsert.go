@@ -9,6 +9,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tax"
+	"github.com/renkei-pos/renkei/shared/text"
 )
 
 // UpsertInput creates an item (ID "") or replaces an existing item's name,
@@ -37,8 +38,8 @@ type VariantInput struct {
 // state; currency is the tenant's. All failures are reported together.
 func (in UpsertInput) normalize(currency string) (UpsertInput, error) {
 	var errs apperr.List
-	out := UpsertInput{ID: strings.TrimSpace(in.ID), Name: strings.TrimSpace(in.Name), TaxCategory: in.TaxCategory}
-	checkName(&errs, out.Name, "input", "name")
+	out := UpsertInput{ID: strings.TrimSpace(in.ID), TaxCategory: in.TaxCategory}
+	out.Name = name.Check(&errs, in.Name, "input", "name")
 	if !in.TaxCategory.Valid() {
 		errs.Add(apperr.Invalid, "taxCategory must be STANDARD, REDUCED or EXEMPT", "input", "taxCategory")
 	}
@@ -48,15 +49,15 @@ func (in UpsertInput) normalize(currency string) (UpsertInput, error) {
 	}
 	seenID, seenSKU, seenBarcode := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, v := range in.Variants {
-		nv := VariantInput{ID: strings.TrimSpace(v.ID), Name: strings.TrimSpace(v.Name), SKU: strings.TrimSpace(v.SKU),
+		nv := VariantInput{ID: strings.TrimSpace(v.ID), SKU: strings.TrimSpace(v.SKU),
 			Barcode: strings.TrimSpace(v.Barcode), Price: v.Price, Currency: v.Currency, TrackStock: v.TrackStock}
+		nv.Name = name.Check(&errs, v.Name, VariantField(i, "name")...)
 		if nv.ID != "" {
 			if seenID[nv.ID] {
 				errs.Add(apperr.Invalid, "this variant appears twice in the list", VariantField(i, "id")...)
 			}
 			seenID[nv.ID] = true
 		}
-		checkName(&errs, nv.Name, VariantField(i, "name")...)
 		if checkSKU(&errs, nv.SKU, VariantField(i, "sku")) {
 			if seenSKU[nv.SKU] {
 				errs.Add(apperr.Invalid, "two variants in this request have the same SKU", VariantField(i, "sku")...)
@@ -107,17 +108,8 @@ func (in UpsertInput) apply(current Item, now time.Time) (Item, error) {
 	return it, errs.Err()
 }
 
-func checkName(errs *apperr.List, s string, field ...string) {
-	n := utf8.RuneCountInString(s)
-	switch {
-	case n == 0:
-		errs.Add(apperr.Invalid, "name must not be empty", field...)
-	case n > MaxNameLen:
-		*errs = append(*errs, apperr.Newf(apperr.Invalid, field, "name must be at most %d characters", MaxNameLen))
-	case !utf8.ValidString(s) || strings.IndexFunc(s, unicode.IsControl) >= 0:
-		errs.Add(apperr.Invalid, "name must not contain control characters", field...)
-	}
-}
+// name is the rule of item and variant names.
+var name = text.Rule{What: "name", Min: 1, Max: MaxNameLen}
 
 func checkSKU(errs *apperr.List, s string, field []string) bool {
 	n := utf8.RuneCountInString(s)

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
@@ -313,9 +312,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []Scope)
 	}
 	name = strings.TrimSpace(name)
 	var errs apperr.List
-	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
-		errs.Add(apperr.Invalid, "name must be 1 to 200 characters", "input", "name")
-	}
+	validatePersonName(&errs, name, "name") // the one rule for names
 	if len(scopes) == 0 {
 		errs.Add(apperr.Invalid, "at least one scope is required", "input", "scopes")
 	}

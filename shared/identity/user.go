@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/text"
 )
 
 // User is a person who works for a tenant.
@@ -55,7 +56,7 @@ func validatePassword(errs *apperr.List, pw string) {
 }
 
 func validatePersonName(errs *apperr.List, name, field string) {
-	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
-		errs.Add(apperr.Invalid, field+" must be 1 to 200 characters", "input", field)
+	if err := text.Name.Named(field).Validate(name, "input", field); err != nil {
+		*errs = append(*errs, err)
 	}
 }

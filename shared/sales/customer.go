@@ -4,9 +4,9 @@ import (
 	"net/mail"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/text"
 )
 
 // Customer is a buyer a tenant keeps on file.
@@ -21,10 +21,7 @@ type Customer struct {
 // NewCustomer validates and builds a customer.
 func NewCustomer(id, name, email, phone string, now time.Time) (Customer, error) {
 	var errs apperr.List
-	name = strings.TrimSpace(name)
-	if n := utf8.RuneCountInString(name); n < 1 || n > 200 {
-		errs.Add(apperr.Invalid, "name must be 1 to 200 characters", "input", "name")
-	}
+	name = text.Name.Check(&errs, name, "input", "name")
 	email = strings.ToLower(strings.TrimSpace(email))
 	if email != "" {
 		if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 254 {
