@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
@@ -36,6 +34,8 @@ type userItem struct {
 	Role        string   `dynamodbav:"role"`
 	LocationIDs []string `dynamodbav:"locationIds,omitempty,stringset"`
 	CreatedAt   string   `dynamodbav:"createdAt"`
+	// DeactivatedAt is set once; CreateSession's condition reads it.
+	DeactivatedAt string `dynamodbav:"deactivatedAt,omitempty"`
 }
 
 type loginItem struct {
@@ -60,20 +60,6 @@ type apiKeyItem struct {
 	RevokedAt  string   `dynamodbav:"revokedAt,omitempty"`
 }
 
-type sessionItem struct {
-	PK          string `dynamodbav:"pk"`
-	SK          string `dynamodbav:"sk"`
-	Type        string `dynamodbav:"type"`
-	TenantID    string `dynamodbav:"tenantId"`
-	UserID      string `dynamodbav:"userId"`
-	CurrentHash string `dynamodbav:"currentHash"`
-	// PreviousHashes are rotated-away tokens: presenting one is reuse.
-	PreviousHashes []string `dynamodbav:"previousHashes,omitempty,stringset"`
-	Revoked        bool     `dynamodbav:"revoked"`
-	ExpiresAt      int64    `dynamodbav:"expiresAt"`
-	TTL            int64    `dynamodbav:"ttl"`
-}
-
 const timeLayout = time.RFC3339Nano
 
 func fmtTime(t time.Time) string { return t.UTC().Format(timeLayout) }
@@ -84,11 +70,20 @@ func parseTime(s string) time.Time {
 }
 
 func userToItem(pk string, u identity.User) userItem {
-	return userItem{PK: pk, SK: skUserPrefix + u.ID, Type: "User", ID: u.ID, TenantID: u.TenantID, Email: u.Email, Name: u.Name, Role: string(u.Role), LocationIDs: u.LocationIDs, CreatedAt: fmtTime(u.CreatedAt)}
+	it := userItem{PK: pk, SK: skUserPrefix + u.ID, Type: "User", ID: u.ID, TenantID: u.TenantID, Email: u.Email, Name: u.Name, Role: string(u.Role), LocationIDs: u.LocationIDs, CreatedAt: fmtTime(u.CreatedAt)}
+	if u.DeactivatedAt != nil {
+		it.DeactivatedAt = fmtTime(*u.DeactivatedAt)
+	}
+	return it
 }
 
 func (it userItem) domain() identity.User {
-	return identity.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: identity.Role(it.Role), LocationIDs: it.LocationIDs, CreatedAt: parseTime(it.CreatedAt)}
+	u := identity.User{ID: it.ID, TenantID: it.TenantID, Email: it.Email, Name: it.Name, Role: identity.Role(it.Role), LocationIDs: it.LocationIDs, CreatedAt: parseTime(it.CreatedAt)}
+	if it.DeactivatedAt != "" {
+		at := parseTime(it.DeactivatedAt)
+		u.DeactivatedAt = &at
+	}
+	return u
 }
 
 func loginPut(t *Table, l identity.Login) (types.TransactWriteItem, error) {
@@ -290,129 +285,39 @@ func (st *IdentityStore) RevokeAPIKey(ctx context.Context, id string, at time.Ti
 	return k, nil
 }
 
-// CreateSession stores a new refresh-token family.
-func (st *IdentityStore) CreateSession(ctx context.Context, sess identity.Session) error {
-	av, err := attributevalue.MarshalMap(sessionItem{PK: pkSession + sess.ID, SK: "SESSION", Type: "Session", TenantID: sess.TenantID, UserID: sess.UserID, CurrentHash: sess.CurrentHash, ExpiresAt: sess.ExpiresAt.Unix(), TTL: sess.ExpiresAt.Add(24 * time.Hour).Unix()})
+// DeactivateUser sets the user's deactivatedAt in one transaction with two
+// guards: the user's role is still the one the caller judged, and the actor
+// is still active (two owners deactivating each other at once leave one).
+func (st *IdentityStore) DeactivateUser(ctx context.Context, u identity.User, actorID string, at time.Time) (identity.User, error) {
+	pk, err := tenantPK(ctx)
 	if err != nil {
-		return err
+		return identity.User{}, err
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)")})
-	return err
-}
-
-var errBadRefresh = apperr.New(apperr.BadCredentials, "refresh token is invalid or expired; log in again")
-
-// RotateSession swaps the current token hash in one conditional update; on
-// failure it tells reuse (revoke the family) from garbage.
-func (st *IdentityStore) RotateSession(ctx context.Context, id, oldHash, newHash string, now time.Time) (identity.Session, error) {
-	k := key(pkSession+id, "SESSION")
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
-		TableName: &st.t.name, Key: k,
-		UpdateExpression:    aws.String("SET currentHash = :new ADD previousHashes :oldset"),
-		ConditionExpression: aws.String("attribute_exists(pk) AND currentHash = :old AND revoked = :f AND expiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":new": s(newHash), ":old": s(oldHash), ":oldset": &types.AttributeValueMemberSS{Value: []string{oldHash}},
-			":f": &types.AttributeValueMemberBOOL{Value: false}, ":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-		},
-		ReturnValues:                        types.ReturnValueAllNew,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	err = st.t.Transact(ctx, []types.TransactWriteItem{
+		{Update: &types.Update{
+			TableName: &st.t.name, Key: key(pk, skUserPrefix+u.ID),
+			UpdateExpression:          aws.String("SET deactivatedAt = if_not_exists(deactivatedAt, :at)"),
+			ConditionExpression:       aws.String("attribute_exists(pk) AND #role = :role"),
+			ExpressionAttributeNames:  map[string]string{"#role": "role"},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":at": s(fmtTime(at)), ":role": s(string(u.Role))},
+		}},
+		{ConditionCheck: &types.ConditionCheck{
+			TableName: &st.t.name, Key: key(pk, skUserPrefix+actorID),
+			ConditionExpression: aws.String("attribute_exists(pk) AND attribute_not_exists(deactivatedAt)"),
+		}},
 	})
-	var ccf *types.ConditionalCheckFailedException
-	if errors.As(err, &ccf) {
-		var it sessionItem
-		if ccf.Item != nil && attributevalue.UnmarshalMap(ccf.Item, &it) == nil && contains(it.PreviousHashes, oldHash) && !it.Revoked {
-			if err := st.revokeSession(ctx, k); err != nil {
-				return identity.Session{}, err
-			}
+	var ce *CanceledError
+	switch {
+	case errors.As(err, &ce) && ce.Failed(1):
+		return identity.User{}, apperr.New(apperr.Unauthenticated, "your account was deactivated")
+	case errors.As(err, &ce) && ce.Failed(0):
+		if _, gerr := st.GetUser(ctx, u.ID); apperr.Is(gerr, apperr.NotFound) {
+			return identity.User{}, apperr.New(apperr.NotFound, "staff member not found", "input", "id")
 		}
-		return identity.Session{}, errBadRefresh
+		return identity.User{}, apperr.New(apperr.Conflict, "the staff member changed meanwhile; retry")
+	case err != nil:
+		return identity.User{}, fmt.Errorf("deactivate user: %w", err)
 	}
-	if err != nil {
-		return identity.Session{}, fmt.Errorf("rotate session: %w", err)
-	}
-	var it sessionItem
-	if err := attributevalue.UnmarshalMap(out.Attributes, &it); err != nil {
-		return identity.Session{}, err
-	}
-	return identity.Session{ID: id, TenantID: it.TenantID, UserID: it.UserID, CurrentHash: it.CurrentHash, ExpiresAt: time.Unix(it.ExpiresAt, 0)}, nil
-}
-
-func (st *IdentityStore) revokeSession(ctx context.Context, k map[string]types.AttributeValue) error {
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	_, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
-		TableName: &st.t.name, Key: k, UpdateExpression: aws.String("SET revoked = :t"),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}},
-	})
-	if err != nil {
-		return fmt.Errorf("revoke session: %w", err)
-	}
-	return nil
-}
-
-func contains(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func windowKey(k string, window time.Duration, now time.Time) map[string]types.AttributeValue {
-	start := now.Truncate(window).Unix()
-	return key(pkLoginFail+k, strconv.FormatInt(start, 10))
-}
-
-// LoginFailures reads the failure counters of the current window in one BatchGetItem.
-func (st *IdentityStore) LoginFailures(ctx context.Context, keys []string, window time.Duration, now time.Time) (map[string]int, error) {
-	req := make([]map[string]types.AttributeValue, len(keys))
-	byPK := map[string]string{}
-	for i, k := range keys {
-		req[i] = windowKey(k, window, now)
-		byPK[pkLoginFail+k] = k
-	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{st.t.name: {Keys: req, ConsistentRead: aws.Bool(true)}}})
-	if err != nil {
-		return nil, fmt.Errorf("read login failures: %w", err)
-	}
-	res := map[string]int{}
-	for _, it := range out.Responses[st.t.name] {
-		var row struct {
-			PK    string `dynamodbav:"pk"`
-			Count int    `dynamodbav:"count"`
-		}
-		if err := attributevalue.UnmarshalMap(it, &row); err == nil {
-			res[byPK[row.PK]] = row.Count
-		}
-	}
-	// Unprocessed keys (throttling) count as zero: limiting is best effort
-	// and must not lock everyone out when the table is busy.
-	return res, nil
-}
-
-// RecordLoginFailure increments each key's counter for the current window.
-func (st *IdentityStore) RecordLoginFailure(ctx context.Context, keys []string, window time.Duration, now time.Time) error {
-	ttl := strconv.FormatInt(now.Truncate(window).Add(2*window).Unix(), 10)
-	for _, k := range keys {
-		cctx, cancel := st.t.call(ctx)
-		_, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
-			TableName: &st.t.name, Key: windowKey(k, window, now),
-			UpdateExpression:          aws.String("ADD #c :one SET #ttl = :ttl"),
-			ExpressionAttributeNames:  map[string]string{"#c": "count", "#ttl": attrTTL},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}, ":ttl": &types.AttributeValueMemberN{Value: ttl}},
-		})
-		cancel()
-		if err != nil {
-			return fmt.Errorf("count login failure: %w", err)
-		}
-	}
-	return nil
+	u.DeactivatedAt = &at
+	return u, nil
 }

@@ -50,8 +50,13 @@ func TestSigner(t *testing.T) {
 		t.Fatalf("Issue: %v %v", exp, err)
 	}
 	p, err := s.Verify(tok, now.Add(time.Minute))
-	if err != nil || p.UserID != u.ID || p.TenantID != u.TenantID || p.Role != Cashier || len(p.LocationIDs) != 1 {
+	if err != nil || p.UserID != u.ID || p.TenantID != u.TenantID || p.Role != Cashier || len(p.LocationIDs) != 1 || !ids.Valid(ids.Session, p.SessionID) {
 		t.Fatalf("Verify = %+v, %v", p, err)
+	}
+	// Every access token names its session, so revoking the session stops it.
+	noSession, _ := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": u.ID, "tid": u.TenantID, "role": "OWNER", "iss": "renkei", "aud": "renkei-api", "exp": now.Add(time.Hour).Unix()}).SignedString([]byte("0123456789abcdef0123456789abcdef"))
+	if _, err := s.Verify(noSession, now); apperr.CodeOf(err) != apperr.Unauthenticated {
+		t.Fatalf("token without a session: %v", err)
 	}
 	if _, err := s.Verify(tok, now.Add(AccessTokenTTL+time.Second)); apperr.CodeOf(err) != apperr.Unauthenticated || !strings.Contains(err.Error(), "expired") {
 		t.Fatalf("expired token: %v", err)
@@ -101,6 +106,8 @@ func TestPrincipal_Can(t *testing.T) {
 	}{
 		{cashier, Sell, true}, {cashier, ReadCatalog, true}, {cashier, Refund, false}, {cashier, WriteInventory, false}, {cashier, ManageStaff, false},
 		{manager, Refund, true}, {manager, WriteCatalog, true}, {manager, CloseRegister, true}, {manager, ReadReports, true}, {manager, ManageStaff, false}, {manager, ManageSettings, false},
+		{cashier, EndSession, true}, {cashier, DeactivateStaff, false}, {manager, DeactivateStaff, true}, {owner, DeactivateStaff, true}, {owner, EndSession, true},
+		{key, EndSession, false}, {Principal{TenantID: "t", APIKeyID: "k", Scopes: AllScopes}, DeactivateStaff, false},
 		{owner, ManageStaff, true}, {owner, ManageAPIKeys, true}, {owner, ManageSettings, true}, {owner, ManageIntegration, true}, {owner, Sell, true},
 		{key, ReadCatalog, true}, {key, WriteCatalog, true}, {key, ReadOrders, true}, {key, Sell, false}, {key, ManageStaff, false}, {key, ReadInventory, false}, {key, ReadLocations, true},
 		{Principal{TenantID: "t", UserID: "u", Role: "GHOST"}, ReadCatalog, false},

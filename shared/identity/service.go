@@ -6,20 +6,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tenant"
-)
-
-// Login attempt limits: failed attempts per email and per client address
-// within one window. Past either, logIn answers RATE_LIMITED without
-// checking the password.
-const (
-	LoginWindow          = 15 * time.Minute
-	MaxFailuresPerEmail  = 10
-	MaxFailuresPerClient = 100
 )
 
 // Service is the identity use cases.
@@ -29,6 +21,31 @@ type Service struct {
 	Locations LocationChecker
 	Signer    *Signer
 	Now       func() time.Time
+	// Config tunes the log-in policy and the session check; its zero value
+	// is production's.
+	Config Config
+
+	cacheOnce sync.Once
+	cache     *sessionCache
+}
+
+// Config tunes the identity service. Zero fields take production defaults.
+type Config struct {
+	// Login is the log-in attempt policy (DefaultLoginPolicy).
+	Login LoginPolicy
+	// SessionCheckTTL is how long a process trusts that a session it read
+	// was still active: the longest an access token outlives the revocation
+	// of its session made by another process (DefaultSessionCheckTTL).
+	SessionCheckTTL time.Duration
+	// SessionCacheSize bounds the sessions one process remembers
+	// (DefaultSessionCacheSize).
+	SessionCacheSize int
+}
+
+// sessions is the process's session cache.
+func (s *Service) sessions() *sessionCache {
+	s.cacheOnce.Do(func() { s.cache = newSessionCache(s.Config.SessionCheckTTL, s.Config.SessionCacheSize) })
+	return s.cache
 }
 
 // SignUpInput is what a merchant gives to open an account.
@@ -69,106 +86,79 @@ func (s *Service) SignUp(ctx context.Context, in SignUpInput) (SessionResult, er
 	if err := s.Store.CreateTenant(ctx, t, u, Login{Email: email, TenantID: t.ID, UserID: u.ID, PasswordHash: hash}); err != nil {
 		return SessionResult{}, err
 	}
-	return s.startSession(ctx, u, t, now)
+	return s.startSession(tenant.WithID(ctx, t.ID), u, t, now)
 }
 
-// LogIn checks an email and password. Every failure is BAD_CREDENTIALS,
-// whichever part was wrong, and takes the same time.
+// LogIn checks an email and password. The attempt is counted against the
+// log-in policy before the password is looked at; past a limit it is
+// refused with a *LoginLimited (RATE_LIMITED) that says when to retry. Every
+// other failure is BAD_CREDENTIALS, whichever part was wrong (or when the
+// user is deactivated), and costs the same: an unknown email is counted and
+// hashed like a known one.
 func (s *Service) LogIn(ctx context.Context, email, password, clientAddr string) (SessionResult, error) {
 	now := s.Now().UTC()
 	email = NormalizeEmail(email)
-	keys := []string{"email#" + email}
-	if clientAddr != "" {
-		keys = append(keys, "client#"+clientAddr)
-	}
 	if len(email) > 254 || len(password) > MaxPasswordLen {
 		return SessionResult{}, badCredentials()
 	}
-	failures, err := s.Store.LoginFailures(ctx, keys, LoginWindow, now)
+	policy := s.Config.Login.withDefaults()
+	attempt := LoginAttempt{Email: email, ClientAddr: clientAddr, At: now}
+	var login Login
+	var lerr error
+	err := parallel(
+		func() error {
+			if err := s.Store.CountLoginAttempt(ctx, attempt, policy); err != nil {
+				if apperr.Is(err, apperr.Unavailable) {
+					// Counters contended this hard are many attempts at once.
+					return NewLoginLimited(policy.EmailDelayBase)
+				}
+				return err
+			}
+			return nil
+		},
+		// The login is read meanwhile; nothing about it is used unless the
+		// attempt was allowed.
+		func() error { login, lerr = s.Store.GetLogin(ctx, email); return nil },
+	)
 	if err != nil {
-		return SessionResult{}, fmt.Errorf("read login failures: %w", err)
+		return SessionResult{}, err
 	}
-	if failures[keys[0]] >= MaxFailuresPerEmail || (len(keys) > 1 && failures[keys[1]] >= MaxFailuresPerClient) {
-		return SessionResult{}, apperr.New(apperr.RateLimited, "too many failed attempts; try again later")
-	}
-	login, err := s.Store.GetLogin(ctx, email)
 	hash := dummyHash
-	if err == nil {
+	if lerr == nil {
 		hash = login.PasswordHash
-	} else if !apperr.Is(err, apperr.NotFound) {
-		return SessionResult{}, fmt.Errorf("get login: %w", err)
+	} else if !apperr.Is(lerr, apperr.NotFound) {
+		return SessionResult{}, fmt.Errorf("get login: %w", lerr)
 	}
-	if !VerifyPassword(hash, password) || err != nil {
-		if rerr := s.Store.RecordLoginFailure(ctx, keys, LoginWindow, now); rerr != nil {
-			return SessionResult{}, fmt.Errorf("record login failure: %w", rerr)
-		}
+	if !VerifyPassword(hash, password) || lerr != nil {
 		return SessionResult{}, badCredentials()
 	}
 	tctx := tenant.WithID(ctx, login.TenantID)
-	u, err := s.Store.GetUser(tctx, login.UserID)
+	var u User
+	var t tenant.Tenant
+	err = parallel(
+		func() (err error) { u, err = s.Store.GetUser(tctx, login.UserID); return wrap(err, "get user") },
+		func() (err error) { t, err = s.Tenants.GetTenant(tctx); return wrap(err, "get tenant") },
+	)
 	if err != nil {
-		return SessionResult{}, fmt.Errorf("get user: %w", err)
+		return SessionResult{}, err
 	}
-	t, err := s.Tenants.GetTenant(tctx)
-	if err != nil {
-		return SessionResult{}, fmt.Errorf("get tenant: %w", err)
+	if u.DeactivatedAt != nil {
+		return SessionResult{}, badCredentials() // and the attempt stays counted as a failure
 	}
-	return s.startSession(ctx, u, t, now)
+	if err := s.Store.LoginSucceeded(ctx, attempt, policy); err != nil {
+		return SessionResult{}, fmt.Errorf("reset log-in counters: %w", err)
+	}
+	return s.startSession(tctx, u, t, now)
 }
 
 func badCredentials() error {
 	return apperr.New(apperr.BadCredentials, "email or password is incorrect")
 }
 
-func (s *Service) startSession(ctx context.Context, u User, t tenant.Tenant, now time.Time) (SessionResult, error) {
-	sid := ids.NewAt(ids.Session, now)
-	refresh, err := newRefreshToken(sid)
-	if err != nil {
-		return SessionResult{}, err
-	}
-	if err := s.Store.CreateSession(ctx, Session{ID: sid, TenantID: u.TenantID, UserID: u.ID, CurrentHash: HashSecret(refresh), ExpiresAt: now.Add(RefreshTokenTTL)}); err != nil {
-		return SessionResult{}, fmt.Errorf("create session: %w", err)
-	}
-	return s.issue(u, t, sid, refresh, now)
-}
-
-func (s *Service) issue(u User, t tenant.Tenant, sid, refresh string, now time.Time) (SessionResult, error) {
-	access, exp, err := s.Signer.Issue(u, sid, now)
-	if err != nil {
-		return SessionResult{}, err
-	}
-	return SessionResult{AccessToken: access, RefreshToken: refresh, ExpiresAt: exp, User: u, Tenant: t}, nil
-}
-
-// Refresh exchanges a refresh token for new tokens, rotating the refresh
-// token. Presenting a rotated-away token revokes the whole family.
-func (s *Service) Refresh(ctx context.Context, token string) (SessionResult, error) {
-	now := s.Now().UTC()
-	sid, oldHash, ok := parseRefreshToken(token)
-	if !ok {
-		return SessionResult{}, apperr.New(apperr.BadCredentials, "refresh token is invalid or expired; log in again")
-	}
-	next, err := newRefreshToken(sid)
-	if err != nil {
-		return SessionResult{}, err
-	}
-	sess, err := s.Store.RotateSession(ctx, sid, oldHash, HashSecret(next), now)
-	if err != nil {
-		return SessionResult{}, err
-	}
-	tctx := tenant.WithID(ctx, sess.TenantID)
-	u, err := s.Store.GetUser(tctx, sess.UserID)
-	if err != nil {
-		return SessionResult{}, fmt.Errorf("get user: %w", err)
-	}
-	t, err := s.Tenants.GetTenant(tctx)
-	if err != nil {
-		return SessionResult{}, fmt.Errorf("get tenant: %w", err)
-	}
-	return s.issue(u, t, sid, next, now)
-}
-
-// Authenticate turns a bearer credential into a principal.
+// Authenticate turns a bearer credential into a principal. An access token
+// is refused once its session was revoked (logOut, refresh-token reuse,
+// deactivateStaff): at once when this process revoked it, otherwise within
+// Config.SessionCheckTTL (see checkSession).
 func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, error) {
 	if strings.HasPrefix(bearer, APIKeyPrefix) {
 		if len(bearer) > 100 {
@@ -186,7 +176,14 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 		}
 		return Principal{TenantID: k.TenantID, APIKeyID: k.ID, Scopes: k.Scopes}, nil
 	}
-	return s.Signer.Verify(bearer, s.Now())
+	p, err := s.Signer.Verify(bearer, s.Now())
+	if err != nil {
+		return Principal{}, err
+	}
+	if err := s.checkSession(ctx, p); err != nil {
+		return Principal{}, err
+	}
+	return p, nil
 }
 
 // Viewer is the caller as shown by `me`.

@@ -84,10 +84,12 @@ func (s *Signer) Verify(token string, now time.Time) (Principal, error) {
 		}
 		return Principal{}, apperr.New(apperr.Unauthenticated, "invalid access token")
 	}
-	if !ids.Valid(ids.Tenant, c.TenantID) || !ids.Valid(ids.User, c.Subject) || !c.Role.Valid() {
+	// Every access token belongs to a session, so that revoking the session
+	// stops it.
+	if !ids.Valid(ids.Tenant, c.TenantID) || !ids.Valid(ids.User, c.Subject) || !ids.Valid(ids.Session, c.SessionID) || !c.Role.Valid() {
 		return Principal{}, apperr.New(apperr.Unauthenticated, "invalid access token")
 	}
-	return Principal{TenantID: c.TenantID, UserID: c.Subject, Role: c.Role, LocationIDs: c.LocationIDs}, nil
+	return Principal{TenantID: c.TenantID, UserID: c.Subject, Role: c.Role, SessionID: c.SessionID, LocationIDs: c.LocationIDs}, nil
 }
 
 // secret returns n random bytes, base64url-encoded.

@@ -19,6 +19,8 @@ type User struct {
 	Role        Role
 	LocationIDs []string // empty: all locations
 	CreatedAt   time.Time
+	// DeactivatedAt is set once the user may no longer log in or act.
+	DeactivatedAt *time.Time
 }
 
 // Login is the platform-wide record that finds a user by email before the
