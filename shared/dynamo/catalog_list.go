@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -145,33 +144,15 @@ func (st *CatalogStore) scanNames(ctx context.Context, tpk, prefix, after string
 		vals[":lo"], vals[":hi"] = s(lo), s(hi)
 	}
 	in := &dynamodb.QueryInput{TableName: &st.t.name, IndexName: aws.String(IndexGSI1), KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}
-	var out []itemRecord
-	for len(out) < n {
-		in.Limit = aws.Int32(int32(n - len(out)))
-		cctx, cancel := st.t.call(ctx)
-		page, err := st.t.client.Query(cctx, in)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("list items: %w", err)
-		}
-		for _, raw := range page.Items {
-			var rec itemRecord
-			if err := attributevalue.UnmarshalMap(raw, &rec); err != nil {
-				return nil, fmt.Errorf("decode item: %w", err)
-			}
-			// The key is "<lower(name)>#<id>": a prefix reaching past the
-			// name (e.g. "tea#") matches the key, not the name.
-			if rec.GSI1SK == after || !strings.HasPrefix(strings.ToLower(rec.Name), prefix) {
-				continue
-			}
-			out = append(out, rec)
-		}
-		if page.LastEvaluatedKey == nil {
-			break
-		}
-		in.ExclusiveStartKey = page.LastEvaluatedKey
+	recs, err := queryItems(ctx, st.t, in, n, func(rec *itemRecord) bool {
+		// The key is "<lower(name)>#<id>": a prefix reaching past the name
+		// (e.g. "tea#") matches the key, not the name.
+		return rec.GSI1SK != after && strings.HasPrefix(strings.ToLower(rec.Name), prefix)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list items: %w", err)
 	}
-	return out, nil
+	return recs, nil
 }
 
 // variantHit is the item of a variant found by a prefix search.
@@ -181,21 +162,15 @@ type variantHit struct {
 }
 
 func (st *CatalogStore) variantPrefix(ctx context.Context, index, pkAttr, skAttr, pk, prefix string) ([]variantHit, error) {
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.Query(cctx, &dynamodb.QueryInput{
-		TableName: &st.t.name, IndexName: aws.String(index), Limit: aws.Int32(searchCap),
+	hits, err := queryItems[variantHit](ctx, st.t, &dynamodb.QueryInput{
+		TableName: &st.t.name, IndexName: aws.String(index),
 		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :q)"),
 		ProjectionExpression:      aws.String("#i, #n"),
 		ExpressionAttributeNames:  map[string]string{"#pk": pkAttr, "#sk": skAttr, "#i": "itemId", "#n": "itemName"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":q": s(prefix)},
-	})
+	}, searchCap, nil)
 	if err != nil {
 		return nil, fmt.Errorf("search variants: %w", err)
-	}
-	var hits []variantHit
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &hits); err != nil {
-		return nil, fmt.Errorf("decode variants: %w", err)
 	}
 	return hits, nil
 }

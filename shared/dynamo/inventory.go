@@ -214,29 +214,17 @@ func (st *InventoryStore) ListLevels(ctx context.Context, locationID string, lim
 	if err != nil {
 		return nil, err
 	}
-	var out []inventory.StockLevel
-	p := dynamodb.NewQueryPaginator(st.t.client, &dynamodb.QueryInput{
+	items, err := queryItems[stockItem](ctx, st.t, &dynamodb.QueryInput{
 		TableName: &st.t.name, IndexName: aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(stockListPK(tpk, locationID))},
-	})
-	for p.HasMorePages() && len(out) < limit {
-		cctx, cancel := st.t.call(ctx)
-		page, err := p.NextPage(cctx)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("list stock levels: %w", err)
-		}
-		for _, raw := range page.Items {
-			var it stockItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("decode stock level: %w", err)
-			}
-			out = append(out, it.domain())
-		}
+	}, limit, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list stock levels: %w", err)
 	}
-	if len(out) > limit {
-		out = out[:limit]
+	out := make([]inventory.StockLevel, len(items))
+	for i, it := range items {
+		out[i] = it.domain()
 	}
 	return out, nil
 }

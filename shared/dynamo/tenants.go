@@ -172,26 +172,17 @@ func (st *TenantStore) ListLocations(ctx context.Context) ([]tenant.Location, er
 	if err != nil {
 		return nil, err
 	}
-	var out []tenant.Location
-	p := dynamodb.NewQueryPaginator(st.t.client, &dynamodb.QueryInput{
+	items, err := queryItems[locationItem](ctx, st.t, &dynamodb.QueryInput{
 		TableName:                 &st.t.name,
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(pk), ":p": s(skLocPrefix)},
-	})
-	for p.HasMorePages() {
-		cctx, cancel := st.t.call(ctx)
-		page, err := p.NextPage(cctx)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("list locations: %w", err)
-		}
-		for _, raw := range page.Items {
-			var it locationItem
-			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-				return nil, fmt.Errorf("decode location: %w", err)
-			}
-			out = append(out, it.domain())
-		}
+	}, tenant.MaxLocations+1, nil)
+	if err != nil {
+		return nil, fmt.Errorf("list locations: %w", err)
+	}
+	out := make([]tenant.Location, len(items))
+	for i, it := range items {
+		out[i] = it.domain()
 	}
 	return out, nil
 }
