@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/tax"
 )
@@ -34,7 +35,6 @@ const (
 	skBarcode = "BARCODE"
 
 	maxTransactActions = 100 // DynamoDB's limit per TransactWriteItems
-	itemUpdateAttempts = 4   // read-modify-write rounds before CONFLICT
 	// searchCap bounds the variants a SKU or barcode prefix search reads
 	// (per index, per page): matches beyond it are not found.
 	searchCap = 200
@@ -150,34 +150,34 @@ func (st *CatalogStore) CreateItem(ctx context.Context, it catalog.Item) error {
 	return err
 }
 
-// UpdateItem is a read-modify-write of one item, guarded by its version.
+// UpdateItem is a read-modify-write of one item, guarded by its version and
+// repeated under backoff.Contention when another update won the race.
 func (st *CatalogStore) UpdateItem(ctx context.Context, id string, update func(catalog.Item) (catalog.Item, error)) (catalog.Item, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
 		return catalog.Item{}, err
 	}
-	for range itemUpdateAttempts {
+	var updated catalog.Item
+	err = backoff.Contention.Retry(ctx, func(int) (bool, error) {
 		prev, err := st.getItemRecord(ctx, tpk, id)
 		if err != nil {
-			return catalog.Item{}, err
+			return false, err
 		}
 		next, err := update(prev.domain())
 		if err != nil {
-			return catalog.Item{}, err
+			return false, err
 		}
 		if next.ID != id {
-			return catalog.Item{}, fmt.Errorf("update item %s: update changed the id", id)
+			return false, fmt.Errorf("update item %s: update changed the id", id)
 		}
 		err = st.write(ctx, tpk, next, &prev)
 		if errors.Is(err, errItemVersion) {
-			continue // someone else updated the item since we read it
+			return true, err // someone else updated the item since we read it
 		}
-		if err != nil {
-			return catalog.Item{}, err
-		}
-		return next, nil
-	}
-	return catalog.Item{}, apperr.New(apperr.Conflict, "the item was changed concurrently; retry")
+		updated = next
+		return false, err
+	})
+	return updated, err
 }
 
 func (st *CatalogStore) getItemRecord(ctx context.Context, tpk, id string) (itemRecord, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
@@ -79,23 +80,25 @@ func (st *TenantStore) GetTenant(ctx context.Context) (tenant.Tenant, error) {
 }
 
 // UpdateTenant applies fn and writes with an optimistic version check,
-// retrying a few times if another update won the race.
+// reading and applying again under backoff.Contention if another update won
+// the race (UNAVAILABLE if that keeps happening).
 func (st *TenantStore) UpdateTenant(ctx context.Context, fn func(*tenant.Tenant) error) (tenant.Tenant, error) {
-	for attempt := 0; attempt < 5; attempt++ {
+	var updated tenant.Tenant
+	err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
 		it, err := st.getItem(ctx)
 		if err != nil {
-			return tenant.Tenant{}, err
+			return false, err
 		}
 		tn := it.domain()
 		if err := fn(&tn); err != nil {
-			return tenant.Tenant{}, err
+			return false, err
 		}
 		next := tenantToItem(tn)
 		next.CreatedAt = it.CreatedAt
 		next.Version = it.Version + 1
 		av, err := attributevalue.MarshalMap(next)
 		if err != nil {
-			return tenant.Tenant{}, err
+			return false, err
 		}
 		cctx, cancel := st.t.call(ctx)
 		_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{
@@ -106,14 +109,15 @@ func (st *TenantStore) UpdateTenant(ctx context.Context, fn func(*tenant.Tenant)
 		cancel()
 		var ccf *types.ConditionalCheckFailedException
 		if errors.As(err, &ccf) {
-			continue
+			return true, errors.New("update tenant: changed concurrently")
 		}
 		if err != nil {
-			return tenant.Tenant{}, fmt.Errorf("update tenant: %w", err)
+			return false, fmt.Errorf("update tenant: %w", err)
 		}
-		return tn, nil
-	}
-	return tenant.Tenant{}, apperr.New(apperr.Conflict, "the settings were changed concurrently; retry")
+		updated = tn
+		return false, nil
+	})
+	return updated, err
 }
 
 type locationItem struct {

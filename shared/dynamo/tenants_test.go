@@ -23,7 +23,7 @@ func TestTenantStore_UpdateTenantConcurrently(t *testing.T) {
 				tn.BusinessName += "x"
 				return nil
 			})
-			if err != nil && apperr.CodeOf(err) != apperr.Conflict {
+			if err != nil && apperr.CodeOf(err) != apperr.Unavailable {
 				t.Errorf("update %d: %v", i, err)
 			}
 		}(i)

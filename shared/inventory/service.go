@@ -137,13 +137,10 @@ func (s *Service) write(ctx context.Context, q Lookup, plan func(Snapshot, time.
 			return Stock{}, err
 		}
 		if attempt+1 >= attempts {
-			return Stock{}, apperr.Wrap(err, apperr.Conflict, "the stock levels kept changing concurrently; retry the request")
+			return Stock{}, apperr.Wrap(err, apperr.Unavailable, backoff.Busy)
 		}
-		if err := staleBackoff.Wait(ctx, attempt); err != nil {
+		if err := backoff.Contention.Wait(ctx, attempt); err != nil {
 			return Stock{}, err
 		}
 	}
 }
-
-// staleBackoff spaces the re-reads after a level changed under a write.
-var staleBackoff = backoff.Policy{Base: 10 * time.Millisecond, Cap: 250 * time.Millisecond}

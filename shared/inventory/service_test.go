@@ -80,10 +80,10 @@ func TestService_Adjust(t *testing.T) {
 			t.Fatalf("loads %d, writes %d; want 3 each", st.loads, len(st.writes))
 		}
 	})
-	t.Run("losing every race is CONFLICT", func(t *testing.T) {
+	t.Run("losing every race is UNAVAILABLE", func(t *testing.T) {
 		st := &fakeStore{snap: shop(false), stale: 100}
 		_, err := newService(st).Adjust(t.Context(), in)
-		if apperr.CodeOf(err) != apperr.Conflict || !errors.Is(err, ErrStale) || len(st.writes) != 3 {
+		if apperr.CodeOf(err) != apperr.Unavailable || !errors.Is(err, ErrStale) || len(st.writes) != 3 {
 			t.Fatalf("err %v, writes %d", err, len(st.writes))
 		}
 	})
