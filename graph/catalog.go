@@ -2,12 +2,13 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	graphql "github.com/graph-gophers/graphql-go"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
-	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/tax"
 )
 
@@ -44,36 +45,103 @@ func (r *itemResolver) Variants(ctx context.Context) ([]*variantResolver, error)
 	}
 	out := make([]*variantResolver, len(parent.it.Variants))
 	for i, v := range parent.it.Variants {
-		out[i] = &variantResolver{v: v, item: parent}
+		out[i] = &variantResolver{id: v.ID, v: &v, item: parent}
 	}
 	return out, nil
 }
 
-// variantResolver is the contract's Variant.
+// variantResolver is the contract's Variant. One reached through the
+// catalog (items, barcode, order lines) holds the catalog's variant; one
+// reached through a stock level holds the ledger's view of it (id, SKU,
+// whether stock is tracked), which the inventory service serves to anyone
+// who may read stock. Its other fields (name, barcode, price, item) are
+// catalog data: they are read through the request's variant loader, which
+// asks catalog.Service (catalog:read), so a caller without it gets FORBIDDEN
+// for them rather than the catalog's prices.
 type variantResolver struct {
-	v    catalog.Variant
-	item *itemResolver // set when the variant was reached through its item
+	id   string
+	v    *catalog.Variant   // the catalog's variant, once read
+	ref  *inventory.Variant // the ledger's view, for stock levels
+	item *itemResolver      // set when the variant was reached through its item
 }
 
 // newVariantResolver returns the Variant of a catalog variant (from
 // catalog.Service.GetVariants or ByBarcode). Its item costs no read unless
 // the item's variants are asked for.
-func newVariantResolver(v catalog.Variant) *variantResolver { return &variantResolver{v: v} }
+func newVariantResolver(v catalog.Variant) *variantResolver { return &variantResolver{id: v.ID, v: &v} }
 
-func (r *variantResolver) ID() graphql.ID   { return graphql.ID(r.v.ID) }
-func (r *variantResolver) Name() string     { return r.v.Name }
-func (r *variantResolver) Sku() string      { return r.v.SKU }
-func (r *variantResolver) Barcode() *string { return strPtr(r.v.Barcode) }
-func (r *variantResolver) TrackStock() bool { return r.v.TrackStock }
-func (r *variantResolver) Price() *money {
-	return &money{Amount: Long(r.v.Price), Currency: r.v.Currency}
+// stockVariantResolver returns the Variant of a stock level: the ledger's
+// view when the inventory service gave one, the catalog's on demand.
+func stockVariantResolver(id string, ref inventory.Variant, ok bool) *variantResolver {
+	if !ok {
+		return &variantResolver{id: id}
+	}
+	return &variantResolver{id: id, ref: &ref}
+}
+
+// catalog returns the catalog's variant, reading it through the request's
+// loader (catalog:read) when this resolver does not hold it.
+func (r *variantResolver) catalog(ctx context.Context) (catalog.Variant, error) {
+	if r.v != nil {
+		return *r.v, nil
+	}
+	v, ok, err := loadVariant(ctx, r.id)
+	if err != nil {
+		return catalog.Variant{}, top(ctx, err)
+	}
+	if !ok {
+		return catalog.Variant{}, top(ctx, fmt.Errorf("variant %s is missing from the catalog", r.id))
+	}
+	return v, nil
+}
+
+func (r *variantResolver) ID() graphql.ID { return graphql.ID(r.id) }
+
+func (r *variantResolver) Name(ctx context.Context) (string, error) {
+	v, err := r.catalog(ctx)
+	return v.Name, err
+}
+
+func (r *variantResolver) Sku(ctx context.Context) (string, error) {
+	if r.ref != nil {
+		return r.ref.SKU, nil
+	}
+	v, err := r.catalog(ctx)
+	return v.SKU, err
+}
+
+func (r *variantResolver) Barcode(ctx context.Context) (*string, error) {
+	v, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return strPtr(v.Barcode), nil
+}
+
+func (r *variantResolver) TrackStock(ctx context.Context) (bool, error) {
+	if r.ref != nil {
+		return r.ref.TrackStock, nil
+	}
+	v, err := r.catalog(ctx)
+	return v.TrackStock, err
+}
+
+func (r *variantResolver) Price(ctx context.Context) (*money, error) {
+	v, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &money{Amount: Long(v.Price), Currency: v.Currency}, nil
 }
 
 func (r *variantResolver) Item(ctx context.Context) (*itemResolver, error) {
 	if r.item != nil {
 		return r.item, nil
 	}
-	v := r.v
+	v, err := r.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
 	if v.ItemID != "" && v.ItemName != "" && v.TaxCategory.Valid() && !v.UpdatedAt.IsZero() {
 		return &itemResolver{it: catalog.Item{ID: v.ItemID, Name: v.ItemName, TaxCategory: v.TaxCategory, UpdatedAt: v.UpdatedAt}, partial: true}, nil
 	}
@@ -108,9 +176,6 @@ type itemsArgs struct {
 // Items lists the catalog in name order, or searches it by a prefix of the
 // name, SKU or barcode.
 func (r *Resolver) Items(ctx context.Context, args itemsArgs) (*itemConnectionResolver, error) {
-	if _, err := require(ctx, identity.ReadCatalog); err != nil {
-		return nil, top(ctx, err)
-	}
 	first, err := pageArgs(args.First)
 	if err != nil {
 		return nil, top(ctx, err)
@@ -129,9 +194,6 @@ func (r *Resolver) Items(ctx context.Context, args itemsArgs) (*itemConnectionRe
 // VariantByBarcode finds the variant a scanner read; null when none has
 // the barcode.
 func (r *Resolver) VariantByBarcode(ctx context.Context, args struct{ Barcode string }) (*variantResolver, error) {
-	if _, err := require(ctx, identity.ReadCatalog); err != nil {
-		return nil, top(ctx, err)
-	}
 	v, err := r.svc.Catalog.ByBarcode(ctx, args.Barcode)
 	if apperr.Is(err, apperr.NotFound) {
 		return nil, nil
@@ -161,14 +223,12 @@ type variantInput struct {
 }
 
 // UpsertItem creates an item or replaces an existing one's name, tax
-// category and variants (MANAGER, OWNER, or an API key with CATALOG_WRITE).
+// category and variants (catalog:write: MANAGER, OWNER, CATALOG_WRITE; the
+// service checks).
 func (r *Resolver) UpsertItem(ctx context.Context, args struct{ Input upsertItemInput }) (*itemPayloadResolver, error) {
 	fail := func(err error) (*itemPayloadResolver, error) {
 		ue, err := userErrors(ctx, err)
 		return &itemPayloadResolver{UserErrors: ue}, err
-	}
-	if _, err := require(ctx, identity.WriteCatalog); err != nil {
-		return fail(err)
 	}
 	in := args.Input
 	up := catalog.UpsertInput{Name: in.Name, TaxCategory: tax.Category(in.TaxCategory)}

@@ -13,6 +13,8 @@ import (
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tax"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -182,7 +184,11 @@ func TestVariantItem_Batched(t *testing.T) {
 	for i, it := range items {
 		wg.Go(func() {
 			vs, err := it.Variants(ctx)
-			if err != nil || len(vs) != 1 || vs[0].Sku() != variants[i].SKU {
+			if err != nil || len(vs) != 1 {
+				t.Errorf("variants of item %d: %v, %v", i, vs, err)
+				return
+			}
+			if sku, err := vs[0].Sku(ctx); err != nil || sku != variants[i].SKU {
 				t.Errorf("variants of item %d: %v, %v", i, vs, err)
 				return
 			}
@@ -201,4 +207,102 @@ type noTenants struct{}
 
 func (noTenants) GetTenant(context.Context) (tenant.Tenant, error) {
 	return tenant.Tenant{}, errors.New("not used")
+}
+
+func TestLoader_Expect(t *testing.T) {
+	t.Run("the first load fetches every expected key at once", func(t *testing.T) {
+		f := &countingFetch{}
+		l := newLoader(f.fetch)
+		l.expect("a", "b", "missing-c", "b")
+		if len(f.sizes()) != 0 {
+			t.Fatal("expect fetched")
+		}
+		got := loadAll(t, l, []string{"b"})
+		got = append(got, loadAll(t, l, []string{"a", "missing-c", "b"})...)
+		if want := []string{"Vb", "Va", "absent", "Vb"}; !slices.Equal(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+		if sizes := f.sizes(); !slices.Equal(sizes, []int{3}) {
+			t.Fatalf("batches %v, want one of 3", sizes)
+		}
+	})
+	t.Run("expected keys already loaded are not fetched again", func(t *testing.T) {
+		f := &countingFetch{}
+		l := newLoader(f.fetch)
+		loadAll(t, l, []string{"a"})
+		l.expect("a", "b")
+		loadAll(t, l, []string{"b", "a"})
+		if sizes := f.sizes(); !slices.Equal(sizes, []int{1, 1}) {
+			t.Fatalf("batches %v, want [1 1]", sizes)
+		}
+	})
+	t.Run("more than a batch is split", func(t *testing.T) {
+		f := &countingFetch{}
+		l := newLoader(f.fetch)
+		var keys []string
+		for i := range batchMax + 5 {
+			keys = append(keys, fmt.Sprint("k", i))
+		}
+		l.expect(keys...)
+		loadAll(t, l, keys)
+		if sizes := f.sizes(); !slices.Equal(sizes, []int{5, batchMax}) {
+			t.Fatalf("batches %v", sizes)
+		}
+	})
+}
+
+// TestNestedReads_Authorized resolves nested fields as callers without the
+// permission they need. The services have no stores: touching one would
+// panic, so passing also shows each service refused before any read.
+func TestNestedReads_Authorized(t *testing.T) {
+	svc := Services{Catalog: &catalog.Service{}, Sales: &sales.Service{}, Tenants: &tenant.Service{Access: identity.TenantAccess{}}}
+	as := func(p identity.Principal) context.Context {
+		p.TenantID = ids.New(ids.Tenant)
+		return withLoaders(identity.WithPrincipal(t.Context(), p), svc)
+	}
+	ordersKey := as(identity.Principal{APIKeyID: "key_1", Scopes: []identity.Scope{identity.ScopeOrdersRead}})
+	inventoryKey := as(identity.Principal{APIKeyID: "key_2", Scopes: []identity.Scope{identity.ScopeInventoryRead}})
+	r := &Resolver{svc: svc}
+	o := sales.Order{ID: "ord_1", LocationID: ids.New(ids.Location), CustomerID: ids.New(sales.CustomerIDPrefix), Lines: []sales.Line{{ID: "l1", VariantID: ids.New(catalog.VariantIDPrefix), SKU: "S"}}}
+	order := r.newOrderResolvers(ordersKey, []sales.Order{o})[0]
+
+	t.Run("an order's customer is null without customers:read", func(t *testing.T) {
+		if c, err := order.Customer(ordersKey); c != nil || err != nil {
+			t.Fatalf("customer %v, err %v", c, err)
+		}
+	})
+	t.Run("an order line's variant is null without catalog:read", func(t *testing.T) {
+		if v, err := order.Lines()[0].Variant(ordersKey); v != nil || err != nil {
+			t.Fatalf("variant %v, err %v", v, err)
+		}
+	})
+	t.Run("a stock level's variant shows the ledger's view, not the catalog's", func(t *testing.T) {
+		vid := ids.New(catalog.VariantIDPrefix)
+		levels := stockLevels(inventoryKey, inventory.Stock{
+			Levels:   []inventory.StockLevel{{LocationID: o.LocationID, VariantID: vid, OnHand: 3}},
+			Variants: map[string]inventory.Variant{vid: {ID: vid, SKU: "TEA", TrackStock: true}},
+		})
+		v := levels[0].Variant()
+		if sku, err := v.Sku(inventoryKey); sku != "TEA" || err != nil {
+			t.Fatalf("sku %q, %v", sku, err)
+		}
+		if track, err := v.TrackStock(inventoryKey); !track || err != nil {
+			t.Fatalf("trackStock %v, %v", track, err)
+		}
+		if p, err := v.Price(inventoryKey); p != nil || codeOf(err) != "FORBIDDEN" {
+			t.Fatalf("price %v, err %v", p, err)
+		}
+		if it, err := v.Item(inventoryKey); it != nil || codeOf(err) != "FORBIDDEN" {
+			t.Fatalf("item %v, err %v", it, err)
+		}
+	})
+}
+
+// codeOf is the code a resolver error carries to the client.
+func codeOf(err error) string {
+	var te *topError
+	if errors.As(err, &te) {
+		return string(te.code)
+	}
+	return ""
 }

@@ -4,7 +4,9 @@ package graph
 // schema must be a superset of the contract today, so these types exist with
 // their final shapes; the root fields answer NOT_IMPLEMENTED (after checking
 // the credential) until their capability lands. Each area moves out of this
-// file into its own when it is built.
+// file into its own when it is built. Each checks the permission the role
+// table gives its operation first, so the answer to a caller without it is
+// FORBIDDEN today as it will be then.
 
 import (
 	"context"
@@ -15,14 +17,14 @@ import (
 )
 
 // notImplemented is the answer of an operation that is not built yet.
-func notImplemented(ctx context.Context, op string) error {
-	return notImplementedPage(ctx, op, nil)
+func notImplemented(ctx context.Context, op string, perm identity.Permission) error {
+	return notImplementedPage(ctx, op, perm, nil)
 }
 
 // notImplementedPage also validates a connection's page size, so the limit
 // holds for every connection from the start.
-func notImplementedPage(ctx context.Context, op string, first *int32) error {
-	if _, err := identity.PrincipalFrom(ctx); err != nil {
+func notImplementedPage(ctx context.Context, op string, perm identity.Permission, first *int32) error {
+	if _, err := identity.Require(ctx, perm); err != nil {
 		return top(ctx, err)
 	}
 	if _, err := pageArgs(first); err != nil {
@@ -44,12 +46,12 @@ type searchArgs struct {
 
 // SalesSummary reports sales.
 func (r *Resolver) SalesSummary(ctx context.Context, _ struct{ Input salesSummaryInput }) ([]*salesRowResolver, error) {
-	return nil, notImplemented(ctx, "salesSummary")
+	return nil, notImplemented(ctx, "salesSummary", identity.ReadReports)
 }
 
 // Integrations lists integrations.
 func (r *Resolver) Integrations(ctx context.Context) ([]*integrationResolver, error) {
-	return nil, notImplemented(ctx, "integrations")
+	return nil, notImplemented(ctx, "integrations", identity.ReadIntegrations)
 }
 
 // IntegrationJobs lists an integration's jobs.
@@ -59,42 +61,42 @@ func (r *Resolver) IntegrationJobs(ctx context.Context, args struct {
 	First         *int32
 	After         *string
 }) (*integrationJobConnectionResolver, error) {
-	return nil, notImplementedPage(ctx, "integrationJobs", args.First)
+	return nil, notImplementedPage(ctx, "integrationJobs", identity.ReadIntegrations, args.First)
 }
 
 // Refund refunds.
 func (r *Resolver) Refund(ctx context.Context, _ struct{ Input refundInput }) (*refundPayloadResolver, error) {
-	return nil, notImplemented(ctx, "refund")
+	return nil, notImplemented(ctx, "refund", identity.Refund)
 }
 
 // SyncOfflineSales uploads offline sales.
 func (r *Resolver) SyncOfflineSales(ctx context.Context, _ struct{ Input syncOfflineSalesInput }) (*syncOfflineSalesPayloadResolver, error) {
-	return nil, notImplemented(ctx, "syncOfflineSales")
+	return nil, notImplemented(ctx, "syncOfflineSales", identity.Sell)
 }
 
 // CloseRegister closes a business day.
 func (r *Resolver) CloseRegister(ctx context.Context, _ struct{ Input closeRegisterInput }) (*closeRegisterPayloadResolver, error) {
-	return nil, notImplemented(ctx, "closeRegister")
+	return nil, notImplemented(ctx, "closeRegister", identity.CloseRegister)
 }
 
 // ConnectIntegration connects an integration.
 func (r *Resolver) ConnectIntegration(ctx context.Context, _ struct{ Input connectIntegrationInput }) (*integrationPayloadResolver, error) {
-	return nil, notImplemented(ctx, "connectIntegration")
+	return nil, notImplemented(ctx, "connectIntegration", identity.ManageIntegration)
 }
 
 // DisconnectIntegration disconnects an integration.
 func (r *Resolver) DisconnectIntegration(ctx context.Context, _ struct{ Input disconnectIntegrationInput }) (*integrationPayloadResolver, error) {
-	return nil, notImplemented(ctx, "disconnectIntegration")
+	return nil, notImplemented(ctx, "disconnectIntegration", identity.ManageIntegration)
 }
 
 // SyncIntegration resyncs an integration.
 func (r *Resolver) SyncIntegration(ctx context.Context, _ struct{ Input syncIntegrationInput }) (*integrationPayloadResolver, error) {
-	return nil, notImplemented(ctx, "syncIntegration")
+	return nil, notImplemented(ctx, "syncIntegration", identity.ManageIntegration)
 }
 
 // RetryIntegrationJob retries a failed job.
 func (r *Resolver) RetryIntegrationJob(ctx context.Context, _ struct{ Input retryIntegrationJobInput }) (*integrationJobPayloadResolver, error) {
-	return nil, notImplemented(ctx, "retryIntegrationJob")
+	return nil, notImplemented(ctx, "retryIntegrationJob", identity.ManageIntegration)
 }
 
 type refundResolver struct {

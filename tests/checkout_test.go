@@ -297,7 +297,7 @@ func TestCheckout_OrdersCustomersAndNumbers(t *testing.T) {
 	if got := fmt.Sprint(field(t, list.Data, "orders.nodes")); got != "[map[number:001-000003] map[number:001-000002]]" || field(t, list.Data, "orders.pageInfo.hasNextPage") != true {
 		t.Fatalf("page 1: %s", got)
 	}
-	page2 := gql(t, s.m.token, `query($a: String) { orders(first: 2, after: $a) { nodes { number } pageInfo { hasNextPage } } }`, map[string]any{"a": str(t, list.Data, "orders.pageInfo.endCursor")})
+	page2 := gql(t, s.m.token, `query($f: OrderFilter, $a: String) { orders(filter: $f, first: 2, after: $a) { nodes { number } pageInfo { hasNextPage } } }`, map[string]any{"f": map[string]any{"locationId": s.loc, "status": "COMPLETED"}, "a": str(t, list.Data, "orders.pageInfo.endCursor")})
 	if got := fmt.Sprint(field(t, page2.Data, "orders.nodes")); got != "[map[number:001-000001]]" || field(t, page2.Data, "orders.pageInfo.hasNextPage") != false {
 		t.Fatalf("page 2: %s", got)
 	}

@@ -10,10 +10,51 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tax"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
+
+// as returns a context authenticated as p in a fresh tenant.
+func as(tb testing.TB, p identity.Principal) context.Context {
+	tb.Helper()
+	p.TenantID = ids.New(ids.Tenant)
+	return identity.WithPrincipal(tb.Context(), p)
+}
+
+func manager(tb testing.TB) context.Context {
+	tb.Helper()
+	return as(tb, identity.Principal{UserID: "usr_1", Role: identity.Manager})
+}
+
+func TestService_Authorization(t *testing.T) {
+	svc, st := newService()
+	ordersKey := as(t, identity.Principal{APIKeyID: "key_1", Scopes: []identity.Scope{identity.ScopeOrdersRead, identity.ScopeInventoryRead}})
+	cashier := as(t, identity.Principal{UserID: "usr_2", Role: identity.Cashier})
+	up := catalog.UpsertInput{Name: "Tea", TaxCategory: tax.Standard, Variants: []catalog.VariantInput{variant("", "TEA", "", 100)}}
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want apperr.Code
+	}{
+		{"list without a credential", func() error { _, _, err := svc.List(t.Context(), "", 10, ""); return err }, apperr.Unauthenticated},
+		{"list", func() error { _, _, err := svc.List(ordersKey, "", 10, ""); return err }, apperr.Forbidden},
+		{"barcode", func() error { _, err := svc.ByBarcode(ordersKey, "4901234567894"); return err }, apperr.Forbidden},
+		{"items by id", func() error { _, err := svc.GetItems(ordersKey, []string{ids.New(catalog.ItemIDPrefix)}); return err }, apperr.Forbidden},
+		{"variants by id", func() error { _, err := svc.GetVariants(ordersKey, []string{ids.New(catalog.VariantIDPrefix)}); return err }, apperr.Forbidden},
+		{"a cashier upserting", func() error { _, err := svc.Upsert(cashier, up); return err }, apperr.Forbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call(); apperr.CodeOf(err) != tc.want {
+				t.Fatalf("err %v, want %s", err, tc.want)
+			}
+		})
+	}
+	if len(st.calls) != 0 {
+		t.Fatalf("the store was asked: %v", st.calls)
+	}
+}
 
 func TestValidBarcode(t *testing.T) {
 	cases := []struct {
@@ -178,7 +219,7 @@ func TestService_UpsertValidation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			svc, st := newService()
-			_, err := svc.Upsert(t.Context(), tc.in)
+			_, err := svc.Upsert(manager(t), tc.in)
 			l, ok := apperr.Expected(err)
 			if !ok || l[0].Code != tc.code || strings.Join(l[0].Field, ".") != tc.field {
 				t.Fatalf("err = %v, want %s on %s", err, tc.code, tc.field)
@@ -190,7 +231,7 @@ func TestService_UpsertValidation(t *testing.T) {
 	}
 	t.Run("every failure reported at once", func(t *testing.T) {
 		svc, _ := newService()
-		_, err := svc.Upsert(t.Context(), catalog.UpsertInput{Name: "", TaxCategory: "X", Variants: []catalog.VariantInput{{SKU: "", Price: -5, Currency: "EUR"}}})
+		_, err := svc.Upsert(manager(t), catalog.UpsertInput{Name: "", TaxCategory: "X", Variants: []catalog.VariantInput{{SKU: "", Price: -5, Currency: "EUR"}}})
 		l, _ := apperr.Expected(err)
 		if len(l) != 6 {
 			t.Fatalf("got %d errors: %v", len(l), err)
@@ -201,7 +242,7 @@ func TestService_UpsertValidation(t *testing.T) {
 func TestService_Upsert(t *testing.T) {
 	svc, st := newService()
 	no := false
-	it, err := svc.Upsert(t.Context(), catalog.UpsertInput{Name: "  Onigiri ", TaxCategory: tax.Reduced, Variants: []catalog.VariantInput{
+	it, err := svc.Upsert(manager(t), catalog.UpsertInput{Name: "  Onigiri ", TaxCategory: tax.Reduced, Variants: []catalog.VariantInput{
 		variant(" Salmon ", " ONI-1 ", " 4901234567894 ", 150),
 		{Name: "Kelp", SKU: "ONI-2", Price: 0, Currency: "JPY", TrackStock: &no},
 	}})
@@ -220,7 +261,7 @@ func TestService_Upsert(t *testing.T) {
 	}
 
 	st.current[it.ID] = it
-	up, err := svc.Upsert(t.Context(), catalog.UpsertInput{ID: it.ID, Name: "Onigiri", TaxCategory: tax.Reduced, Variants: []catalog.VariantInput{
+	up, err := svc.Upsert(manager(t), catalog.UpsertInput{ID: it.ID, Name: "Onigiri", TaxCategory: tax.Reduced, Variants: []catalog.VariantInput{
 		variant("Tuna", "ONI-3", "", 180), {ID: v.ID, Name: "Salmon", SKU: "ONI-1", Price: 160, Currency: "JPY"},
 	}})
 	if err != nil {
@@ -229,7 +270,7 @@ func TestService_Upsert(t *testing.T) {
 	if len(up.Variants) != 2 || up.Variants[1].ID != v.ID || up.Variants[1].Price != 160 || up.Variants[0].ID == v.ID || !up.CreatedAt.Equal(it.CreatedAt) {
 		t.Fatalf("update %+v", up)
 	}
-	_, err = svc.Upsert(t.Context(), catalog.UpsertInput{ID: it.ID, Name: "Onigiri", TaxCategory: tax.Reduced, Variants: []catalog.VariantInput{
+	_, err = svc.Upsert(manager(t), catalog.UpsertInput{ID: it.ID, Name: "Onigiri", TaxCategory: tax.Reduced, Variants: []catalog.VariantInput{
 		{ID: ids.New(catalog.VariantIDPrefix), Name: "Ghost", SKU: "G", Price: 1, Currency: "JPY"},
 	}})
 	if l, ok := apperr.Expected(err); !ok || l[0].Code != apperr.NotFound || strings.Join(l[0].Field, ".") != "input.variants.0.id" {
@@ -245,12 +286,12 @@ func TestService_Reads(t *testing.T) {
 			query string
 			field string
 		}{{0, "", "first"}, {251, "", "first"}, {10, strings.Repeat("q", 201), "query"}} {
-			_, _, err := svc.List(t.Context(), tc.query, tc.first, "")
+			_, _, err := svc.List(manager(t), tc.query, tc.first, "")
 			if l, ok := apperr.Expected(err); !ok || l[0].Code != apperr.Invalid || l[0].Field[0] != tc.field {
 				t.Fatalf("List(%d, %d chars) = %v", tc.first, len(tc.query), err)
 			}
 		}
-		if _, _, err := svc.List(t.Context(), "  tea ", 250, "c"); err != nil {
+		if _, _, err := svc.List(manager(t), "  tea ", 250, "c"); err != nil {
 			t.Fatal(err)
 		}
 		if want := []string{`ListItems("tea",250,"c")`}; !slices.Equal(st.calls, want) {
@@ -260,11 +301,11 @@ func TestService_Reads(t *testing.T) {
 	t.Run("a barcode that cannot exist costs no read", func(t *testing.T) {
 		svc, st := newService()
 		for _, b := range []string{"4901234567890", "abc", strings.Repeat("9", 3000)} {
-			if _, err := svc.ByBarcode(t.Context(), b); !apperr.Is(err, apperr.NotFound) {
+			if _, err := svc.ByBarcode(manager(t), b); !apperr.Is(err, apperr.NotFound) {
 				t.Fatalf("ByBarcode(%q) = %v", b, err)
 			}
 		}
-		if _, err := svc.ByBarcode(t.Context(), " 4901234567894 "); err != nil {
+		if _, err := svc.ByBarcode(manager(t), " 4901234567894 "); err != nil {
 			t.Fatal(err)
 		}
 		if want := []string{"VariantByBarcode(4901234567894)"}; !slices.Equal(st.calls, want) {
@@ -275,11 +316,11 @@ func TestService_Reads(t *testing.T) {
 		svc, st := newService()
 		a, b := ids.New(catalog.ItemIDPrefix), ids.New(catalog.ItemIDPrefix)
 		st.current[a], st.current[b] = catalog.Item{ID: a}, catalog.Item{ID: b}
-		got, err := svc.GetItems(t.Context(), []string{a, "junk", b, a, ids.New(catalog.ItemIDPrefix)})
+		got, err := svc.GetItems(manager(t), []string{a, "junk", b, a, ids.New(catalog.ItemIDPrefix)})
 		if err != nil || len(got) != 2 || got[0].ID != a || got[1].ID != b {
 			t.Fatalf("GetItems = %+v, %v", got, err)
 		}
-		if vs, err := svc.GetVariants(t.Context(), []string{"junk", a}); err != nil || len(vs) != 0 {
+		if vs, err := svc.GetVariants(manager(t), []string{"junk", a}); err != nil || len(vs) != 0 {
 			t.Fatalf("GetVariants = %+v, %v", vs, err)
 		}
 		if want := []string{"GetItems"}; !slices.Equal(st.calls, want) {

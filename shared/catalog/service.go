@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -43,7 +44,8 @@ type TenantReader interface {
 // in the tenant (another tenant's id looks the same).
 var ErrItemNotFound = apperr.New(apperr.NotFound, "no item with this id", "input", "id")
 
-// Service is the catalog use cases. Authorization is the caller's job.
+// Service is the catalog use cases. Every method checks the caller's
+// permission (catalog:read or catalog:write) before it touches the store.
 type Service struct {
 	Store   Store
 	Tenants TenantReader
@@ -59,6 +61,9 @@ func (s *Service) now() time.Time {
 
 // Upsert validates the input and creates or updates the item in one write.
 func (s *Service) Upsert(ctx context.Context, in UpsertInput) (Item, error) {
+	if _, err := identity.Require(ctx, identity.WriteCatalog); err != nil {
+		return Item{}, err
+	}
 	t, err := s.Tenants.GetTenant(ctx)
 	if err != nil {
 		return Item{}, err
@@ -88,6 +93,9 @@ func (s *Service) Upsert(ctx context.Context, in UpsertInput) (Item, error) {
 // by query when set: a prefix of the name, SKU or barcode. next is the
 // cursor of the following page, "" when there is none.
 func (s *Service) List(ctx context.Context, query string, first int, after string) (items []Item, next string, err error) {
+	if _, err := identity.Require(ctx, identity.ReadCatalog); err != nil {
+		return nil, "", err
+	}
 	if first < 1 || first > MaxPageSize {
 		return nil, "", apperr.Newf(apperr.Invalid, []string{"first"}, "first must be between 1 and %d", MaxPageSize)
 	}
@@ -100,6 +108,9 @@ func (s *Service) List(ctx context.Context, query string, first int, after strin
 
 // ByBarcode returns the variant with a barcode; NOT_FOUND if none.
 func (s *Service) ByBarcode(ctx context.Context, barcode string) (Variant, error) {
+	if _, err := identity.Require(ctx, identity.ReadCatalog); err != nil {
+		return Variant{}, err
+	}
 	barcode = strings.TrimSpace(barcode)
 	if !ValidBarcode(barcode) {
 		return Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
@@ -110,6 +121,9 @@ func (s *Service) ByBarcode(ctx context.Context, barcode string) (Variant, error
 // GetItems reads items by id, in the order asked, once each; ids that do
 // not exist in the tenant are absent.
 func (s *Service) GetItems(ctx context.Context, ids []string) ([]Item, error) {
+	if _, err := identity.Require(ctx, identity.ReadCatalog); err != nil {
+		return nil, err
+	}
 	want := wellFormed(ItemIDPrefix, ids)
 	if len(want) == 0 {
 		return []Item{}, nil
@@ -124,6 +138,9 @@ func (s *Service) GetItems(ctx context.Context, ids []string) ([]Item, error) {
 // GetVariants reads variants by id, in the order asked, once each; ids
 // that do not exist in the tenant are absent.
 func (s *Service) GetVariants(ctx context.Context, ids []string) ([]Variant, error) {
+	if _, err := identity.Require(ctx, identity.ReadCatalog); err != nil {
+		return nil, err
+	}
 	want := wellFormed(VariantIDPrefix, ids)
 	if len(want) == 0 {
 		return []Variant{}, nil

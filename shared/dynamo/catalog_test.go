@@ -10,6 +10,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tax"
 )
@@ -18,7 +19,8 @@ import (
 func catalogFixture(tb testing.TB) (*catalog.Service, *CatalogStore, context.Context) {
 	tb.Helper()
 	t := mustTable(tb)
-	ctx, _, _ := newTenant(tb, NewIdentityStore(t), fmt.Sprintf("cat-%d@example.com", time.Now().UnixNano()))
+	ctx, tn, u := newTenant(tb, NewIdentityStore(t), fmt.Sprintf("cat-%d@example.com", time.Now().UnixNano()))
+	ctx = identity.WithPrincipal(ctx, identity.Principal{TenantID: tn.ID, UserID: u.ID, Role: identity.Owner})
 	st := NewCatalogStore(t)
 	return &catalog.Service{Store: st, Tenants: NewTenantStore(t)}, st, ctx
 }
@@ -242,7 +244,8 @@ func TestCatalogStore_UpdateRetriesOnVersion(t *testing.T) {
 
 func TestCatalogStore_TenantIsolation(t *testing.T) {
 	svc, st, ctxA := catalogFixture(t)
-	ctxB, _, _ := newTenant(t, NewIdentityStore(st.t), "b-catalog@example.com")
+	ctxB, tnB, uB := newTenant(t, NewIdentityStore(st.t), "b-catalog@example.com")
+	ctxB = identity.WithPrincipal(ctxB, identity.Principal{TenantID: tnB.ID, UserID: uB.ID, Role: identity.Owner})
 	a := mustUpsert(t, svc, ctxA, catalog.UpsertInput{Name: "Secret", TaxCategory: tax.Standard, Variants: []catalog.VariantInput{vin("a", "SHARED-SKU", jan1, 1)}})
 
 	if got, err := svc.GetItems(ctxB, []string{a.ID}); err != nil || len(got) != 0 {

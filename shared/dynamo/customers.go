@@ -85,25 +85,28 @@ func (st *SalesStore) GetCustomers(ctx context.Context, ids []string) ([]sales.C
 	return out, nil
 }
 
-// ListCustomers pages through customers by name, or by name prefix.
+// ListCustomers pages through customers by name, or by name prefix. The
+// cursor names the prefix it was made for.
 func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int, after string) ([]sales.Customer, string, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
 		return nil, "", err
 	}
+	q := strings.ToLower(strings.TrimSpace(query))
+	bound := "customers|" + q
 	in := &dynamodb.QueryInput{
 		TableName: &st.t.name, IndexName: aws.String(IndexGSI1), Limit: aws.Int32(int32(first + 1)),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tpk + "#CUSTOMERS")},
 	}
-	if q := strings.ToLower(strings.TrimSpace(query)); q != "" {
+	if q != "" {
 		in.KeyConditionExpression = aws.String("gsi1pk = :pk AND begins_with(gsi1sk, :q)")
 		in.ExpressionAttributeValues[":q"] = s(q)
 	}
 	if after != "" {
-		sk, err := decodeCursor(after)
+		sk, ok := unbindCursor(bound, after)
 		i := strings.LastIndexByte(sk, '#')
-		if err != nil || i < 0 {
+		if !ok || i < 0 || !strings.HasPrefix(sk, q) {
 			return nil, "", apperr.New(apperr.Invalid, "after is not a cursor from this list", "after")
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{"gsi1pk": s(tpk + "#CUSTOMERS"), "gsi1sk": s(sk), attrPK: s(customerPK(tpk, sk[i+1:])), attrSK: s(skCustomer)}
@@ -118,7 +121,7 @@ func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &recs); err != nil {
 		return nil, "", fmt.Errorf("decode customers: %w", err)
 	}
-	recs, next := cutPage(recs, first, func(it customerItem) string { return it.GSI1SK })
+	recs, next := cutPage(recs, first, func(it customerItem) string { return boundKey(bound, it.GSI1SK) })
 	list := make([]sales.Customer, len(recs))
 	for i, it := range recs {
 		list[i] = it.domain()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/tenant"
@@ -37,7 +38,8 @@ type stockShop struct {
 
 func newStockShop(tb testing.TB, tbl *Table, variants int) stockShop {
 	tb.Helper()
-	ctx, tn, _ := newTenant(tb, NewIdentityStore(tbl), ids.New("u")+"@example.com")
+	ctx, tn, u := newTenant(tb, NewIdentityStore(tbl), ids.New("u")+"@example.com")
+	ctx = identity.WithPrincipal(ctx, identity.Principal{TenantID: tn.ID, UserID: u.ID, Role: identity.Owner})
 	sh := stockShop{ctx: ctx, tenantID: tn.ID, svc: &inventory.Service{Store: NewInventoryStore(tbl), Now: time.Now}}
 	sh.loc1, sh.loc2 = putLocation(tb, tbl, ctx, "Shibuya"), putLocation(tb, tbl, ctx, "Umeda")
 	for i := range variants {

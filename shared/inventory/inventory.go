@@ -104,9 +104,10 @@ type TransferInput struct {
 	Lines          []TransferLine
 }
 
-// Stock is the answer of a read or a write: levels and the locations they
-// are at (for display).
+// Stock is the answer of a read or a write: levels, and the locations they
+// are at and the ledger's view of their variants (for display).
 type Stock struct {
 	Levels    []StockLevel
 	Locations map[string]tenant.Location
+	Variants  map[string]Variant
 }

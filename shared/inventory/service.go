@@ -7,6 +7,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/backoff"
+	"github.com/renkei-pos/renkei/shared/identity"
 )
 
 // Store is the persistence the ledger needs. Every method works in the
@@ -34,7 +35,10 @@ const (
 	DefaultAttempts = 10
 )
 
-// Service reads and changes stock. Authorization is the caller's job.
+// Service reads and changes stock. Every method checks the caller's
+// permission and location restriction before it touches the store: a
+// location the caller may not work at does not exist for its reads, and is
+// FORBIDDEN for its writes.
 type Service struct {
 	Store Store
 	Now   func() time.Time
@@ -45,25 +49,20 @@ type Service struct {
 // Levels returns the levels of the given variants at a location, in the
 // order asked (ids that are not the tenant's variants are left out; a level
 // never written is 0), or, without variantIDs, every level written at the
-// location by variant id, at most MaxLocationLevels.
+// location whose variant is still in the catalog, by variant id, at most
+// MaxLocationLevels. Stock.Variants holds the ledger's view of every
+// returned level's variant.
 func (s *Service) Levels(ctx context.Context, locationID string, variantIDs []string) (Stock, error) {
+	p, err := identity.Require(ctx, identity.ReadInventory)
+	if err != nil {
+		return Stock{}, err
+	}
 	notFound := apperr.New(apperr.NotFound, "location not found", "locationId")
-	if !plausibleID(locationID) {
+	if !plausibleID(locationID) || !p.CanUseLocation(locationID) {
 		return Stock{}, notFound
 	}
 	if variantIDs == nil {
-		snap, err := s.Store.Load(ctx, Lookup{LocationIDs: []string{locationID}})
-		if err != nil {
-			return Stock{}, err
-		}
-		if _, ok := snap.Locations[locationID]; !ok {
-			return Stock{}, notFound
-		}
-		levels, err := s.Store.ListLevels(ctx, locationID, MaxLocationLevels)
-		if err != nil {
-			return Stock{}, err
-		}
-		return Stock{Levels: levels, Locations: snap.Locations}, nil
+		return s.locationLevels(ctx, locationID, notFound)
 	}
 	ids, err := validateRead(variantIDs)
 	if err != nil {
@@ -83,7 +82,7 @@ func (s *Service) Levels(ctx context.Context, locationID string, variantIDs []st
 	if _, ok := snap.Locations[locationID]; !ok {
 		return Stock{}, notFound
 	}
-	out := Stock{Levels: make([]StockLevel, 0, len(q.VariantIDs)), Locations: snap.Locations}
+	out := Stock{Levels: make([]StockLevel, 0, len(q.VariantIDs)), Locations: snap.Locations, Variants: snap.Variants}
 	for _, id := range q.VariantIDs {
 		if _, ok := snap.Variants[id]; ok {
 			out.Levels = append(out.Levels, snap.Level(LevelKey{locationID, id}))
@@ -92,9 +91,40 @@ func (s *Service) Levels(ctx context.Context, locationID string, variantIDs []st
 	return out, nil
 }
 
+// locationLevels lists a location's written levels, then reads the location
+// and the levels' variants in one batched read, leaving out levels whose
+// variant is gone from the catalog.
+func (s *Service) locationLevels(ctx context.Context, locationID string, notFound error) (Stock, error) {
+	levels, err := s.Store.ListLevels(ctx, locationID, MaxLocationLevels)
+	if err != nil {
+		return Stock{}, err
+	}
+	q := Lookup{LocationIDs: []string{locationID}, VariantIDs: make([]string, 0, len(levels))}
+	for _, l := range levels {
+		q.VariantIDs = append(q.VariantIDs, l.VariantID)
+	}
+	snap, err := s.Store.Load(ctx, q)
+	if err != nil {
+		return Stock{}, err
+	}
+	if _, ok := snap.Locations[locationID]; !ok {
+		return Stock{}, notFound
+	}
+	out := Stock{Levels: make([]StockLevel, 0, len(levels)), Locations: snap.Locations, Variants: snap.Variants}
+	for _, l := range levels {
+		if _, ok := snap.Variants[l.VariantID]; ok {
+			out.Levels = append(out.Levels, l)
+		}
+	}
+	return out, nil
+}
+
 // Adjust applies an adjustment once per idempotency key and returns the
 // resulting levels (the original ones on a replay).
 func (s *Service) Adjust(ctx context.Context, in AdjustInput) (Stock, error) {
+	if err := requireAt(ctx, identity.WriteInventory, place{in.LocationID, "locationId"}); err != nil {
+		return Stock{}, err
+	}
 	if err := in.Validate(); err != nil {
 		return Stock{}, err
 	}
@@ -104,6 +134,9 @@ func (s *Service) Adjust(ctx context.Context, in AdjustInput) (Stock, error) {
 // Transfer moves stock between two locations in one transaction, once per
 // idempotency key, and returns the resulting levels of both sides.
 func (s *Service) Transfer(ctx context.Context, in TransferInput) (Stock, error) {
+	if err := requireAt(ctx, identity.WriteInventory, place{in.FromLocationID, "fromLocationId"}, place{in.ToLocationID, "toLocationId"}); err != nil {
+		return Stock{}, err
+	}
 	if err := in.Validate(); err != nil {
 		return Stock{}, err
 	}
@@ -123,7 +156,7 @@ func (s *Service) write(ctx context.Context, q Lookup, plan func(Snapshot, time.
 			return Stock{}, err
 		}
 		if snap.Replayed {
-			return Stock{Levels: snap.Replay, Locations: snap.Locations}, nil
+			return Stock{Levels: snap.Replay, Locations: snap.Locations, Variants: snap.Variants}, nil
 		}
 		w, err := plan(snap, s.Now().UTC())
 		if err != nil {
@@ -131,7 +164,7 @@ func (s *Service) write(ctx context.Context, q Lookup, plan func(Snapshot, time.
 		}
 		levels, _, err := s.Store.Apply(ctx, w)
 		if err == nil {
-			return Stock{Levels: levels, Locations: snap.Locations}, nil
+			return Stock{Levels: levels, Locations: snap.Locations, Variants: snap.Variants}, nil
 		}
 		if !errors.Is(err, ErrStale) {
 			return Stock{}, err
@@ -143,4 +176,22 @@ func (s *Service) write(ctx context.Context, q Lookup, plan func(Snapshot, time.
 			return Stock{}, err
 		}
 	}
+}
+
+// place is a location a write acts at and the input field naming it.
+type place struct{ locationID, field string }
+
+// requireAt returns FORBIDDEN unless the caller holds perm and may work at
+// every location named.
+func requireAt(ctx context.Context, perm identity.Permission, locs ...place) error {
+	p, err := identity.Require(ctx, perm)
+	if err != nil {
+		return err
+	}
+	for _, l := range locs {
+		if !p.CanUseLocation(l.locationID) {
+			return apperr.New(apperr.Forbidden, "you may only act at your assigned locations", "input", l.field)
+		}
+	}
+	return nil
 }

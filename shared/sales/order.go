@@ -106,8 +106,8 @@ type Payment struct {
 
 // OrderFilter narrows a listing of orders.
 type OrderFilter struct {
-	LocationID string
-	From, To   time.Time // zero: unbounded
-	Status     OrderStatus
-	CustomerID string
+	LocationIDs []string  // orders at these locations; empty: every location
+	From, To    time.Time // zero: unbounded
+	Status      OrderStatus
+	CustomerID  string
 }

@@ -48,7 +48,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	table := dynamo.New(cfg.DynamoDB, cfg.Table)
 	tenants := dynamo.NewTenantStore(table)
 	svc := graph.Services{
-		Tenants:   &tenant.Service{Store: tenants, Now: cfg.Now},
+		Tenants:   &tenant.Service{Store: tenants, Access: identity.TenantAccess{}, Now: cfg.Now},
 		Catalog:   &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
 		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Signer: signer, Now: cfg.Now},
 		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
