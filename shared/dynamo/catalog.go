@@ -57,23 +57,24 @@ var _ catalog.Store = (*CatalogStore)(nil)
 // NewCatalogStore returns the catalog store.
 func NewCatalogStore(t *Table) *CatalogStore { return &CatalogStore{t: t} }
 
-type itemRecord struct {
-	PK          string          `dynamodbav:"pk"`
-	SK          string          `dynamodbav:"sk"`
-	Type        string          `dynamodbav:"type"`
-	GSI1PK      string          `dynamodbav:"gsi1pk"`
-	GSI1SK      string          `dynamodbav:"gsi1sk"`
-	ID          string          `dynamodbav:"id"`
-	Name        string          `dynamodbav:"name"`
-	TaxCategory string          `dynamodbav:"taxCategory"`
-	Variants    []itemVariantAV `dynamodbav:"variants"`
-	CreatedAt   string          `dynamodbav:"createdAt"`
-	UpdatedAt   string          `dynamodbav:"updatedAt"`
-	Version     int64           `dynamodbav:"version"`
+// catalogItem is a catalog item (catalog.Item) with its variants embedded.
+type catalogItem struct {
+	PK          string                `dynamodbav:"pk"`
+	SK          string                `dynamodbav:"sk"`
+	Type        string                `dynamodbav:"type"`
+	GSI1PK      string                `dynamodbav:"gsi1pk"`
+	GSI1SK      string                `dynamodbav:"gsi1sk"`
+	ID          string                `dynamodbav:"id"`
+	Name        string                `dynamodbav:"name"`
+	TaxCategory string                `dynamodbav:"taxCategory"`
+	Variants    []embeddedVariantItem `dynamodbav:"variants"`
+	CreatedAt   string                `dynamodbav:"createdAt"`
+	UpdatedAt   string                `dynamodbav:"updatedAt"`
+	Version     int64                 `dynamodbav:"version"`
 }
 
-// itemVariantAV is a variant embedded in its item's record.
-type itemVariantAV struct {
+// embeddedVariantItem is a variant embedded in its catalog item.
+type embeddedVariantItem struct {
 	ID         string `dynamodbav:"id"`
 	Name       string `dynamodbav:"name"`
 	SKU        string `dynamodbav:"sku"`
@@ -83,16 +84,16 @@ type itemVariantAV struct {
 	TrackStock bool   `dynamodbav:"trackStock"`
 }
 
-func itemToRecord(tpk string, it catalog.Item, version int64) itemRecord {
-	rec := itemRecord{PK: itemPK(tpk, it.ID), SK: skItem, Type: "Item", GSI1PK: itemListPK(tpk), GSI1SK: itemNameKey(it.Name, it.ID),
+func toCatalogItem(tpk string, it catalog.Item, version int64) catalogItem {
+	rec := catalogItem{PK: itemPK(tpk, it.ID), SK: skItem, Type: "Item", GSI1PK: itemListPK(tpk), GSI1SK: itemNameKey(it.Name, it.ID),
 		ID: it.ID, Name: it.Name, TaxCategory: string(it.TaxCategory), CreatedAt: fmtTime(it.CreatedAt), UpdatedAt: fmtTime(it.UpdatedAt), Version: version}
 	for _, v := range it.Variants {
-		rec.Variants = append(rec.Variants, itemVariantAV{ID: v.ID, Name: v.Name, SKU: v.SKU, Barcode: v.Barcode, Price: v.Price, Currency: v.Currency, TrackStock: v.TrackStock})
+		rec.Variants = append(rec.Variants, embeddedVariantItem{ID: v.ID, Name: v.Name, SKU: v.SKU, Barcode: v.Barcode, Price: v.Price, Currency: v.Currency, TrackStock: v.TrackStock})
 	}
 	return rec
 }
 
-func (r itemRecord) domain() catalog.Item {
+func (r catalogItem) domain() catalog.Item {
 	it := catalog.Item{ID: r.ID, Name: r.Name, TaxCategory: tax.Category(r.TaxCategory), CreatedAt: parseTime(r.CreatedAt), UpdatedAt: parseTime(r.UpdatedAt)}
 	for _, v := range r.Variants {
 		it.Variants = append(it.Variants, catalog.Variant{ID: v.ID, ItemID: r.ID, ItemName: r.Name, Name: v.Name, SKU: v.SKU, Barcode: v.Barcode,
@@ -101,8 +102,8 @@ func (r itemRecord) domain() catalog.Item {
 	return it
 }
 
-// variantRecord is the shared variant shape plus its search index keys.
-func variantRecord(tpk string, v catalog.Variant) variantItem {
+// indexedVariantItem is the shared variant shape plus its search index keys.
+func indexedVariantItem(tpk string, v catalog.Variant) variantItem {
 	rec := variantToItem(tpk, v)
 	rec.GSI1PK, rec.GSI1SK = skuListPK(tpk), v.SKU
 	if v.Barcode != "" {
@@ -111,7 +112,8 @@ func variantRecord(tpk string, v catalog.Variant) variantItem {
 	return rec
 }
 
-type skuRecord struct {
+// skuItem claims a SKU for one variant of one item.
+type skuItem struct {
 	PK        string `dynamodbav:"pk"`
 	SK        string `dynamodbav:"sk"`
 	Type      string `dynamodbav:"type"`
@@ -120,9 +122,9 @@ type skuRecord struct {
 	ItemID    string `dynamodbav:"itemId"`
 }
 
-// barcodeRecord is the whole variant under its barcode's key, so a scan is
+// barcodeItem is the whole variant under its barcode's key, so a scan is
 // one GetItem.
-func barcodeRecord(tpk string, v catalog.Variant) (map[string]types.AttributeValue, error) {
+func barcodeItem(tpk string, v catalog.Variant) (map[string]types.AttributeValue, error) {
 	gtin, _ := catalog.GTIN14(v.Barcode)
 	rec := variantToItem(tpk, v)
 	rec.PK, rec.SK, rec.Type = barcodePK(tpk, gtin), skBarcode, "Barcode"
@@ -159,7 +161,7 @@ func (st *CatalogStore) UpdateItem(ctx context.Context, id string, update func(c
 	}
 	var updated catalog.Item
 	err = backoff.Contention.Retry(ctx, func(int) (bool, error) {
-		prev, err := st.getItemRecord(ctx, tpk, id)
+		prev, err := st.getCatalogItem(ctx, tpk, id)
 		if err != nil {
 			return false, err
 		}
@@ -180,14 +182,14 @@ func (st *CatalogStore) UpdateItem(ctx context.Context, id string, update func(c
 	return updated, err
 }
 
-func (st *CatalogStore) getItemRecord(ctx context.Context, tpk, id string) (itemRecord, error) {
-	var rec itemRecord
+func (st *CatalogStore) getCatalogItem(ctx context.Context, tpk, id string) (catalogItem, error) {
+	var rec catalogItem
 	found, err := st.t.get(ctx, itemKey(tpk, id), &rec)
 	if err != nil {
-		return itemRecord{}, fmt.Errorf("get item: %w", err)
+		return catalogItem{}, fmt.Errorf("get item: %w", err)
 	}
 	if !found {
-		return itemRecord{}, catalog.ErrItemNotFound
+		return catalogItem{}, catalog.ErrItemNotFound
 	}
 	return rec, nil
 }
@@ -203,7 +205,7 @@ type claim struct {
 
 // write puts it (and removes what prev had that it no longer has) in one
 // transaction. prev is nil when creating.
-func (st *CatalogStore) write(ctx context.Context, tpk string, it catalog.Item, prev *itemRecord) error {
+func (st *CatalogStore) write(ctx context.Context, tpk string, it catalog.Item, prev *catalogItem) error {
 	var acts []types.TransactWriteItem
 	var claims []claim
 	owned := map[string]types.AttributeValue{":item": s(it.ID)}
@@ -230,7 +232,7 @@ func (st *CatalogStore) write(ctx context.Context, tpk string, it catalog.Item, 
 			}
 		}
 	}
-	rec, err := attributevalue.MarshalMap(itemToRecord(tpk, it, version))
+	rec, err := attributevalue.MarshalMap(toCatalogItem(tpk, it, version))
 	if err != nil {
 		return fmt.Errorf("marshal item: %w", err)
 	}
@@ -239,13 +241,13 @@ func (st *CatalogStore) write(ctx context.Context, tpk string, it catalog.Item, 
 	newSKU, newGTIN, newVariant := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for i, v := range it.Variants {
 		newVariant[v.ID], newSKU[v.SKU] = true, true
-		vr, err := attributevalue.MarshalMap(variantRecord(tpk, v))
+		vr, err := attributevalue.MarshalMap(indexedVariantItem(tpk, v))
 		if err != nil {
 			return fmt.Errorf("marshal variant: %w", err)
 		}
 		put(vr, ownedCond, owned, claim{variant: -1})
 		if owner, ok := prevSKU[v.SKU]; !ok || owner != v.ID {
-			sr, err := attributevalue.MarshalMap(skuRecord{PK: skuPK(tpk, v.SKU), SK: skSKU, Type: "SKU", SKU: v.SKU, VariantID: v.ID, ItemID: it.ID})
+			sr, err := attributevalue.MarshalMap(skuItem{PK: skuPK(tpk, v.SKU), SK: skSKU, Type: "SKU", SKU: v.SKU, VariantID: v.ID, ItemID: it.ID})
 			if err != nil {
 				return fmt.Errorf("marshal sku: %w", err)
 			}
@@ -254,7 +256,7 @@ func (st *CatalogStore) write(ctx context.Context, tpk string, it catalog.Item, 
 		if v.Barcode != "" {
 			g, _ := catalog.GTIN14(v.Barcode)
 			newGTIN[g] = true
-			br, err := barcodeRecord(tpk, v)
+			br, err := barcodeItem(tpk, v)
 			if err != nil {
 				return err
 			}
@@ -345,7 +347,7 @@ func (st *CatalogStore) GetItems(ctx context.Context, ids []string) ([]catalog.I
 	return out, nil
 }
 
-func (st *CatalogStore) batchItems(ctx context.Context, tpk string, ids []string) ([]itemRecord, error) {
+func (st *CatalogStore) batchItems(ctx context.Context, tpk string, ids []string) ([]catalogItem, error) {
 	keys := make([]map[string]types.AttributeValue, len(ids))
 	for i, id := range ids {
 		keys[i] = itemKey(tpk, id)
@@ -354,7 +356,7 @@ func (st *CatalogStore) batchItems(ctx context.Context, tpk string, ids []string
 	if err != nil {
 		return nil, fmt.Errorf("get items: %w", err)
 	}
-	out := make([]itemRecord, len(raws))
+	out := make([]catalogItem, len(raws))
 	for i, raw := range raws {
 		if err := attributevalue.UnmarshalMap(raw, &out[i]); err != nil {
 			return nil, fmt.Errorf("decode item: %w", err)

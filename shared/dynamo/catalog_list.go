@@ -46,8 +46,8 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 
 	var (
 		wg                  sync.WaitGroup
-		names               []itemRecord
-		bySKU, byBarcode    []variantHit
+		names               []catalogItem
+		bySKU, byBarcode    []variantHitItem
 		nameErr, sErr, bErr error
 	)
 	wg.Go(func() { names, nameErr = st.scanNames(ctx, tpk, strings.ToLower(query), afterKey, first+1) })
@@ -66,7 +66,7 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 
 	type entry struct {
 		id, key string
-		rec     *itemRecord // nil until read
+		rec     *catalogItem // nil until read
 	}
 	byID := map[string]*entry{}
 	for i := range names {
@@ -114,8 +114,8 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 }
 
 // pageOf cuts recs (up to first+1, in key order) to a page and its cursor.
-func pageOf(recs []itemRecord, first int) ([]catalog.Item, string, error) {
-	recs, next := cutPage(recs, first, func(r itemRecord) string { return r.GSI1SK })
+func pageOf(recs []catalogItem, first int) ([]catalog.Item, string, error) {
+	recs, next := cutPage(recs, first, func(r catalogItem) string { return r.GSI1SK })
 	out := make([]catalog.Item, len(recs))
 	for i, r := range recs {
 		out[i] = r.domain()
@@ -125,7 +125,7 @@ func pageOf(recs []itemRecord, first int) ([]catalog.Item, string, error) {
 
 // scanNames reads up to n items of the name index after the key after,
 // whose lower-cased name starts with prefix ("" for all).
-func (st *CatalogStore) scanNames(ctx context.Context, tpk, prefix, after string, n int) ([]itemRecord, error) {
+func (st *CatalogStore) scanNames(ctx context.Context, tpk, prefix, after string, n int) ([]catalogItem, error) {
 	vals := map[string]types.AttributeValue{":pk": s(itemListPK(tpk))}
 	cond := "gsi1pk = :pk"
 	switch {
@@ -144,7 +144,7 @@ func (st *CatalogStore) scanNames(ctx context.Context, tpk, prefix, after string
 		vals[":lo"], vals[":hi"] = s(lo), s(hi)
 	}
 	in := &dynamodb.QueryInput{TableName: &st.t.name, IndexName: aws.String(IndexGSI1), KeyConditionExpression: aws.String(cond), ExpressionAttributeValues: vals}
-	recs, err := queryItems(ctx, st.t, in, n, func(rec *itemRecord) bool {
+	recs, err := queryItems(ctx, st.t, in, n, func(rec *catalogItem) bool {
 		// The key is "<lower(name)>#<id>": a prefix reaching past the name
 		// (e.g. "tea#") matches the key, not the name.
 		return rec.GSI1SK != after && strings.HasPrefix(strings.ToLower(rec.Name), prefix)
@@ -155,14 +155,14 @@ func (st *CatalogStore) scanNames(ctx context.Context, tpk, prefix, after string
 	return recs, nil
 }
 
-// variantHit is the item of a variant found by a prefix search.
-type variantHit struct {
+// variantHitItem is a variant item found by a prefix search, projected to its item.
+type variantHitItem struct {
 	ItemID   string `dynamodbav:"itemId"`
 	ItemName string `dynamodbav:"itemName"`
 }
 
-func (st *CatalogStore) variantPrefix(ctx context.Context, index, pkAttr, skAttr, pk, prefix string) ([]variantHit, error) {
-	hits, err := queryItems[variantHit](ctx, st.t, &dynamodb.QueryInput{
+func (st *CatalogStore) variantPrefix(ctx context.Context, index, pkAttr, skAttr, pk, prefix string) ([]variantHitItem, error) {
+	hits, err := queryItems[variantHitItem](ctx, st.t, &dynamodb.QueryInput{
 		TableName: &st.t.name, IndexName: aws.String(index),
 		KeyConditionExpression:    aws.String("#pk = :pk AND begins_with(#sk, :q)"),
 		ProjectionExpression:      aws.String("#i, #n"),

@@ -132,22 +132,23 @@ func (it orderItem) domain() sales.Order {
 	return o
 }
 
-// orderCompleted is the body of the order.completed outbox event.
-type orderCompleted struct {
-	OrderID      string          `json:"orderId"`
-	Number       string          `json:"number"`
-	LocationID   string          `json:"locationId"`
-	CustomerID   string          `json:"customerId,omitempty"`
-	BusinessDate string          `json:"businessDate"`
-	Currency     string          `json:"currency"`
-	Total        int64           `json:"total"`
-	TaxTotal     int64           `json:"taxTotal"`
-	Lines        []completedLine `json:"lines"`
-	Payments     []completedPay  `json:"payments"`
-	OccurredAt   time.Time       `json:"occurredAt"`
+// orderCompletedData is the data of the order.completed outbox event. Its
+// lists are never null: a sale of total 0 has an empty payments list.
+type orderCompletedData struct {
+	OrderID      string                      `json:"orderId"`
+	Number       string                      `json:"number"`
+	LocationID   string                      `json:"locationId"`
+	CustomerID   string                      `json:"customerId,omitempty"`
+	BusinessDate string                      `json:"businessDate"`
+	Currency     string                      `json:"currency"`
+	Total        int64                       `json:"total"`
+	TaxTotal     int64                       `json:"taxTotal"`
+	Lines        []orderCompletedLineData    `json:"lines"`
+	Payments     []orderCompletedPaymentData `json:"payments"`
+	OccurredAt   time.Time                   `json:"occurredAt"`
 }
 
-type completedLine struct {
+type orderCompletedLineData struct {
 	VariantID   string `json:"variantId"`
 	SKU         string `json:"sku"`
 	Quantity    int64  `json:"quantity"`
@@ -155,19 +156,20 @@ type completedLine struct {
 	TaxCategory string `json:"taxCategory"`
 }
 
-type completedPay struct {
+type orderCompletedPaymentData struct {
 	Method string `json:"method"`
 	Amount int64  `json:"amount"`
 }
 
-func orderCompletedEvent(o sales.Order) orderCompleted {
-	e := orderCompleted{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
-		Currency: o.Currency, Total: o.Total, TaxTotal: o.TaxTotal, OccurredAt: o.CreatedAt}
+func newOrderCompletedData(o sales.Order) orderCompletedData {
+	e := orderCompletedData{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
+		Currency: o.Currency, Total: o.Total, TaxTotal: o.TaxTotal, OccurredAt: o.CreatedAt,
+		Lines: make([]orderCompletedLineData, 0, len(o.Lines)), Payments: make([]orderCompletedPaymentData, 0, len(o.Payments))}
 	for _, l := range o.Lines {
-		e.Lines = append(e.Lines, completedLine{VariantID: l.VariantID, SKU: l.SKU, Quantity: l.Quantity, Total: l.Total, TaxCategory: string(l.TaxCategory)})
+		e.Lines = append(e.Lines, orderCompletedLineData{VariantID: l.VariantID, SKU: l.SKU, Quantity: l.Quantity, Total: l.Total, TaxCategory: string(l.TaxCategory)})
 	}
 	for _, p := range o.Payments {
-		e.Payments = append(e.Payments, completedPay{Method: string(p.Method), Amount: p.Amount})
+		e.Payments = append(e.Payments, orderCompletedPaymentData{Method: string(p.Method), Amount: p.Amount})
 	}
 	return e
 }

@@ -120,7 +120,7 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 	if err != nil {
 		return "", false, err
 	}
-	event, _, err := outboxPut(ctx, st.t, EventOrderCompleted, orderCompletedEvent(o), o.CreatedAt)
+	event, _, err := outboxPut(ctx, st.t, EventOrderCompleted, newOrderCompletedData(o), o.CreatedAt)
 	if err != nil {
 		return "", false, err
 	}

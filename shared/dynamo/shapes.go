@@ -19,6 +19,13 @@ import (
 
 // Item shapes shared by several stores: checkout reads variant records and
 // decrements stock levels written by the catalog and inventory stores.
+//
+// Naming: every shape stored in the table is a struct named <entity>Item
+// (variantItem, orderItem, catalogItem for a catalog item), and so is a
+// shape nested inside one (orderLineItem, embeddedVariantItem); the body of
+// an outbox event is <event>Data (orderCompletedData); JSON kept inside an
+// attribute is <thing>JSON (levelJSON). Only these types carry dynamodbav
+// or json tags.
 
 // variantPK is the variant record's partition: one per variant, so checkout
 // batch-reads exactly the variants it sells.
