@@ -25,9 +25,10 @@ func NewReceipt(o Order, t tenant.Tenant, loc tenant.Location) Receipt {
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	row := func(left, right string) { line("%s%s", pad(left, 32-width(right)), right) }
-	zone, err := time.LoadLocation(loc.Timezone)
-	if err != nil {
-		zone = time.UTC
+	stamp := "2006-01-02 15:04"
+	zone, err := loc.Zone()
+	if err != nil { // a stored zone that does not resolve: say the time is UTC rather than pass it off as local
+		zone, stamp = time.UTC, stamp+" UTC"
 	}
 	line("%s", t.BusinessName)
 	if loc.Name != "" {
@@ -36,7 +37,7 @@ func NewReceipt(o Order, t tenant.Tenant, loc tenant.Location) Receipt {
 	if t.InvoiceRegistrationNumber != "" {
 		line("登録番号 %s", t.InvoiceRegistrationNumber)
 	}
-	line("%s", o.CreatedAt.In(zone).Format("2006-01-02 15:04"))
+	line("%s", o.CreatedAt.In(zone).Format(stamp))
 	line("No. %s", o.Number)
 	line("%s", strings.Repeat("-", 32))
 	reduced := false
