@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/ids"
 )
@@ -32,7 +31,8 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 	if err != nil {
 		return nil, "", err
 	}
-	afterKey, err := parseItemCursor(after)
+	bound := "items|" + query
+	afterKey, err := parseItemCursor(bound, after)
 	if err != nil {
 		return nil, "", err
 	}
@@ -41,7 +41,7 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 		if err != nil {
 			return nil, "", err
 		}
-		return pageOf(recs, first)
+		return pageOf(recs, first, bound)
 	}
 
 	var (
@@ -108,14 +108,14 @@ func (st *CatalogStore) ListItems(ctx context.Context, query string, first int, 
 	}
 	next := ""
 	if more {
-		next = itemCursor(entries[len(entries)-1].key)
+		next = bindCursor(bound, entries[len(entries)-1].key)
 	}
 	return items, next, nil
 }
 
 // pageOf cuts recs (up to first+1, in key order) to a page and its cursor.
-func pageOf(recs []catalogItem, first int) ([]catalog.Item, string, error) {
-	recs, next := cutPage(recs, first, func(r catalogItem) string { return r.GSI1SK })
+func pageOf(recs []catalogItem, first int, bound string) ([]catalog.Item, string, error) {
+	recs, next := cutPage(recs, first, bound, func(r catalogItem) string { return r.GSI1SK })
 	out := make([]catalog.Item, len(recs))
 	for i, r := range recs {
 		out[i] = r.domain()
@@ -175,19 +175,16 @@ func (st *CatalogStore) variantPrefix(ctx context.Context, index, pkAttr, skAttr
 	return hits, nil
 }
 
-// Cursors are the base64url name key of the last item of a page. A decoded
-// cursor is only a bound inside the caller's own partition.
-func itemCursor(nameKey string) string { return encodeCursor(nameKey) }
-
-// parseItemCursor decodes a cursor and checks it ends in an item id.
-func parseItemCursor(c string) (string, error) {
+// parseItemCursor unbinds a cursor of the items listing bound (see
+// cursor.go) and checks that it names an item: "<lower(name)>#<item id>".
+func parseItemCursor(bound, c string) (string, error) {
 	if c == "" {
 		return "", nil
 	}
-	k, err := decodeCursor(c)
+	k, ok := unbindCursor(bound, c)
 	i := strings.LastIndexByte(k, '#')
-	if err != nil || i < 0 || !ids.Valid(catalog.ItemIDPrefix, k[i+1:]) {
-		return "", apperr.New(apperr.Invalid, "after is not a cursor from this list", "after")
+	if !ok || i < 0 || !ids.Valid(catalog.ItemIDPrefix, k[i+1:]) {
+		return "", errCursor()
 	}
 	return k, nil
 }

@@ -344,10 +344,29 @@ func TestCatalogStore_ListAndSearch(t *testing.T) {
 			t.Fatalf("%+v", items)
 		}
 	})
-	t.Run("malformed cursors", func(t *testing.T) {
-		for _, c := range []string{"!!!", "Zm9v", itemCursor("apple#" + "itm_x"), strings.Repeat("A", 3000)} {
-			_, _, err := svc.List(ctx, "", 2, c)
-			wantErr(t, err, apperr.Invalid, "after")
+	t.Run("cursors that are not this query's are INVALID", func(t *testing.T) {
+		_, fromSearch, err := svc.List(ctx, "a", 1, "")
+		if err != nil || fromSearch == "" {
+			t.Fatalf("search page: %q %v", fromSearch, err)
+		}
+		_, fromAll, _ := svc.List(ctx, "", 1, "")
+		id := byName["banana"].ID
+		for name, c := range map[string]string{
+			"garbled":                  "!!!",
+			"not base64 of a cursor":   "Zm9v",
+			"too long":                 strings.Repeat("A", 3000),
+			"a bare sort key (forged)": encodeCursor("banana#" + id),
+			"another search's":         fromSearch,
+			"a customers cursor":       bindCursor("customers|", "banana#"+id),
+			"bound, but no item id":    bindCursor("items|", "apple#itm_x"),
+			"truncated":                fromAll[:len(fromAll)-3],
+		} {
+			if _, _, err := svc.List(ctx, "", 2, c); apperr.CodeOf(err) != apperr.Invalid {
+				t.Errorf("%s: err = %v, want INVALID", name, err)
+			}
+		}
+		if _, _, err := svc.List(ctx, "a", 1, fromSearch); err != nil {
+			t.Fatalf("the search's own cursor: %v", err)
 		}
 	})
 }

@@ -121,7 +121,7 @@ func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int
 	if err := attributevalue.UnmarshalListOfMaps(out.Items, &recs); err != nil {
 		return nil, "", fmt.Errorf("decode customers: %w", err)
 	}
-	recs, next := cutPage(recs, first, func(it customerItem) string { return boundKey(bound, it.GSI1SK) })
+	recs, next := cutPage(recs, first, bound, func(it customerItem) string { return it.GSI1SK })
 	list := make([]sales.Customer, len(recs))
 	for i, it := range recs {
 		list[i] = it.domain()
