@@ -2,6 +2,8 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"time"
 
 	graphql "github.com/graph-gophers/graphql-go"
 
@@ -110,6 +112,8 @@ func (r *Resolver) Locations(ctx context.Context) ([]*locationResolver, error) {
 type sessionPayload struct {
 	res        *identity.SessionResult
 	UserErrors []*userError
+	// RetryAfterSeconds is set when logIn refused the attempt unchecked.
+	RetryAfterSeconds *int32
 }
 
 func (p *sessionPayload) AccessToken() *string {
@@ -145,8 +149,14 @@ func (p *sessionPayload) Tenant() *tenantResolver {
 
 func sessionResult(ctx context.Context, res identity.SessionResult, err error) (*sessionPayload, error) {
 	if err != nil {
-		ue, err := userErrors(ctx, err)
-		return &sessionPayload{UserErrors: ue}, err
+		var p sessionPayload
+		var limited *identity.LoginLimited
+		if errors.As(err, &limited) {
+			secs := int32(limited.RetryAfter / time.Second)
+			p.RetryAfterSeconds = &secs
+		}
+		p.UserErrors, err = userErrors(ctx, err)
+		return &p, err
 	}
 	return &sessionPayload{res: &res, UserErrors: []*userError{}}, nil
 }

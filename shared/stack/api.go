@@ -28,6 +28,9 @@ type APIConfig struct {
 	Now        func() time.Time
 	// Rates override the gateway's request limits (0 keeps the defaults).
 	Rates Rates
+	// Identity tunes the log-in policy and the session check (the zero
+	// value is production's; tests shorten delays and TTLs).
+	Identity identity.Config
 }
 
 // Rates are requests per second and bursts: per tenant, and per client
@@ -50,7 +53,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	svc := graph.Services{
 		Tenants:   &tenant.Service{Store: tenants, Access: identity.TenantAccess{}, Now: cfg.Now},
 		Catalog:   &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
-		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Signer: signer, Now: cfg.Now},
+		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
 		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/dynamolocal"
+	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/sqslocal"
 	"github.com/renkei-pos/renkei/shared/sqsqueue"
 )
@@ -47,6 +48,9 @@ type LocalConfig struct {
 	// DynamoDBOptions adjust the API's DynamoDB client (benchmarks count
 	// round trips with a middleware; tests inject faults).
 	DynamoDBOptions []func(*dynamodb.Options)
+	// Identity tunes the log-in policy and the session check (zero:
+	// production's).
+	Identity identity.Config
 }
 
 // Local is a running local stack.
@@ -119,7 +123,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		}
 	}
 	h, err := NewAPI(APIConfig{
-		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates,
+		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
 	})
 	if err != nil {
