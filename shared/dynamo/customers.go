@@ -10,7 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/sales"
 )
 
@@ -95,7 +95,7 @@ func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int
 	q := strings.ToLower(strings.TrimSpace(query))
 	bound := "customers|" + q
 	in := &dynamodb.QueryInput{
-		TableName: &st.t.name, IndexName: aws.String(IndexGSI1), Limit: aws.Int32(int32(first + 1)),
+		TableName: &st.t.name, IndexName: aws.String(IndexGSI1),
 		KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tpk + "#CUSTOMERS")},
 	}
@@ -106,20 +106,14 @@ func (st *SalesStore) ListCustomers(ctx context.Context, query string, first int
 	if after != "" {
 		sk, ok := unbindCursor(bound, after)
 		i := strings.LastIndexByte(sk, '#')
-		if !ok || i < 0 || !strings.HasPrefix(sk, q) {
-			return nil, "", apperr.New(apperr.Invalid, "after is not a cursor from this list", "after")
+		if !ok || i < 0 || !strings.HasPrefix(sk, q) || !ids.Valid(sales.CustomerIDPrefix, sk[i+1:]) {
+			return nil, "", errCursor()
 		}
 		in.ExclusiveStartKey = map[string]types.AttributeValue{"gsi1pk": s(tpk + "#CUSTOMERS"), "gsi1sk": s(sk), attrPK: s(customerPK(tpk, sk[i+1:])), attrSK: s(skCustomer)}
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	out, err := st.t.client.Query(cctx, in)
+	recs, err := queryItems[customerItem](ctx, st.t, in, first+1, nil)
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
-	}
-	var recs []customerItem
-	if err := attributevalue.UnmarshalListOfMaps(out.Items, &recs); err != nil {
-		return nil, "", fmt.Errorf("decode customers: %w", err)
 	}
 	recs, next := cutPage(recs, first, bound, func(it customerItem) string { return it.GSI1SK })
 	list := make([]sales.Customer, len(recs))
