@@ -1,111 +1,171 @@
 package graph
 
 import (
-	"fmt"
-
-	"github.com/vektah/gqlparser/v2/ast"
-	"github.com/vektah/gqlparser/v2/parser"
+	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/sales"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
-// Cost model: every field costs 1, times the product of the page sizes
-// ("first", default 50, max 250) of the connections above it. A query whose
-// cost passes the limit is refused before it runs.
+// The cost model. A request's cost bounds the work executing it can do:
+//
+//   - every field resolution costs 1 (graphql-go calls one resolver per
+//     field per object, __typename and introspection fields included);
+//   - a field whose resolver reaches storage (or hashes a password, or
+//     writes) also costs its declared base below;
+//   - the selections under a list are paid once per element it can hold:
+//     the page size of a connection (a field taking `first`: the argument,
+//     else the variable's value, else its default, else 50; 1..250), or the
+//     declared maximum of an unpaged list;
+//   - introspection (__schema, __type) is priced by walking the served
+//     schema itself, which is static (see introspection_cost.go).
+//
+// Fragments are priced once each and multiplied where they are spread, so
+// pricing is linear in the document's size. A request over MaxCost is
+// refused before anything runs.
 const (
 	defaultPageSize = 50
 	maxPageSize     = 250
 )
 
-// pagedFields returns the names of the schema's fields that take "first":
-// their children are paid for once per page element.
-func pagedFields(schemaSDL string) (map[string]bool, error) {
-	doc, err := parser.ParseSchema(&ast.Source{Input: schemaSDL})
-	if err != nil {
-		return nil, err
-	}
-	out := map[string]bool{}
-	for _, def := range append(doc.Definitions, doc.Extensions...) {
-		for _, f := range def.Fields {
-			if f.Arguments.ForName("first") != nil {
-				out[f.Name] = true
-			}
-		}
-	}
-	return out, nil
+// Base costs, in field resolutions.
+const (
+	readCost        = 10  // one storage round trip
+	batchedReadCost = 1   // a read made through a per-response batch or loader: one round trip serves up to 100 objects
+	writeCost       = 50  // one transaction (with the reads before it)
+	hashCost        = 500 // a password hash, plus the writes around it
+)
+
+// Bounds the domain does not (yet) hold in a constant. The capability that
+// builds the field must enforce them, or change them here.
+const (
+	maxUserErrors     = 50   // userErrors of one payload: userErrors() keeps the first 50
+	maxErrorPath      = 10   // UserError.field: the deepest input path is 8 segments
+	maxRefunds        = 100  // refunds of one order (refunds are not built yet)
+	maxOfflineSales   = 500  // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
+	maxSalesRows      = 1000 // rows of one salesSummary (reports are not built yet)
+	maxIntegrations   = 50   // integrations of one tenant (integrations are not built yet)
+	maxStockLevelsOut = max(inventory.MaxAdjustChanges, 2*inventory.MaxTransferLines)
+)
+
+// fieldCost is the declaration for one field, "Type.field".
+type fieldCost struct {
+	// base is the cost of one resolution beyond 1.
+	base int
+	// max is the most elements an unpaged list holds.
+	max int
+	// perEnum bounds a list by the number of values of an enum of the
+	// served schema (one row per tax category, per payment method).
+	perEnum string
+	// sizeArg names a list argument that, when given, bounds the list by
+	// its length, capped at sizeArgMax.
+	sizeArg    string
+	sizeArgMax int
+	// perPage marks the nodes of a connection: the connection field above
+	// (which takes `first`) already multiplies its selections by the page.
+	perPage bool
 }
 
-// costModel prices queries against one schema.
-type costModel struct{ paged map[string]bool }
+// fieldCosts is the one table of the cost model. A test walks the served
+// schema and fails when a root field has no entry, when a list has no bound
+// (or `first`), or when an entry names no field.
+var fieldCosts = map[string]fieldCost{
+	// Queries.
+	"Query.me":               {base: 2 * readCost},
+	"Query.locations":        {base: readCost, max: tenant.MaxLocations},
+	"Query.items":            {base: 3 * readCost}, // a search reads by name, SKU and barcode
+	"Query.variantByBarcode": {base: 2 * readCost},
+	// Without variantIds it reads the whole location: pages of levels, then
+	// their variants in batches of 100 (about 56 round trips).
+	"Query.inventory": {base: 60 * readCost, max: inventory.MaxLocationLevels,
+		sizeArg: "variantIds", sizeArgMax: inventory.MaxReadVariants},
+	"Query.order":           {base: readCost},
+	"Query.orders":          {base: 5 * readCost}, // a filtered listing reads up to its read budget
+	"Query.customers":       {base: readCost},
+	"Query.salesSummary":    {base: 10 * readCost, max: maxSalesRows},
+	"Query.integrations":    {base: readCost, max: maxIntegrations},
+	"Query.integrationJobs": {base: readCost},
 
-// queryCost parses a query and returns the cost of its most expensive operation.
-func (m costModel) queryCost(query string, variables map[string]any) (int, error) {
-	doc, err := parser.ParseQuery(&ast.Source{Input: query})
-	if err != nil {
-		return 0, err
-	}
-	frags := map[string]*ast.FragmentDefinition{}
-	for _, f := range doc.Fragments {
-		frags[f.Name] = f
-	}
-	worst := 0
-	for _, op := range doc.Operations {
-		c := m.setCost(op.SelectionSet, 1, frags, variables, 0)
-		if c > worst {
-			worst = c
-		}
-	}
-	return worst, nil
+	// Mutations. At most one of signUp, logIn, refreshSession per request.
+	"Mutation.signUp":                {base: hashCost},
+	"Mutation.logIn":                 {base: hashCost},
+	"Mutation.refreshSession":        {base: writeCost},
+	"Mutation.logOut":                {base: writeCost},
+	"Mutation.updateTenantSettings":  {base: writeCost},
+	"Mutation.createStaff":           {base: hashCost},
+	"Mutation.deactivateStaff":       {base: writeCost},
+	"Mutation.createApiKey":          {base: writeCost},
+	"Mutation.revokeApiKey":          {base: writeCost},
+	"Mutation.createLocation":        {base: writeCost},
+	"Mutation.upsertItem":            {base: writeCost},
+	"Mutation.adjustInventory":       {base: writeCost},
+	"Mutation.transferInventory":     {base: writeCost},
+	"Mutation.createCustomer":        {base: writeCost},
+	"Mutation.checkout":              {base: 2 * writeCost},
+	"Mutation.refund":                {base: 2 * writeCost},
+	"Mutation.syncOfflineSales":      {base: maxOfflineSales * writeCost},
+	"Mutation.closeRegister":         {base: 2 * writeCost},
+	"Mutation.connectIntegration":    {base: writeCost},
+	"Mutation.disconnectIntegration": {base: writeCost},
+	"Mutation.syncIntegration":       {base: 2 * writeCost},
+	"Mutation.retryIntegrationJob":   {base: writeCost},
+
+	// Nested fields that read.
+	"Item.variants":          {base: batchedReadCost, max: catalog.MaxVariants},
+	"Variant.item":           {base: batchedReadCost},
+	"StockLevel.variant":     {base: batchedReadCost},
+	"Order.location":         {base: batchedReadCost},
+	"Order.customer":         {base: batchedReadCost},
+	"Order.staff":            {base: readCost}, // one read per distinct staff member
+	"Order.receipt":          {base: batchedReadCost},
+	"OrderLine.variant":      {base: batchedReadCost},
+	"Customer.orders":        {base: readCost},
+	"RegisterClose.location": {base: batchedReadCost},
+
+	// Unpaged lists.
+	"User.locationIds":                   {max: tenant.MaxLocations},
+	"ApiKey.scopes":                      {perEnum: "ApiScope"},
+	"Order.lines":                        {max: sales.MaxLines},
+	"Order.taxBreakdown":                 {perEnum: "TaxCategory"},
+	"Order.payments":                     {max: sales.MaxPayments},
+	"Order.refunds":                      {max: maxRefunds},
+	"RegisterClose.taxBreakdown":         {perEnum: "TaxCategory"},
+	"RegisterClose.paymentTotals":        {perEnum: "PaymentMethod"},
+	"InventoryPayload.stockLevels":       {max: maxStockLevelsOut},
+	"SyncOfflineSalesPayload.results":    {max: maxOfflineSales},
+	"UserError.field":                    {max: maxErrorPath},
+	"SessionPayload.userErrors":          {max: maxUserErrors},
+	"LogOutPayload.userErrors":           {max: maxUserErrors},
+	"TenantPayload.userErrors":           {max: maxUserErrors},
+	"StaffPayload.userErrors":            {max: maxUserErrors},
+	"ApiKeyPayload.userErrors":           {max: maxUserErrors},
+	"LocationPayload.userErrors":         {max: maxUserErrors},
+	"ItemPayload.userErrors":             {max: maxUserErrors},
+	"InventoryPayload.userErrors":        {max: maxUserErrors},
+	"CustomerPayload.userErrors":         {max: maxUserErrors},
+	"CheckoutPayload.userErrors":         {max: maxUserErrors},
+	"RefundPayload.userErrors":           {max: maxUserErrors},
+	"OfflineSaleResult.userErrors":       {max: maxUserErrors},
+	"SyncOfflineSalesPayload.userErrors": {max: maxUserErrors},
+	"CloseRegisterPayload.userErrors":    {max: maxUserErrors},
+	"IntegrationPayload.userErrors":      {max: maxUserErrors},
+	"IntegrationJobPayload.userErrors":   {max: maxUserErrors},
+
+	// Connection nodes: paid for by the connection's page size.
+	"ItemConnection.nodes":           {perPage: true},
+	"OrderConnection.nodes":          {perPage: true},
+	"CustomerConnection.nodes":       {perPage: true},
+	"IntegrationJobConnection.nodes": {perPage: true},
 }
 
-// setCost walks a selection set; depth guards against fragment cycles
-// (which validation rejects later anyway).
-func (m costModel) setCost(set ast.SelectionSet, mult int, frags map[string]*ast.FragmentDefinition, vars map[string]any, depth int) int {
-	if depth > 50 {
-		return 1 << 30
-	}
-	total := 0
-	for _, sel := range set {
-		switch s := sel.(type) {
-		case *ast.Field:
-			total += mult
-			if len(s.SelectionSet) > 0 {
-				total += m.setCost(s.SelectionSet, mult*m.pageSize(s, vars), frags, vars, depth+1)
-			}
-		case *ast.InlineFragment:
-			total += m.setCost(s.SelectionSet, mult, frags, vars, depth+1)
-		case *ast.FragmentSpread:
-			if f, ok := frags[s.Name]; ok {
-				total += m.setCost(f.SelectionSet, mult, frags, vars, depth+1)
-			}
-		}
-		if total > 1<<30 {
-			return total
-		}
-	}
-	return total
-}
+// Fields that open a session: at most one of them per request, and a
+// request holding one is limited per client address whatever its
+// credential.
+var sessionFields = map[string]bool{"signUp": true, "logIn": true, "refreshSession": true}
 
-func (m costModel) pageSize(f *ast.Field, vars map[string]any) int {
-	if !m.paged[f.Name] {
-		return 1
-	}
-	arg := f.Arguments.ForName("first")
-	if arg == nil {
-		return defaultPageSize
-	}
-	n := defaultPageSize
-	switch arg.Value.Kind {
-	case ast.IntValue:
-		fmt.Sscan(arg.Value.Raw, &n)
-	case ast.Variable:
-		if v, ok := vars[arg.Value.Raw].(float64); ok {
-			n = int(v)
-		}
-	}
-	if n < 1 {
-		n = 1
-	}
-	if n > maxPageSize {
-		n = maxPageSize
-	}
-	return n
-}
+// Fallbacks for a field missing from fieldCosts (the schema test fails on
+// it; in the meantime the field is priced as a read returning a big list).
+const (
+	undeclaredRootBase = readCost
+	undeclaredListMax  = 1000
+)

@@ -98,12 +98,14 @@ func (u *userError) Message() string { return u.message }
 func (u *userError) Code() string    { return u.code }
 
 // userErrors splits err into the payload's userErrors (expected business
-// failures) or a top-level error (credentials, internal faults).
+// failures) or a top-level error (credentials, internal faults). A payload
+// carries at most maxUserErrors of them: the cost model counts on it.
 func userErrors(ctx context.Context, err error) ([]*userError, error) {
 	l, ok := apperr.Expected(err)
 	if !ok {
 		return nil, top(ctx, err)
 	}
+	l = l[:min(len(l), maxUserErrors)]
 	out := make([]*userError, len(l))
 	for i, e := range l {
 		out[i] = &userError{field: e.Field, message: e.Message, code: string(e.Code)}

@@ -26,9 +26,15 @@ import (
 const (
 	MaxBodyBytes   = 1 << 20 // offline sync batches of 500 sales fit comfortably
 	MaxQueryLength = 20000
-	MaxDepth       = 12
+	MaxDepth       = 13 // GraphiQL's introspection query is 13 deep
 	MaxSelections  = 1000
-	MaxCost        = 20000
+	// MaxCost bounds a request's price (see cost.go). The largest read a
+	// client legitimately makes, a location's whole stock list (5,000
+	// levels) with what a stock screen shows, costs about 46,000.
+	MaxCost = 50000
+	// MaxOverlapPairs bounds graphql-go's check that same-named fields
+	// merge, which is quadratic in them.
+	MaxOverlapPairs = 10000
 )
 
 // Config wires the gateway to the application services.
@@ -53,7 +59,7 @@ type Handler struct {
 	mux     *http.ServeMux
 	tenants *keyedLimiter
 	clients *keyedLimiter
-	cost    costModel
+	cost    *costModel
 }
 
 // NewHandler parses the schema against the resolvers and builds the routes.
@@ -82,17 +88,18 @@ func NewHandler(cfg Config) (*Handler, error) {
 			_, err := identity.PrincipalFrom(ctx)
 			return err == nil
 		}),
+		graphql.OverlapValidationLimit(MaxOverlapPairs),
 		graphql.PanicHandler(panicHandler{cfg.Logger}),
 		graphql.Logger(quietLogger{cfg.Logger}),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("parse schema: %w", err)
 	}
-	paged, err := pagedFields(schema.String())
+	cost, err := newCostModel(schema.String(), fieldCosts)
 	if err != nil {
-		return nil, fmt.Errorf("parse schema for cost model: %w", err)
+		return nil, err
 	}
-	h := &Handler{cfg: cfg, schema: s, mux: http.NewServeMux(), cost: costModel{paged},
+	h := &Handler{cfg: cfg, schema: s, mux: http.NewServeMux(), cost: cost,
 		tenants: newKeyedLimiter(float64(cfg.TenantRate), cfg.TenantBurst),
 		clients: newKeyedLimiter(float64(cfg.ClientRate), cfg.ClientBurst)}
 	h.mux.HandleFunc("/graphql", h.serveGraphQL)
@@ -167,16 +174,14 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusBadRequest, badRequest(fmt.Sprintf("query is longer than %d characters", MaxQueryLength)))
 		return
 	}
-	cost, err := h.cost.queryCost(req.Query, req.Variables)
-	if err != nil {
-		writeErrors(w, http.StatusBadRequest, badRequest("query syntax error: "+err.Error()))
+	// Cheap and linear first: parse, check and price the document. Only
+	// then authenticate, rate-limit and run what was priced.
+	pl, perr := h.cost.plan(req.Query, req.OperationName, req.Variables)
+	if perr != nil {
+		writeErrors(w, http.StatusBadRequest, perr)
 		return
 	}
-	if cost > MaxCost {
-		writeErrors(w, http.StatusBadRequest, &topError{message: fmt.Sprintf("query cost %d exceeds the limit of %d; ask for smaller pages or fewer fields", cost, MaxCost), code: "QUERY_TOO_COMPLEX"})
-		return
-	}
-	ctx, status, aerr := h.authenticate(ctx, r)
+	ctx, status, aerr := h.admit(ctx, r, pl)
 	if aerr != nil {
 		if status == http.StatusUnauthorized {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="renkei"`)
@@ -185,7 +190,8 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx = withLoaders(ctx, h.cfg.Services)
-	resp := h.schema.Exec(ctx, req.Query, req.OperationName, req.Variables)
+	resp := h.schema.Exec(ctx, pl.document, pl.operationName, req.Variables)
+	remap(resp.Errors, pl.marks)
 	sanitize(ctx, resp.Errors)
 	status = http.StatusOK
 	if len(resp.Errors) > 0 && len(resp.Data) == 0 {
@@ -213,46 +219,79 @@ func parseRequest(body []byte) (gqlRequest, *topError) {
 	return req, nil
 }
 
-// authenticate resolves the bearer credential (if any) into a principal and
-// applies the per-tenant or per-client rate limit.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request) (context.Context, int, *topError) {
+// admit resolves the bearer credential (if any) into a principal and
+// applies the rate limits:
+//   - per client address: requests without a credential, requests holding
+//     a session mutation (whatever their credential), and failed credential
+//     lookups, which count against the address so keys cannot be sprayed
+//     for free; an address over its budget gets no credential lookup at all;
+//   - per tenant: every authenticated request.
+func (h *Handler) admit(ctx context.Context, r *http.Request, pl *plan) (context.Context, int, *topError) {
+	rq := requestFrom(ctx)
+	slowDown := func() (context.Context, int, *topError) {
+		return ctx, http.StatusTooManyRequests, &topError{message: "too many requests from this address; slow down", code: apperr.RateLimited}
+	}
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
-		if !h.clients.allow(requestFrom(ctx).clientIP) {
-			return ctx, http.StatusTooManyRequests, &topError{message: "too many requests; slow down", code: apperr.RateLimited}
+		if !h.clients.allow(rq.clientIP) {
+			return slowDown()
 		}
 		return ctx, 0, nil
 	}
-	token, ok := strings.CutPrefix(authz, "Bearer ")
-	if !ok || strings.TrimSpace(token) == "" {
-		return ctx, http.StatusUnauthorized, &topError{message: "Authorization must be 'Bearer <token>'", code: apperr.Unauthenticated}
+	if h.clients.exhausted(rq.clientIP) {
+		return slowDown()
 	}
-	p, err := h.cfg.Identity.Authenticate(ctx, strings.TrimSpace(token))
+	p, status, err := h.authenticate(ctx, authz)
 	if err != nil {
-		if apperr.CodeOf(err) == apperr.Unauthenticated {
-			return ctx, http.StatusUnauthorized, &topError{message: firstAppErr(err).Message, code: apperr.Unauthenticated}
+		if status == http.StatusUnauthorized && !h.clients.allow(rq.clientIP) {
+			return slowDown()
 		}
-		te, _ := top(ctx, err).(*topError)
-		return ctx, http.StatusServiceUnavailable, te
+		return ctx, status, err
+	}
+	if pl.sessionOps > 0 && !h.clients.allow(rq.clientIP) {
+		return slowDown()
 	}
 	if !h.tenants.allow(p.TenantID) {
 		return ctx, http.StatusTooManyRequests, &topError{message: "this tenant is sending too many requests; slow down", code: apperr.RateLimited}
 	}
-	requestFrom(ctx).log = requestFrom(ctx).log.With(slog.String("tenantId", p.TenantID))
+	rq.log = rq.log.With(slog.String("tenantId", p.TenantID))
 	return identity.WithPrincipal(ctx, p), 0, nil
+}
+
+// authenticate checks an Authorization header.
+func (h *Handler) authenticate(ctx context.Context, authz string) (identity.Principal, int, *topError) {
+	token, ok := strings.CutPrefix(authz, "Bearer ")
+	if !ok || strings.TrimSpace(token) == "" {
+		return identity.Principal{}, http.StatusUnauthorized, &topError{message: "Authorization must be 'Bearer <token>'", code: apperr.Unauthenticated}
+	}
+	p, err := h.cfg.Identity.Authenticate(ctx, strings.TrimSpace(token))
+	if err != nil {
+		if apperr.CodeOf(err) == apperr.Unauthenticated {
+			return p, http.StatusUnauthorized, &topError{message: firstAppErr(err).Message, code: apperr.Unauthenticated}
+		}
+		te, _ := top(ctx, err).(*topError)
+		return p, http.StatusServiceUnavailable, te
+	}
+	return p, 0, nil
 }
 
 func badRequest(msg string) *topError { return &topError{message: msg, code: "BAD_REQUEST"} }
 
 // sanitize makes sure no error message the client sees came from an
 // unexpected place: anything that is not one of our top-level errors or a
-// graphql-go validation error becomes a generic internal error.
+// graphql-go validation error becomes a generic internal error. Validation
+// errors lose their "Did you mean ...?" suggestions for callers without a
+// credential: the schema is not theirs to explore, as introspection is not.
 func sanitize(ctx context.Context, errs []*gqlerrors.QueryError) {
 	rq := requestFrom(ctx)
+	_, perr := identity.PrincipalFrom(ctx)
 	for _, e := range errs {
 		if e.ResolverError == nil {
 			if e.Extensions == nil {
-				e.Extensions = map[string]any{"code": "GRAPHQL_VALIDATION_FAILED"}
+				e.Extensions = map[string]any{"code": codeValidation}
+			}
+			if perr != nil {
+				e.Message = withoutSuggestion(e.Message)
 			}
 			continue
 		}
@@ -264,6 +303,14 @@ func sanitize(ctx context.Context, errs []*gqlerrors.QueryError) {
 		ie := internalError(rq.id)
 		e.Message, e.Extensions, e.ResolverError = ie.message, ie.Extensions(), ie
 	}
+}
+
+// withoutSuggestion cuts graphql-go's " Did you mean ...?" from a message.
+func withoutSuggestion(msg string) string {
+	if i := strings.Index(msg, " Did you mean "); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 func writeErrors(w http.ResponseWriter, status int, e *topError) {

@@ -29,10 +29,23 @@ func newKeyedLimiter(perSecond float64, burst int) *keyedLimiter {
 	return &keyedLimiter{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}, swept: time.Now()}
 }
 
+// allow takes one token from key's bucket, reporting whether there was one.
 func (k *keyedLimiter) allow(key string) bool {
 	now := time.Now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	return k.bucket(key, now).lim.AllowN(now, 1)
+}
+
+// exhausted reports whether key's bucket is empty, taking nothing.
+func (k *keyedLimiter) exhausted(key string) bool {
+	now := time.Now()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.bucket(key, now).lim.TokensAt(now) < 1
+}
+
+func (k *keyedLimiter) bucket(key string, now time.Time) *bucket {
 	if now.Sub(k.swept) > limiterIdle {
 		for key, b := range k.buckets {
 			if now.Sub(b.seen) > limiterIdle {
@@ -47,5 +60,5 @@ func (k *keyedLimiter) allow(key string) bool {
 		k.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.AllowN(now, 1)
+	return b
 }
