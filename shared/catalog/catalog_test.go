@@ -42,7 +42,10 @@ func TestService_Authorization(t *testing.T) {
 		{"list", func() error { _, _, err := svc.List(ordersKey, "", 10, ""); return err }, apperr.Forbidden},
 		{"barcode", func() error { _, err := svc.ByBarcode(ordersKey, "4901234567894"); return err }, apperr.Forbidden},
 		{"items by id", func() error { _, err := svc.GetItems(ordersKey, []string{ids.New(catalog.ItemIDPrefix)}); return err }, apperr.Forbidden},
-		{"variants by id", func() error { _, err := svc.GetVariants(ordersKey, []string{ids.New(catalog.VariantIDPrefix)}); return err }, apperr.Forbidden},
+		{"variants by id", func() error {
+			_, err := svc.GetVariants(ordersKey, []string{ids.New(catalog.VariantIDPrefix)})
+			return err
+		}, apperr.Forbidden},
 		{"a cashier upserting", func() error { _, err := svc.Upsert(cashier, up); return err }, apperr.Forbidden},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
