@@ -90,11 +90,11 @@ func TestHandler_RefusesAttacksBeforeAnyWork(t *testing.T) {
 
 func TestHandler_ValidationErrors(t *testing.T) {
 	h := testHandler(t, 1000, 1000)
-	r := send(t, h, "", "query {\n  items(firts: 5) { nodes { id } }\n}")
+	r := send(t, h, "", "query {\n  items(firs: 5) { nodes { id } }\n}")
 	if r.status != http.StatusBadRequest || r.code() != codeValidation {
 		t.Fatalf("status %d %+v", r.status, r.Errors)
 	}
-	if msg := r.Errors[0].Message; strings.Contains(msg, "Did you mean") || !strings.Contains(msg, "firts") {
+	if msg := r.Errors[0].Message; strings.Contains(msg, "Did you mean") || !strings.Contains(msg, "firs") {
 		t.Fatalf("message %q: want the unknown argument, without a suggestion", msg)
 	}
 	if l := r.Errors[0].Locations; len(l) != 1 || l[0].Line != 2 || l[0].Column != 9 {
