@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"net/netip"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
@@ -82,6 +83,21 @@ type LoginAttempt struct {
 	// email's limit applies (a shared "unknown" bucket would be a lock-out).
 	ClientAddr string
 	At         time.Time
+}
+
+// clientBucket is the address a log-in is counted against: an IPv4 address
+// as is, an IPv6 address by its /64 (one subscriber's network holds
+// billions of addresses, so counting each apart would count nothing).
+func clientBucket(addr string) string {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	ip = ip.Unmap()
+	if ip.Is4() {
+		return ip.String()
+	}
+	return netip.PrefixFrom(ip, 64).Masked().String()
 }
 
 // LoginLimited refuses a log-in attempt before its password is checked. It

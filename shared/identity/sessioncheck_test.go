@@ -130,36 +130,3 @@ func TestSessionCache_Active(t *testing.T) {
 		}
 	})
 }
-
-func TestLoginPolicy(t *testing.T) {
-	p := LoginPolicy{}.withDefaults()
-	if p != DefaultLoginPolicy {
-		t.Fatalf("zero policy = %+v, want the defaults", p)
-	}
-	for k, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 6: 32 * time.Second, 7: time.Minute, 100: time.Minute} {
-		if got := p.EmailDelay(k); got != want {
-			t.Errorf("EmailDelay(%d) = %v, want %v", k, got, want)
-		}
-	}
-	for d, want := range map[time.Duration]time.Duration{0: time.Second, time.Millisecond: time.Second, time.Second: time.Second, 1001 * time.Millisecond: 2 * time.Second, 14 * time.Minute: 14 * time.Minute} {
-		l := NewLoginLimited(d)
-		if l.RetryAfter != want || apperr.CodeOf(l) != apperr.RateLimited {
-			t.Errorf("NewLoginLimited(%v) = %v (%v)", d, l.RetryAfter, apperr.CodeOf(l))
-		}
-	}
-}
-
-func TestWithinLocations(t *testing.T) {
-	cases := []struct {
-		mine, theirs []string
-		want         bool
-	}{
-		{nil, nil, true}, {nil, []string{"a"}, true},
-		{[]string{"a"}, nil, false}, {[]string{"a", "b"}, []string{"a"}, true}, {[]string{"a"}, []string{"a", "b"}, false},
-	}
-	for _, tc := range cases {
-		if got := withinLocations(tc.mine, tc.theirs); got != tc.want {
-			t.Errorf("withinLocations(%v, %v) = %v", tc.mine, tc.theirs, got)
-		}
-	}
-}
