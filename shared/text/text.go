@@ -54,9 +54,15 @@ func (r Rule) Named(what string) Rule {
 	return r
 }
 
-// Check trims s and checks it against r. It returns the trimmed text, and
-// appends an INVALID error at field to errs when the text breaks the rule.
+// Check checks s against r and returns it trimmed, appending an INVALID
+// error at field to errs when it breaks the rule. Control characters are
+// refused wherever they are, the ends included: trimming never quietly
+// turns "Tea\x85" into "Tea".
 func (r Rule) Check(errs *apperr.List, s string, field ...string) string {
+	if !Clean(s, r.Multiline) {
+		*errs = append(*errs, r.dirty(field))
+		return s
+	}
 	s = strings.TrimSpace(s)
 	if err := r.Validate(s, field...); err != nil {
 		*errs = append(*errs, err)
@@ -64,10 +70,14 @@ func (r Rule) Check(errs *apperr.List, s string, field ...string) string {
 	return s
 }
 
+func (r Rule) dirty(field []string) *apperr.Error {
+	return apperr.New(apperr.Invalid, r.What+" must not contain control characters", field...)
+}
+
 // Validate checks s (already trimmed) against r: nil, or INVALID at field.
 func (r Rule) Validate(s string, field ...string) *apperr.Error {
 	if !Clean(s, r.Multiline) {
-		return apperr.New(apperr.Invalid, r.What+" must not contain control characters", field...)
+		return r.dirty(field)
 	}
 	if n := utf8.RuneCountInString(s); n < r.Min || n > r.Max {
 		if r.Min <= 0 {

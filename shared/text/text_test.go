@@ -55,6 +55,8 @@ func TestRule_Check(t *testing.T) {
 		{"201 characters", strings.Repeat("茶", 201), strings.Repeat("茶", 201), false},
 		{"NUL inside", "Te\x00a", "Te\x00a", false},
 		{"NUL at the end is not trimmed away", "Tea\x00", "Tea\x00", false},
+		{"next line (C1) at the end is not trimmed away", "Tea\u0085", "Tea\u0085", false},
+		{"a line feed at the end of a name", "Tea\n", "Tea\n", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
