@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -151,25 +151,17 @@ func (st *IdentityStore) RevokeUserSessions(ctx context.Context, userID string) 
 	if err != nil {
 		return nil, err
 	}
-	var sids []string
-	pages := dynamodb.NewQueryPaginator(st.t.client, &dynamodb.QueryInput{
+	entries, err := queryItems[userSessionItem](ctx, st.t, &dynamodb.QueryInput{
 		TableName: &st.t.name, ConsistentRead: aws.Bool(true),
 		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :sk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(userSessionsPK(pk, userID)), ":sk": s(skSessionPrefix)},
-		ProjectionExpression:      aws.String("sk"),
-	})
-	for pages.HasMorePages() {
-		cctx, cancel := st.t.call(ctx)
-		page, err := pages.NextPage(cctx)
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("list sessions: %w", err)
-		}
-		for _, it := range page.Items {
-			if v, ok := it[attrSK].(*types.AttributeValueMemberS); ok {
-				sids = append(sids, strings.TrimPrefix(v.Value, skSessionPrefix))
-			}
-		}
+	}, math.MaxInt32, nil) // every one of them
+	if err != nil {
+		return nil, fmt.Errorf("list sessions: %w", err)
+	}
+	sids := make([]string, len(entries))
+	for i, e := range entries {
+		sids[i] = e.SessionID
 	}
 	errs := make([]error, len(sids))
 	sem := make(chan struct{}, maxConcurrentRevokes)
