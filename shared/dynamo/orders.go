@@ -18,7 +18,6 @@ const (
 	skOrder    = "ORDER"
 	skOrderSeq = "SEQ"
 	sortTime   = "2006-01-02T15:04:05.000000000Z" // fixed width: sorts as text
-	opCheckout = "checkout"
 )
 
 func orderPK(tpk, id string) string         { return tpk + "#ORDER#" + id }
