@@ -1,13 +1,12 @@
 // Package graph is renkei's GraphQL gateway: the schema (schema/), one
 // resolver file per area, and the HTTP handler with the request limits,
 // authentication and error conventions of the client contract. Resolvers
-// check the caller's permission, call a service and translate errors;
-// nothing more.
+// call a service and translate errors; nothing more. The services check the
+// caller's permission, for reads (nested fields too, through the loaders)
+// as for writes.
 package graph
 
 import (
-	"context"
-
 	graphql "github.com/graph-gophers/graphql-go"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
@@ -31,12 +30,6 @@ type Services struct {
 // its own file.
 type Resolver struct {
 	svc Services
-}
-
-// require returns the caller if it holds perm, or the error to return:
-// UNAUTHENTICATED without a credential, FORBIDDEN otherwise.
-func require(ctx context.Context, perm identity.Permission) (identity.Principal, error) {
-	return identity.Require(ctx, perm)
 }
 
 // pageInfo is the contract's PageInfo.
