@@ -20,7 +20,8 @@ import (
 //
 // graphql-go runs at most MaxParallelism (default 10) resolvers at once, so
 // a list longer than that reaches a loader in several waves, each its own
-// batch.
+// batch, unless the list announced its keys first (loader.expect): then the
+// first wave fetches them all.
 const (
 	batchWait = time.Millisecond
 	batchMax  = 100 // keys per BatchGetItem
