@@ -150,10 +150,16 @@ func forgedToken(tb testing.TB, m merchant, ttl time.Duration) string {
 
 func signedToken(tb testing.TB, m merchant, key []byte, ttl time.Duration) string {
 	tb.Helper()
+	// Access tokens name their session: mint this one for the merchant's
+	// real session so that only the signature and expiry are under test.
+	issued := jwt.MapClaims{}
+	if _, _, err := jwt.NewParser().ParseUnverified(m.token, issued); err != nil {
+		tb.Fatal(err)
+	}
 	now := time.Now()
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
 		"sub": m.userID, "tid": m.tenantID, "role": "OWNER", "iss": "renkei", "aud": "renkei-api",
-		"iat": now.Unix(), "exp": now.Add(ttl).Unix(),
+		"sid": issued["sid"], "iat": now.Unix(), "exp": now.Add(ttl).Unix(),
 	}).SignedString(key)
 	if err != nil {
 		tb.Fatal(err)
