@@ -305,3 +305,31 @@ func TestTransactIdempotent(t *testing.T) {
 		}
 	})
 }
+
+// A checkout whose transaction DynamoDB keeps cancelling for throttling is
+// UNAVAILABLE (retry with the same key), never INTERNAL, and writes nothing;
+// once the throttling passes, the same key sells once.
+func TestSalesStore_CheckoutThrottled(t *testing.T) {
+	var calls, left atomic.Int64
+	tb := mustTable(t, injectFailures(&left, &calls, cancelledFor("ThrottlingError")))
+	sh := newShop(t, tb, 5)
+	calls.Store(0)
+	left.Store(1 << 40)
+	if _, err := sh.checkout(t, "throttled", 1); apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("err = %v, want UNAVAILABLE", err)
+	}
+	if calls.Load() != int64(backoff.Contention.Attempts) {
+		t.Fatalf("transactions = %d, want %d", calls.Load(), backoff.Contention.Attempts)
+	}
+	if l := sh.level(t); l.OnHand != 5 || l.Version != 1 {
+		t.Fatalf("a throttled sale wrote: %+v", l)
+	}
+	left.Store(0)
+	o, err := sh.checkout(t, "throttled", 1)
+	if err != nil || o.Number != "001-000001" {
+		t.Fatalf("retry with the same key: %+v %v", o, err)
+	}
+	if l := sh.level(t); l.OnHand != 4 {
+		t.Fatalf("level after the retry: %+v", l)
+	}
+}
