@@ -194,11 +194,28 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	remap(resp.Errors, pl.marks)
 	sanitize(ctx, resp.Errors)
 	status = http.StatusOK
-	if len(resp.Errors) > 0 && len(resp.Data) == 0 {
-		// Validation failed before anything ran: a request error.
+	if ranNothing(resp) {
 		status = http.StatusBadRequest
 	}
 	writeJSON(w, status, resp)
+}
+
+// ranNothing reports whether graphql-go refused the document itself
+// (validation, or the selections limit it checks as execution starts):
+// then no resolver ran and the answer is a request error.
+func ranNothing(resp *graphql.Response) bool {
+	if len(resp.Errors) == 0 {
+		return false
+	}
+	if len(resp.Data) != 0 && string(resp.Data) != "null" {
+		return false
+	}
+	for _, e := range resp.Errors {
+		if e.ResolverError != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func parseRequest(body []byte) (gqlRequest, *topError) {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -102,6 +103,14 @@ func TestHandler_ValidationErrors(t *testing.T) {
 	}
 	if r := send(t, h, "", `{ nope }`); strings.Contains(r.Errors[0].Message, "Did you mean") || r.code() != codeValidation {
 		t.Fatalf("%+v", r.Errors)
+	}
+	// Cheap to price, but over graphql-go's selection limit once expanded.
+	expands := "query{...F12} fragment F0 on Query{__typename}"
+	for i := 1; i <= 12; i++ {
+		expands += fmt.Sprintf(" fragment F%d on Query{...F%d ...F%d}", i, i-1, i-1)
+	}
+	if r := send(t, h, "", expands); r.status != http.StatusBadRequest || r.code() != codeValidation {
+		t.Fatalf("status %d %+v", r.status, r.Errors)
 	}
 }
 
