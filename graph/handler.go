@@ -245,27 +245,28 @@ func parseRequest(body []byte) (gqlRequest, *topError) {
 //   - per tenant: every authenticated request.
 func (h *Handler) admit(ctx context.Context, r *http.Request, pl *plan) (context.Context, int, *topError) {
 	rq := requestFrom(ctx)
+	addr := addressKey(rq.clientIP)
 	slowDown := func() (context.Context, int, *topError) {
 		return ctx, http.StatusTooManyRequests, &topError{message: "too many requests from this address; slow down", code: apperr.RateLimited}
 	}
 	authz := r.Header.Get("Authorization")
 	if authz == "" {
-		if !h.clients.allow(rq.clientIP) {
+		if !h.clients.allow(addr) {
 			return slowDown()
 		}
 		return ctx, 0, nil
 	}
-	if h.clients.exhausted(rq.clientIP) {
+	if h.clients.exhausted(addr) {
 		return slowDown()
 	}
 	p, status, err := h.authenticate(ctx, authz)
 	if err != nil {
-		if status == http.StatusUnauthorized && !h.clients.allow(rq.clientIP) {
+		if status == http.StatusUnauthorized && !h.clients.allow(addr) {
 			return slowDown()
 		}
 		return ctx, status, err
 	}
-	if pl.sessionOps > 0 && !h.clients.allow(rq.clientIP) {
+	if pl.sessionOps > 0 && !h.clients.allow(addr) {
 		return slowDown()
 	}
 	if !h.tenants.allow(p.TenantID) {
