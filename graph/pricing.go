@@ -3,6 +3,7 @@ package graph
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
@@ -89,6 +90,9 @@ type plan struct {
 // names fields, fragments and types that exist, prices it, and prints it
 // back as the canonical document to execute.
 func (m *costModel) plan(query, operationName string, vars map[string]any) (*plan, *topError) {
+	if !utf8.ValidString(query) { // JSON cannot carry it; the printer would write U+FFFD
+		return nil, badRequest("query is not valid UTF-8")
+	}
 	doc, err := parser.ParseQuery(&ast.Source{Name: "query", Input: query})
 	if err != nil {
 		return nil, badRequest("query syntax error: " + strings.TrimPrefix(err.Error(), "query:"))
