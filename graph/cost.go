@@ -116,8 +116,8 @@ var fieldCosts = map[string]fieldCost{
 	"StockLevel.variant":     {base: batchedReadCost},
 	"Order.location":         {base: batchedReadCost},
 	"Order.customer":         {base: batchedReadCost},
-	"Order.staff":            {base: readCost}, // one read per distinct staff member
-	"Order.receipt":          {base: batchedReadCost},
+	"Order.staff":            {base: batchedReadCost},
+	"Order.receipt":          {base: 2 * batchedReadCost}, // the tenant and the location
 	"OrderLine.variant":      {base: batchedReadCost},
 	"Customer.orders":        {base: readCost},
 	"RegisterClose.location": {base: batchedReadCost},
