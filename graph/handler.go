@@ -245,7 +245,7 @@ func parseRequest(body []byte) (gqlRequest, *topError) {
 //   - per tenant: every authenticated request.
 func (h *Handler) admit(ctx context.Context, r *http.Request, pl *plan) (context.Context, int, *topError) {
 	rq := requestFrom(ctx)
-	addr := addressKey(rq.clientIP)
+	addr := identity.ClientBucket(rq.clientIP)
 	slowDown := func() (context.Context, int, *topError) {
 		return ctx, http.StatusTooManyRequests, &topError{message: "too many requests from this address; slow down", code: apperr.RateLimited}
 	}

@@ -132,21 +132,6 @@ func TestHandler_ClientAddressBudget(t *testing.T) {
 	}
 }
 
-func TestAddressKey(t *testing.T) {
-	for in, want := range map[string]string{
-		"192.0.2.7":            "192.0.2.7",
-		"::ffff:192.0.2.7":     "192.0.2.7",
-		"2001:db8:1:2:aaaa::1": "2001:db8:1:2::/64",
-		"2001:db8:1:2:ffff::9": "2001:db8:1:2::/64",
-		"2001:db8:1:3::1":      "2001:db8:1:3::/64",
-		"not an address":       "not an address",
-	} {
-		if got := addressKey(in); got != want {
-			t.Errorf("%q -> %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestWithoutSuggestion(t *testing.T) {
 	for in, want := range map[string]string{
 		`Cannot query field "nope" on type "Query". Did you mean "me"?`: `Cannot query field "nope" on type "Query".`,

@@ -1,7 +1,6 @@
 package graph
 
 import (
-	"net/netip"
 	"sync"
 	"time"
 
@@ -25,21 +24,6 @@ type bucket struct {
 }
 
 const limiterIdle = 10 * time.Minute
-
-// addressKey is the per-address limiter's key for a client address: an
-// IPv4 address as is, an IPv6 address by its /64, which one subscriber
-// holds whole (the log-in policy counts addresses the same way, see
-// identity's clientBucket).
-func addressKey(addr string) string {
-	ip, err := netip.ParseAddr(addr)
-	if err != nil {
-		return addr
-	}
-	if ip = ip.Unmap(); ip.Is4() {
-		return ip.String()
-	}
-	return netip.PrefixFrom(ip, 64).Masked().String()
-}
 
 func newKeyedLimiter(perSecond float64, burst int) *keyedLimiter {
 	return &keyedLimiter{rate: rate.Limit(perSecond), burst: burst, buckets: map[string]*bucket{}, swept: time.Now()}

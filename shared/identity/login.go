@@ -85,10 +85,10 @@ type LoginAttempt struct {
 	At         time.Time
 }
 
-// clientBucket is the address a log-in is counted against: an IPv4 address
+// ClientBucket is the address a log-in is counted against: an IPv4 address
 // as is, an IPv6 address by its /64 (one subscriber's network holds
 // billions of addresses, so counting each apart would count nothing).
-func clientBucket(addr string) string {
+func ClientBucket(addr string) string {
 	ip, err := netip.ParseAddr(addr)
 	if err != nil {
 		return addr

@@ -34,8 +34,8 @@ func TestClientBucket(t *testing.T) {
 		"":                           "",
 		"not-an-address":             "not-an-address",
 	} {
-		if got := clientBucket(in); got != want {
-			t.Errorf("clientBucket(%q) = %q, want %q", in, got, want)
+		if got := ClientBucket(in); got != want {
+			t.Errorf("ClientBucket(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

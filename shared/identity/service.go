@@ -102,7 +102,7 @@ func (s *Service) LogIn(ctx context.Context, email, password, clientAddr string)
 		return SessionResult{}, badCredentials()
 	}
 	policy := s.Config.Login.withDefaults()
-	attempt := LoginAttempt{Email: email, ClientAddr: clientBucket(clientAddr), At: now}
+	attempt := LoginAttempt{Email: email, ClientAddr: ClientBucket(clientAddr), At: now}
 	var login Login
 	var lerr error
 	err := parallel(
