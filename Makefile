@@ -9,7 +9,7 @@ DDB_TOOL := tools/dynamodb-local
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./tests/
 
-.PHONY: all deps run test contract lint build synth deploy bench bench-api bench-start clean
+.PHONY: all deps run test contract lint build synth deploy bench bench-api bench-gateway bench-start clean
 
 all: test
 
@@ -56,7 +56,12 @@ deploy: build
 	npx --yes aws-cdk@2 deploy --require-approval broadening
 
 ## bench: load figures against the local stack (see docs/benchmarks.md)
-bench: deps bench-api bench-start
+bench: deps bench-gateway bench-api bench-start
+
+## bench-gateway: pricing time of the largest document and the refusal time of each hostile request
+bench-gateway: deps
+	$(GO) test -run '^$$' -bench BenchmarkPricing -count 1 ./graph/ | grep -E '^(Benchmark|ok|FAIL)'
+	$(GO) test -run '^$$' -bench BenchmarkHostileGateway -count 1 ./tests/ | grep -E '^(Benchmark|ok|FAIL)'
 
 bench-api: deps build
 	@echo "api bootstrap (linux/arm64, stripped): $$(stat -c %s build/api/bootstrap) bytes"
