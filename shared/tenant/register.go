@@ -1,0 +1,55 @@
+package tenant
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/ids"
+)
+
+// MaxRegisters bounds the registers of one location: a register's number is
+// two digits of the order number (LLL-RR-NNNNNN).
+const MaxRegisters = 99
+
+// Register is a till (レジ) at a location. Each register numbers its own
+// orders, so registers at one location never wait on each other.
+type Register struct {
+	ID         string
+	LocationID string
+	Number     int // 1…MaxRegisters within the location, in creation order
+	Name       string
+	// Active is false once the register is deactivated: it sells no more,
+	// but its orders and numbers stay.
+	Active    bool
+	CreatedAt time.Time
+}
+
+// RegisterID is the id of a location's register number n. Register ids are
+// derived, not random: the location a register belongs to, and the id of a
+// location's first register, are known without a read, so checkout reads a
+// register in the same batch as everything else.
+func RegisterID(locationID string, n int) string {
+	body, _ := strings.CutPrefix(locationID, ids.Location+"_")
+	return fmt.Sprintf("reg_%s_%02d", body, n)
+}
+
+// ParseRegisterID returns the location and number a register id names;
+// ok is false for anything that is not a well-formed register id.
+func ParseRegisterID(id string) (locationID string, n int, ok bool) {
+	rest, found := strings.CutPrefix(id, "reg_")
+	if !found || len(rest) != ids.BodyLen+3 || rest[ids.BodyLen] != '_' {
+		return "", 0, false
+	}
+	locationID = ids.Location + "_" + rest[:ids.BodyLen]
+	digits := rest[ids.BodyLen+1:]
+	if digits[0] < '0' || digits[0] > '9' || digits[1] < '0' || digits[1] > '9' {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(digits)
+	if err != nil || n < 1 || n > MaxRegisters || !ids.Valid(ids.Location, locationID) {
+		return "", 0, false
+	}
+	return locationID, n, true
+}
