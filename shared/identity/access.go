@@ -103,7 +103,10 @@ type Principal struct {
 	SessionID   string // set for user sessions: the refresh-token family the access token came from
 	LocationIDs []string
 	APIKeyID    string // set for API keys
-	Scopes      []Scope
+	// RegisterID is set for an API key bound to a register (a device's
+	// credential): its sales default to that register.
+	RegisterID string
+	Scopes     []Scope
 }
 
 // IsAPIKey reports whether the caller authenticated with an API key.

@@ -49,8 +49,9 @@ const (
 // tenant's price basis (tax-inclusive or not) at the time of the sale.
 type Order struct {
 	ID               string
-	Number           string // "<location number>-<sequence>", e.g. 001-000042
+	Number           string // "<location>-<register>-<sequence>", e.g. 001-02-000042 (LLL-RR-NNNNNN)
 	LocationID       string
+	RegisterID       string // the register that took the sale and numbered it
 	Status           OrderStatus
 	Source           string // POS, API (later OFFLINE, EC:<provider>)
 	CustomerID       string
