@@ -202,6 +202,12 @@ func (s *Server) Endpoint() string {
 	return "http://127.0.0.1:" + strconv.Itoa(s.port)
 }
 
+// PID is the JVM's process id: benchmarks read the engine's CPU time from
+// /proc/<pid>/stat.
+func (s *Server) PID() int {
+	return s.cmd.Process.Pid
+}
+
 // Stop closes the launcher's stdin, which makes it halt, and kills it if it
 // has not gone within a few seconds. It is safe to call more than once.
 func (s *Server) Stop() error {

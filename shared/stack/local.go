@@ -158,6 +158,15 @@ func (l *Local) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// EnginePID is the DynamoDB Local JVM's process id, or 0 when the stack
+// uses an engine it did not start (DynamoDBEndpoint).
+func (l *Local) EnginePID() int {
+	if l.ddb == nil {
+		return 0
+	}
+	return l.ddb.PID()
+}
+
 // Served returns the HTTP server's exit (e.g. a failed listener).
 func (l *Local) Served() <-chan error { return l.served }
 
