@@ -33,6 +33,22 @@ func startStack(b *testing.B) *stack.Local {
 }
 
 func call(b *testing.B, url, token, query string, vars map[string]any) map[string]any {
+	data, errs := tryCall(b, url, token, query, vars)
+	if len(errs) > 0 {
+		b.Fatalf("errors: %+v", errs)
+	}
+	return data
+}
+
+// gqlError is a top-level GraphQL error.
+type gqlError struct {
+	Message    string
+	Extensions struct{ Code string }
+}
+
+// tryCall sends one request and returns its data and top-level errors; a
+// transport failure or a response that is not GraphQL's is fatal.
+func tryCall(b *testing.B, url, token, query string, vars map[string]any) (map[string]any, []gqlError) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
 	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -47,12 +63,12 @@ func call(b *testing.B, url, token, query string, vars map[string]any) map[strin
 	raw, _ := io.ReadAll(res.Body)
 	var out struct {
 		Data   map[string]any
-		Errors []any
+		Errors []gqlError
 	}
-	if err := json.Unmarshal(raw, &out); err != nil || len(out.Errors) > 0 || res.StatusCode != 200 {
+	if err := json.Unmarshal(raw, &out); err != nil || res.StatusCode != 200 {
 		b.Fatalf("status %d: %s", res.StatusCode, raw)
 	}
-	return out.Data
+	return out.Data, out.Errors
 }
 
 const signUpQ = `mutation($in: SignUpInput!) { signUp(input: $in) { accessToken userErrors { code } } }`

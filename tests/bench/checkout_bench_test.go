@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go/middleware"
@@ -20,16 +22,20 @@ import (
 )
 
 // storageMeter counts DynamoDB operations and keeps the last checkout
-// transaction, so the storage floor can replay its exact shape.
+// transaction, so the storage floor can replay its exact shape. It also
+// counts every TransactWriteItems attempt (the SDK's retries included) and
+// those DynamoDB answered with TransactionCanceledException.
 type storageMeter struct {
-	ops     atomic.Int64
-	mu      sync.Mutex
-	lastTxn *dynamodb.TransactWriteItemsInput
+	ops       atomic.Int64
+	txns      atomic.Int64
+	cancelled atomic.Int64
+	mu        sync.Mutex
+	lastTxn   *dynamodb.TransactWriteItemsInput
 }
 
 func (m *storageMeter) option(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("meter", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+		err := st.Initialize.Add(middleware.InitializeMiddlewareFunc("meter", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			m.ops.Add(1)
 			if tw, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput); ok && len(tw.TransactItems) > 3 {
 				m.mu.Lock()
@@ -38,11 +44,38 @@ func (m *storageMeter) option(o *dynamodb.Options) {
 			}
 			return next.HandleInitialize(ctx, in)
 		}), middleware.Before)
+		if err != nil {
+			return err
+		}
+		// The deserialize step runs once per attempt, inside the retry loop,
+		// and (added first) sees the response already decoded.
+		return st.Deserialize.Add(middleware.DeserializeMiddlewareFunc("meter-attempts", func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (middleware.DeserializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleDeserialize(ctx, in)
+			if awsmiddleware.GetOperationName(ctx) == "TransactWriteItems" {
+				m.txns.Add(1)
+				var tce *types.TransactionCanceledException
+				if errors.As(err, &tce) {
+					m.cancelled.Add(1)
+				}
+			}
+			return out, md, err
+		}), middleware.Before)
 	})
 }
 
+func (m *storageMeter) reset() {
+	m.ops.Store(0)
+	m.txns.Store(0)
+	m.cancelled.Store(0)
+}
+
+// register is where a benchmark worker sells: a location and, when
+// registerID is set, one of its registers (otherwise the checkout names none,
+// as clients from before registers do).
 type register struct {
 	token, loc string
+	registerID string
+	registerNo int
 	variants   [3]string
 	price      int64
 }
@@ -58,28 +91,43 @@ func setUpRegisters(b *testing.B, url string) []register {
 	b.Helper()
 	var regs []register
 	for t := 0; t < benchTenants; t++ {
-		d := call(b, url, "", signUpQ, signUpVars())
-		token := d["signUp"].(map[string]any)["accessToken"].(string)
-		var vars [3]string
-		for i := range vars {
-			d := call(b, url, token, `mutation($in: UpsertItemInput!) { upsertItem(input: $in) { item { variants { id } } userErrors { code message } } }`,
-				map[string]any{"in": map[string]any{"name": fmt.Sprint("Item ", i), "taxCategory": []string{"STANDARD", "REDUCED", "STANDARD"}[i],
-					"variants": []any{map[string]any{"name": "Default", "sku": fmt.Sprintf("SKU-%d-%d", t, i), "price": map[string]any{"amount": 100 * (i + 1), "currency": "JPY"}}}}})
-			vars[i] = d["upsertItem"].(map[string]any)["item"].(map[string]any)["variants"].([]any)[0].(map[string]any)["id"].(string)
-		}
+		token, vars := newBenchTenant(b, url, fmt.Sprint(t))
 		for r := 0; r < registersPerT; r++ {
-			d := call(b, url, token, `mutation($in: CreateLocationInput!) { createLocation(input: $in) { location { id } } }`, map[string]any{"in": map[string]any{"name": fmt.Sprint("Store ", r)}})
-			loc := d["createLocation"].(map[string]any)["location"].(map[string]any)["id"].(string)
-			var changes []any
-			for _, v := range vars {
-				changes = append(changes, map[string]any{"variantId": v, "setTo": benchStock, "reason": "RECEIVED"})
-			}
-			call(b, url, token, `mutation($in: AdjustInventoryInput!) { adjustInventory(input: $in) { userErrors { code } } }`,
-				map[string]any{"in": map[string]any{"idempotencyKey": fmt.Sprint("stock-", loc), "locationId": loc, "changes": changes}})
-			regs = append(regs, register{token: token, loc: loc, variants: vars, price: 100 + 200 + 300})
+			regs = append(regs, register{token: token, loc: newStockedLocation(b, url, token, fmt.Sprint("Store ", r), vars), variants: vars, price: 100 + 200 + 300})
 		}
 	}
 	return regs
+}
+
+// newBenchTenant signs up a tenant with 3 stock-tracked items (¥100, ¥200,
+// ¥300) and returns the owner's token and the items' variant ids.
+func newBenchTenant(b *testing.B, url, name string) (token string, vars [3]string) {
+	b.Helper()
+	token = call(b, url, "", signUpQ, signUpVars())["signUp"].(map[string]any)["accessToken"].(string)
+	for i := range vars {
+		d := call(b, url, token, `mutation($in: UpsertItemInput!) { upsertItem(input: $in) { item { variants { id } } userErrors { code message } } }`,
+			map[string]any{"in": map[string]any{"name": fmt.Sprint("Item ", i), "taxCategory": []string{"STANDARD", "REDUCED", "STANDARD"}[i],
+				"variants": []any{map[string]any{"name": "Default", "sku": fmt.Sprintf("SKU-%s-%d", name, i), "trackStock": true, "price": map[string]any{"amount": 100 * (i + 1), "currency": "JPY"}}}}})
+		vars[i] = d["upsertItem"].(map[string]any)["item"].(map[string]any)["variants"].([]any)[0].(map[string]any)["id"].(string)
+	}
+	return token, vars
+}
+
+// newStockedLocation creates a location holding benchStock of each variant.
+func newStockedLocation(b *testing.B, url, token, name string, vars [3]string) string {
+	b.Helper()
+	d := call(b, url, token, `mutation($in: CreateLocationInput!) { createLocation(input: $in) { location { id } } }`, map[string]any{"in": map[string]any{"name": name}})
+	loc := d["createLocation"].(map[string]any)["location"].(map[string]any)["id"].(string)
+	var changes []any
+	for _, v := range vars {
+		changes = append(changes, map[string]any{"variantId": v, "setTo": benchStock, "reason": "RECEIVED"})
+	}
+	d = call(b, url, token, `mutation($in: AdjustInventoryInput!) { adjustInventory(input: $in) { userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"idempotencyKey": fmt.Sprint("stock-", loc), "locationId": loc, "changes": changes}})
+	if ue := d["adjustInventory"].(map[string]any)["userErrors"].([]any); len(ue) > 0 {
+		b.Fatalf("stock %s: %v", loc, ue)
+	}
+	return loc
 }
 
 const checkoutQ = `mutation($in: CheckoutInput!) { checkout(input: $in) { order { id number total { amount } } userErrors { code message } } }`
@@ -87,6 +135,9 @@ const checkoutQ = `mutation($in: CheckoutInput!) { checkout(input: $in) { order 
 // BenchmarkCheckout drives 3-line cash checkouts from many registers across
 // many tenants, then issues the same TransactWriteItems directly with the SDK
 // (the storage floor) from as many workers, and reports both and the ratio.
+// Then, in the same run, the two scenarios of issue 7: spread (8 registers in
+// 8 tenants) and hot-store (8 registers at one location selling the same 3
+// items); see busystore_bench_test.go.
 func BenchmarkCheckout(b *testing.B) {
 	meter := &storageMeter{}
 	l, err := stack.StartLocal(b.Context(), stack.LocalConfig{Rates: stack.Rates{Public: 100000, Tenant: 100000}, DynamoDBOptions: []func(*dynamodb.Options){meter.option}})
@@ -98,44 +149,15 @@ func BenchmarkCheckout(b *testing.B) {
 	for _, workers := range []int{1, 8, len(regs)} {
 		b.Run(fmt.Sprintf("registers=%d", workers), func(b *testing.B) { runCheckouts(b, l, meter, regs, workers) })
 	}
+	runBusyStore(b, l, meter, regs)
 }
 
 func runCheckouts(b *testing.B, l *stack.Local, meter *storageMeter, regs []register, workers int) {
-	var seq atomic.Int64
-	meter.ops.Store(0)
-	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(reg register) {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				var lines []any
-				for _, v := range reg.variants {
-					lines = append(lines, map[string]any{"variantId": v, "quantity": 1})
-				}
-				in := map[string]any{"idempotencyKey": fmt.Sprint("bench-", seq.Add(1), "-", rand.Int64()), "locationId": reg.loc, "lines": lines,
-					"payments": []any{map[string]any{"method": "CASH", "amount": map[string]any{"amount": reg.price, "currency": "JPY"}, "tendered": map[string]any{"amount": 1000, "currency": "JPY"}}}}
-				t0 := time.Now()
-				d := call(b, l.URL, reg.token, checkoutQ, map[string]any{"in": in})
-				lat[i] = time.Since(t0)
-				if ue := d["checkout"].(map[string]any)["userErrors"].([]any); len(ue) > 0 {
-					b.Errorf("checkout: %v", ue)
-					return
-				}
-			}
-		}(regs[w%len(regs)])
+	meter.reset()
+	lat, elapsed, unavailable := sell(b, l.URL, regs, workers)
+	if unavailable > 0 {
+		b.Errorf("%d checkouts UNAVAILABLE", unavailable)
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
 	ops := meter.ops.Load()
 	cp := percentiles(lat)
 	floor := storageFloor(b, l.DynamoDB, meter.lastTxn, b.N, workers)
@@ -152,6 +174,67 @@ func runCheckouts(b *testing.B, l *stack.Local, meter *storageMeter, regs []regi
 		b.Logf("%d checkouts from %d registers (%d tenants): %.0f/s, p50 %.2f ms p95 %.2f ms p99 %.2f ms, %.2f DynamoDB calls each; floor (same TransactWriteItems via SDK) p50 %.2f ms p99 %.2f ms; ratio p50 %.2f",
 			b.N, workers, min(workers, benchTenants), float64(b.N)/elapsed.Seconds(), cp[0], cp[1], cp[2], float64(ops)/float64(b.N), fp[0], fp[2], cp[0]/fp[0])
 	}
+}
+
+// sell runs b.N 3-line cash checkouts over HTTP from `workers` goroutines,
+// worker w selling at regs[w%len(regs)] with its own idempotency keys. It
+// returns each checkout's latency, the wall time of the whole run and how
+// many checkouts were answered UNAVAILABLE (contention beyond the retries).
+// A checkout at a named register must come back numbered by that register.
+func sell(b *testing.B, url string, regs []register, workers int) (lat []time.Duration, elapsed time.Duration, unavailable int64) {
+	lat = make([]time.Duration, b.N)
+	var next, keys, failed atomic.Int64
+	var wg sync.WaitGroup
+	b.ResetTimer()
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(reg register) {
+			defer wg.Done()
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(b.N) {
+					return
+				}
+				var lines []any
+				for _, v := range reg.variants {
+					lines = append(lines, map[string]any{"variantId": v, "quantity": 1})
+				}
+				in := map[string]any{"idempotencyKey": fmt.Sprint("bench-", w, "-", keys.Add(1), "-", rand.Int64()), "locationId": reg.loc, "lines": lines,
+					"payments": []any{map[string]any{"method": "CASH", "amount": map[string]any{"amount": reg.price, "currency": "JPY"}, "tendered": map[string]any{"amount": 1000, "currency": "JPY"}}}}
+				if reg.registerID != "" {
+					in["registerId"] = reg.registerID
+				}
+				t0 := time.Now()
+				d, errs := tryCall(b, url, reg.token, checkoutQ, map[string]any{"in": in})
+				lat[i] = time.Since(t0)
+				if len(errs) == 1 && errs[0].Extensions.Code == "UNAVAILABLE" {
+					failed.Add(1) // contention outlasted the retries: a figure, not a harness fault
+					continue
+				}
+				if len(errs) > 0 {
+					b.Errorf("checkout: %+v", errs)
+					return
+				}
+				res := d["checkout"].(map[string]any)
+				if ue := res["userErrors"].([]any); len(ue) > 0 {
+					b.Errorf("checkout: %v", ue)
+					return
+				}
+				if reg.registerNo > 0 {
+					number := res["order"].(map[string]any)["number"].(string)
+					if parts := strings.Split(number, "-"); len(parts) != 3 || parts[1] != fmt.Sprintf("%02d", reg.registerNo) {
+						b.Errorf("order %s sold at register %d", number, reg.registerNo)
+						return
+					}
+				}
+			}
+		}(regs[w%len(regs)])
+	}
+	wg.Wait()
+	elapsed = time.Since(start)
+	b.StopTimer()
+	return lat, elapsed, failed.Load()
 }
 
 // floorSeq makes every replayed transaction's keys unique across runs.
