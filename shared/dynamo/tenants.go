@@ -129,14 +129,18 @@ type locationItem struct {
 	Timezone  string `dynamodbav:"timezone"`
 	Number    int    `dynamodbav:"number"`
 	CreatedAt string `dynamodbav:"createdAt"`
+	// RegisterCount numbers the location's registers 1…registerCount;
+	// absent on locations created before registers.
+	RegisterCount int `dynamodbav:"registerCount,omitempty"`
 }
 
 func (it locationItem) domain() tenant.Location {
-	return tenant.Location{ID: it.ID, Number: it.Number, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt)}
+	return tenant.Location{ID: it.ID, Number: it.Number, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt), RegisterCount: it.RegisterCount}
 }
 
 // CreateLocation numbers the location from the tenant's counter (an atomic
-// ADD: numbers are never reused, a failed put leaves a gap) and writes it.
+// ADD: numbers are never reused, a failed write leaves a gap) and writes it
+// with its first register in one transaction.
 func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) (tenant.Location, error) {
 	pk, err := tenantPK(ctx)
 	if err != nil {
@@ -157,15 +161,17 @@ func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) (t
 	if err := attributevalue.Unmarshal(out.Attributes["locationSeq"], &l.Number); err != nil {
 		return tenant.Location{}, fmt.Errorf("decode location number: %w", err)
 	}
-	put, err := putNew(st.t, locationItem{PK: pk, SK: skLocPrefix + l.ID, Type: "Location", ID: l.ID, Number: l.Number, Name: l.Name, Timezone: l.Timezone, CreatedAt: fmtTime(l.CreatedAt)})
+	l.RegisterCount = 1
+	put, err := putNew(st.t, locationItem{PK: pk, SK: skLocPrefix + l.ID, Type: "Location", ID: l.ID, Number: l.Number, Name: l.Name, Timezone: l.Timezone, CreatedAt: fmtTime(l.CreatedAt), RegisterCount: l.RegisterCount})
 	if err != nil {
 		return tenant.Location{}, err
 	}
-	cctx, cancel = st.t.call(ctx)
-	defer cancel()
-	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
+	first, err := putRegister(st.t, pk, l.FirstRegister())
 	if err != nil {
 		return tenant.Location{}, err
+	}
+	if err := st.t.Transact(ctx, []types.TransactWriteItem{put, first}); err != nil {
+		return tenant.Location{}, fmt.Errorf("create location: %w", err)
 	}
 	return l, nil
 }

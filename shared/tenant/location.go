@@ -18,6 +18,10 @@ type Location struct {
 	Name      string
 	Timezone  string // business dates are in this zone
 	CreatedAt time.Time
+	// RegisterCount is how many registers the location has: they are
+	// numbered 1…RegisterCount, so their ids are known from it. 0 for a
+	// location created before registers existed, until one is created.
+	RegisterCount int
 }
 
 // NewLocation validates and builds a location; the timezone defaults to the tenant's.
@@ -33,5 +37,14 @@ func NewLocation(id, name, timezone string, t Tenant, now time.Time) (Location, 
 	if err := errs.Err(); err != nil {
 		return Location{}, err
 	}
-	return Location{ID: id, Name: name, Timezone: timezone, CreatedAt: now}, nil
+	return Location{ID: id, Name: name, Timezone: timezone, CreatedAt: now, RegisterCount: 1}, nil
+}
+
+// RegisterIDs are the ids of the location's registers, by number.
+func (l Location) RegisterIDs() []string {
+	out := make([]string, max(0, min(l.RegisterCount, MaxRegisters)))
+	for i := range out {
+		out[i] = RegisterID(l.ID, i+1)
+	}
+	return out
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
 )
 
@@ -52,4 +53,23 @@ func ParseRegisterID(id string) (locationID string, n int, ok bool) {
 		return "", 0, false
 	}
 	return locationID, n, true
+}
+
+// DefaultRegisterName names register n when nobody named it: the first
+// register, which every location is created with, is "Register 1".
+func DefaultRegisterName(n int) string { return fmt.Sprintf("Register %d", n) }
+
+// NewRegister builds register number n of a location; name is already
+// checked (text.Name). A location has at most MaxRegisters.
+func NewRegister(locationID string, n int, name string, now time.Time) (Register, error) {
+	if n > MaxRegisters {
+		return Register{}, apperr.Newf(apperr.Invalid, []string{"input", "locationId"}, "a location has at most %d registers", MaxRegisters)
+	}
+	return Register{ID: RegisterID(locationID, n), LocationID: locationID, Number: n, Name: name, Active: true, CreatedAt: now}, nil
+}
+
+// FirstRegister is the register a location is created with, so that
+// clients that know nothing of registers sell at it.
+func (l Location) FirstRegister() Register {
+	return Register{ID: RegisterID(l.ID, 1), LocationID: l.ID, Number: 1, Name: DefaultRegisterName(1), Active: true, CreatedAt: l.CreatedAt}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/text"
 )
 
 // Action is something a caller may ask of the tenant service.
@@ -158,4 +159,121 @@ func visible(ls []Location, only []string) []Location {
 		}
 	}
 	return out
+}
+
+// maxRegisterReads bounds one GetRegisters call (a page of orders, or the
+// registers of the locations in one response, read through a loader).
+const maxRegisterReads = 1000
+
+// CreateRegister adds a register to a location, numbered after its last
+// one. It needs the permission that adds locations; a caller restricted
+// to other locations is FORBIDDEN.
+func (s *Service) CreateRegister(ctx context.Context, locationID, name string) (Register, error) {
+	only, err := s.allow(ctx, ManageSettings)
+	if err != nil {
+		return Register{}, err
+	}
+	var errs apperr.List
+	name = text.Name.Check(&errs, name, "input", "name")
+	if !ids.Valid(ids.Location, locationID) {
+		errs.Add(apperr.NotFound, "location not found", "input", "locationId")
+	}
+	if err := errs.Err(); err != nil {
+		return Register{}, err
+	}
+	if len(only) > 0 && !slices.Contains(only, locationID) {
+		return Register{}, apperr.New(apperr.Forbidden, "you may not work at this location", "input", "locationId")
+	}
+	now := s.Now().UTC()
+	return s.Store.CreateRegister(ctx, locationID, func(n int) (Register, error) {
+		return NewRegister(locationID, n, name, now)
+	})
+}
+
+// DeactivateRegister stops a register from selling; its orders and numbers
+// stay, and registers are never deleted. Deactivating again keeps the first
+// time. Same permission as CreateRegister.
+func (s *Service) DeactivateRegister(ctx context.Context, id string) (Register, error) {
+	only, err := s.allow(ctx, ManageSettings)
+	if err != nil {
+		return Register{}, err
+	}
+	notFound := apperr.New(apperr.NotFound, "register not found", "input", "id")
+	loc, _, ok := ParseRegisterID(id)
+	if !ok {
+		return Register{}, notFound
+	}
+	if len(only) > 0 && !slices.Contains(only, loc) {
+		return Register{}, apperr.New(apperr.Forbidden, "you may not work at this location", "input", "id")
+	}
+	r, err := s.Store.DeactivateRegister(ctx, id, s.Now().UTC())
+	if apperr.Is(err, apperr.NotFound) {
+		return Register{}, notFound
+	}
+	return r, err
+}
+
+// Registers lists a location's registers by number, deactivated ones
+// included. NOT_FOUND (top-level, on locationId) when the location is not
+// the tenant's, or not the caller's when it is restricted to some locations.
+func (s *Service) Registers(ctx context.Context, locationID string) ([]Register, error) {
+	only, err := s.allow(ctx, ReadLocations)
+	if err != nil {
+		return nil, err
+	}
+	notFound := apperr.New(apperr.NotFound, "location not found", "locationId")
+	if !ids.Valid(ids.Location, locationID) || (len(only) > 0 && !slices.Contains(only, locationID)) {
+		return nil, notFound
+	}
+	ls, err := s.Store.GetLocations(ctx, []string{locationID})
+	if err != nil {
+		return nil, err
+	}
+	if len(ls) == 0 {
+		return nil, notFound
+	}
+	rs, err := s.Store.GetRegisters(ctx, ls[0].RegisterIDs())
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rs, func(a, b Register) int { return a.Number - b.Number })
+	return rs, nil
+}
+
+// GetRegisters reads registers by id, in the order asked, once each; ids
+// that are not the tenant's registers, or are at a location the caller may
+// not see, are absent. Reading registers is reading locations.
+func (s *Service) GetRegisters(ctx context.Context, registerIDs []string) ([]Register, error) {
+	only, err := s.allow(ctx, ReadLocations)
+	if err != nil {
+		return nil, err
+	}
+	want := make([]string, 0, len(registerIDs))
+	for _, id := range registerIDs {
+		loc, _, ok := ParseRegisterID(id)
+		if ok && !slices.Contains(want, id) && (len(only) == 0 || slices.Contains(only, loc)) {
+			want = append(want, id)
+		}
+	}
+	if len(want) == 0 {
+		return []Register{}, nil
+	}
+	if len(want) > maxRegisterReads {
+		return nil, apperr.Newf(apperr.Invalid, nil, "at most %d registers at once", maxRegisterReads)
+	}
+	got, err := s.Store.GetRegisters(ctx, want)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]Register, len(got))
+	for _, r := range got {
+		byID[r.ID] = r
+	}
+	out := make([]Register, 0, len(got))
+	for _, id := range want {
+		if r, ok := byID[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
 }

@@ -140,8 +140,22 @@ type Store interface {
 	// UpdateTenant reads the tenant, calls fn, and writes the result only if
 	// the tenant did not change meanwhile.
 	UpdateTenant(ctx context.Context, fn func(*Tenant) error) (Tenant, error)
-	// CreateLocation stores a new location, assigning its Number.
+	// CreateLocation stores a new location, assigning its Number, together
+	// with its first register (l.FirstRegister()).
 	CreateLocation(ctx context.Context, l Location) (Location, error)
 	ListLocations(ctx context.Context) ([]Location, error)
 	GetLocations(ctx context.Context, ids []string) ([]Location, error)
+
+	// CreateRegister adds the next register of a location: it reads the
+	// location's RegisterCount n, calls build(n+1), and writes the register
+	// and the new count together, doing it again if another register was
+	// added meanwhile. NOT_FOUND (on input.locationId) when the location is
+	// not the tenant's; build's error as it is.
+	CreateRegister(ctx context.Context, locationID string, build func(number int) (Register, error)) (Register, error)
+	// GetRegisters reads registers by id; ids that do not exist (or are
+	// another tenant's) are absent.
+	GetRegisters(ctx context.Context, ids []string) ([]Register, error)
+	// DeactivateRegister marks a register inactive from at (keeping an
+	// earlier time: idempotent) and returns it; NOT_FOUND when it does not exist.
+	DeactivateRegister(ctx context.Context, id string, at time.Time) (Register, error)
 }
