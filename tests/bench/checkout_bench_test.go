@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -274,41 +276,58 @@ func storageFloor(b *testing.B, c *dynamodb.Client, tmpl *dynamodb.TransactWrite
 
 // freshKeys copies a transaction, giving every item a new partition key so
 // the copy writes what the original wrote, once more: the same actions, each
-// still conditional (new items must not exist, the counter and the levels
-// are conditioned on their previous state).
+// still conditional. Puts keep their conditions (new items must not exist);
+// an update or a condition check, whose original condition is on the state
+// it read (a counter, a version, enough stock), is conditioned on the fresh
+// item's absence instead, so it holds without a read.
 func freshKeys(tmpl *dynamodb.TransactWriteItemsInput, suffix string) *dynamodb.TransactWriteItemsInput {
 	out := &dynamodb.TransactWriteItemsInput{}
+	fresh := func(k map[string]types.AttributeValue) map[string]types.AttributeValue {
+		return map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: k["pk"].(*types.AttributeValueMemberS).Value + suffix}, "sk": k["sk"]}
+	}
+	absent := aws.String("attribute_not_exists(pk)")
 	for _, it := range tmpl.TransactItems {
-		if it.Put != nil {
+		switch {
+		case it.Put != nil:
 			p := *it.Put
 			item := make(map[string]types.AttributeValue, len(p.Item))
 			for k, v := range p.Item {
 				item[k] = v
 			}
-			pk := item["pk"].(*types.AttributeValueMemberS).Value
-			item["pk"] = &types.AttributeValueMemberS{Value: pk + suffix}
+			maps.Copy(item, fresh(p.Item))
 			p.Item = item
 			it = types.TransactWriteItem{Put: &p}
-		}
-		if u := it.Update; u != nil {
-			pk := u.Key["pk"].(*types.AttributeValueMemberS).Value
-			c := *u
-			c.Key = map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: pk + suffix}, "sk": u.Key["sk"]}
-			vals := make(map[string]types.AttributeValue, len(u.ExpressionAttributeValues))
-			for k, v := range u.ExpressionAttributeValues {
-				vals[k] = v
-			}
-			switch {
-			case strings.Contains(pk, "#ORDERSEQ#"): // the first number of a new counter
-				vals[":prev"], vals[":seq"] = &types.AttributeValueMemberN{Value: "0"}, &types.AttributeValueMemberN{Value: "1"}
-			case strings.Contains(pk, "#STOCK#"): // a level's first write: conditioned on its absence
-				delete(vals, ":read")
-				c.ConditionExpression = aws.String("attribute_not_exists(pk)")
-			}
-			c.ExpressionAttributeValues = vals
+		case it.Update != nil:
+			c := *it.Update
+			c.Key, c.ConditionExpression = fresh(c.Key), absent
+			c.ExpressionAttributeNames, c.ExpressionAttributeValues = usedIn(*c.UpdateExpression, c.ExpressionAttributeNames), usedIn(*c.UpdateExpression, c.ExpressionAttributeValues)
 			it = types.TransactWriteItem{Update: &c}
+		case it.ConditionCheck != nil:
+			c := *it.ConditionCheck
+			c.Key, c.ConditionExpression, c.ExpressionAttributeNames, c.ExpressionAttributeValues = fresh(c.Key), absent, nil, nil
+			it = types.TransactWriteItem{ConditionCheck: &c}
 		}
 		out.TransactItems = append(out.TransactItems, it)
+	}
+	return out
+}
+
+var placeholder = regexp.MustCompile(`[:#][A-Za-z0-9_]+`)
+
+// usedIn keeps the expression names or values an expression refers to:
+// DynamoDB refuses unused ones.
+func usedIn[V any](expr string, m map[string]V) map[string]V {
+	if len(m) == 0 {
+		return m
+	}
+	out := map[string]V{}
+	for _, p := range placeholder.FindAllString(expr, -1) {
+		if v, ok := m[p]; ok {
+			out[p] = v
+		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
