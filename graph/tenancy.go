@@ -274,8 +274,9 @@ type apiKeyPayload struct {
 
 type createAPIKeyArgs struct {
 	Input struct {
-		Name   string
-		Scopes []string
+		Name       string
+		Scopes     []string
+		RegisterID *graphql.ID
 	}
 }
 
@@ -289,7 +290,11 @@ func (r *Resolver) CreateApiKey(ctx context.Context, args createAPIKeyArgs) (*ap
 	for i, s := range args.Input.Scopes {
 		scopes[i] = identity.Scope(s)
 	}
-	k, secret, err := r.svc.Identity.CreateAPIKey(ctx, args.Input.Name, scopes)
+	in := identity.APIKeyInput{Name: args.Input.Name, Scopes: scopes}
+	if args.Input.RegisterID != nil {
+		in.RegisterID = string(*args.Input.RegisterID)
+	}
+	k, secret, err := r.svc.Identity.CreateAPIKey(ctx, in)
 	if err != nil {
 		return fail(err)
 	}

@@ -58,6 +58,8 @@ type apiKeyItem struct {
 	SecretHash string   `dynamodbav:"secretHash"`
 	CreatedAt  string   `dynamodbav:"createdAt"`
 	RevokedAt  string   `dynamodbav:"revokedAt,omitempty"`
+	// RegisterID is on both items: authentication reads the lookup copy.
+	RegisterID string `dynamodbav:"registerId,omitempty"`
 }
 
 const timeLayout = time.RFC3339Nano
@@ -189,7 +191,7 @@ func (st *IdentityStore) GetUser(ctx context.Context, id string) (identity.User,
 }
 
 func (it apiKeyItem) domain() identity.APIKey {
-	k := identity.APIKey{ID: it.ID, TenantID: it.TenantID, Name: it.Name, SecretHash: it.SecretHash, CreatedAt: parseTime(it.CreatedAt)}
+	k := identity.APIKey{ID: it.ID, TenantID: it.TenantID, Name: it.Name, SecretHash: it.SecretHash, CreatedAt: parseTime(it.CreatedAt), RegisterID: it.RegisterID}
 	for _, s := range it.Scopes {
 		k.Scopes = append(k.Scopes, identity.Scope(s))
 	}
@@ -205,7 +207,7 @@ func apiKeyItems(pk string, k identity.APIKey) (apiKeyItem, apiKeyItem) {
 	for i, s := range k.Scopes {
 		scopes[i] = string(s)
 	}
-	base := apiKeyItem{Type: "ApiKey", ID: k.ID, TenantID: k.TenantID, Name: k.Name, Scopes: scopes, SecretHash: k.SecretHash, CreatedAt: fmtTime(k.CreatedAt)}
+	base := apiKeyItem{Type: "ApiKey", ID: k.ID, TenantID: k.TenantID, Name: k.Name, Scopes: scopes, SecretHash: k.SecretHash, CreatedAt: fmtTime(k.CreatedAt), RegisterID: k.RegisterID}
 	owned, lookup := base, base
 	owned.PK, owned.SK = pk, skKeyPrefix+k.ID
 	lookup.PK, lookup.SK, lookup.Type = pkAPIKeyHash+k.SecretHash, "APIKEYHASH", "ApiKeyLookup"

@@ -19,6 +19,7 @@ type Service struct {
 	Store     Store
 	Tenants   TenantReader
 	Locations LocationChecker
+	Registers RegisterReader
 	Signer    *Signer
 	Now       func() time.Time
 	// Config tunes the log-in policy and the session check; its zero value
@@ -174,7 +175,7 @@ func (s *Service) Authenticate(ctx context.Context, bearer string) (Principal, e
 		if k.RevokedAt != nil {
 			return Principal{}, apperr.New(apperr.Unauthenticated, "API key revoked")
 		}
-		return Principal{TenantID: k.TenantID, APIKeyID: k.ID, Scopes: k.Scopes}, nil
+		return k.principal(), nil
 	}
 	p, err := s.Signer.Verify(bearer, s.Now())
 	if err != nil {
@@ -302,18 +303,20 @@ func truncate(s string) string {
 }
 
 // CreateAPIKey issues a key; the secret is returned once and stored hashed.
-func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []Scope) (APIKey, string, error) {
+// A key bound to a register needs an active register of the tenant (at the
+// caller's locations, when it is restricted to some).
+func (s *Service) CreateAPIKey(ctx context.Context, in APIKeyInput) (APIKey, string, error) {
 	p, err := Require(ctx, ManageAPIKeys)
 	if err != nil {
 		return APIKey{}, "", err
 	}
-	name = strings.TrimSpace(name)
+	name := strings.TrimSpace(in.Name)
 	var errs apperr.List
 	validatePersonName(&errs, name, "name") // the one rule for names
-	if len(scopes) == 0 {
+	if len(in.Scopes) == 0 {
 		errs.Add(apperr.Invalid, "at least one scope is required", "input", "scopes")
 	}
-	for _, sc := range scopes {
+	for _, sc := range in.Scopes {
 		if !sc.Valid() {
 			errs.Add(apperr.Invalid, "unknown scope", "input", "scopes")
 			break
@@ -322,16 +325,49 @@ func (s *Service) CreateAPIKey(ctx context.Context, name string, scopes []Scope)
 	if err := errs.Err(); err != nil {
 		return APIKey{}, "", err
 	}
+	if err := s.checkRegister(ctx, p, in.RegisterID); err != nil {
+		return APIKey{}, "", err
+	}
 	sec, err := newAPIKeySecret()
 	if err != nil {
 		return APIKey{}, "", err
 	}
 	now := s.Now().UTC()
-	k := APIKey{ID: ids.NewAt(ids.APIKey, now), TenantID: p.TenantID, Name: name, Scopes: slices.Compact(slices.Sorted(slices.Values(scopes))), SecretHash: HashSecret(sec), CreatedAt: now}
+	k := APIKey{ID: ids.NewAt(ids.APIKey, now), TenantID: p.TenantID, Name: name, Scopes: slices.Compact(slices.Sorted(slices.Values(in.Scopes))), SecretHash: HashSecret(sec), CreatedAt: now, RegisterID: in.RegisterID}
 	if err := s.Store.CreateAPIKey(ctx, k); err != nil {
 		return APIKey{}, "", fmt.Errorf("create api key: %w", err)
 	}
 	return k, sec, nil
+}
+
+// checkRegister confirms that a key may be bound to registerID ("" binds
+// it to none): an active register of the tenant, at a location p may use.
+func (s *Service) checkRegister(ctx context.Context, p Principal, registerID string) error {
+	if registerID == "" {
+		return nil
+	}
+	notFound := apperr.Newf(apperr.NotFound, []string{"input", "registerId"}, "register %q not found", truncate(registerID))
+	loc, _, ok := tenant.ParseRegisterID(registerID)
+	if !ok {
+		return notFound
+	}
+	if !p.CanUseLocation(loc) {
+		return apperr.New(apperr.Forbidden, "you may not work at this register's location", "input", "registerId")
+	}
+	if s.Registers == nil {
+		return errors.New("identity service without a register reader")
+	}
+	rs, err := s.Registers.GetRegisters(ctx, []string{registerID})
+	if err != nil {
+		return fmt.Errorf("get register: %w", err)
+	}
+	if len(rs) == 0 {
+		return notFound
+	}
+	if !rs[0].Active {
+		return apperr.New(apperr.Invalid, "the register is deactivated", "input", "registerId")
+	}
+	return nil
 }
 
 // RevokeAPIKey revokes a key of the tenant in ctx; revoking twice is harmless.
