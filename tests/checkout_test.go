@@ -119,12 +119,12 @@ func TestCheckout_KnownBasketTotals(t *testing.T) {
 				t.Fatal("stock not decremented")
 			}
 			text := str(t, d, "checkout.order.receipt.text")
-			for _, want := range []string{"T1234567890123", "Onigiri Salmon ※", "8%対象", "10%対象", "※は軽減税率"} {
+			for _, want := range []string{"T1234567890123", "Onigiri Salmon ※", "8%対象", "10%対象", "※は軽減税率", "レジ番号", "取引番号           001-01-000001"} {
 				if !strings.Contains(text, want) {
 					t.Fatalf("receipt lacks %q:\n%s", want, text)
 				}
 			}
-			if str(t, d, "checkout.order.number") != "001-000001" {
+			if str(t, d, "checkout.order.number") != "001-01-000001" {
 				t.Fatalf("first order number = %q", str(t, d, "checkout.order.number"))
 			}
 		})
@@ -289,16 +289,16 @@ func TestCheckout_OrdersCustomersAndNumbers(t *testing.T) {
 			t.Fatal("staff/source not recorded")
 		}
 	}
-	if fmt.Sprint(numbers) != "[001-000001 001-000002 001-000003]" {
+	if fmt.Sprint(numbers) != "[001-01-000001 001-01-000002 001-01-000003]" {
 		t.Fatalf("numbers %v", numbers)
 	}
 	list := gql(t, s.m.token, `query($f: OrderFilter) { orders(filter: $f, first: 2) { nodes { number } pageInfo { hasNextPage endCursor } } }`, map[string]any{"f": map[string]any{"locationId": s.loc, "status": "COMPLETED"}})
 	mustOK(t, list, "")
-	if got := fmt.Sprint(field(t, list.Data, "orders.nodes")); got != "[map[number:001-000003] map[number:001-000002]]" || field(t, list.Data, "orders.pageInfo.hasNextPage") != true {
+	if got := fmt.Sprint(field(t, list.Data, "orders.nodes")); got != "[map[number:001-01-000003] map[number:001-01-000002]]" || field(t, list.Data, "orders.pageInfo.hasNextPage") != true {
 		t.Fatalf("page 1: %s", got)
 	}
 	page2 := gql(t, s.m.token, `query($f: OrderFilter, $a: String) { orders(filter: $f, first: 2, after: $a) { nodes { number } pageInfo { hasNextPage } } }`, map[string]any{"f": map[string]any{"locationId": s.loc, "status": "COMPLETED"}, "a": str(t, list.Data, "orders.pageInfo.endCursor")})
-	if got := fmt.Sprint(field(t, page2.Data, "orders.nodes")); got != "[map[number:001-000001]]" || field(t, page2.Data, "orders.pageInfo.hasNextPage") != false {
+	if got := fmt.Sprint(field(t, page2.Data, "orders.nodes")); got != "[map[number:001-01-000001]]" || field(t, page2.Data, "orders.pageInfo.hasNextPage") != false {
 		t.Fatalf("page 2: %s", got)
 	}
 	future := gql(t, s.m.token, `query($f: OrderFilter) { orders(filter: $f) { nodes { id } } }`, map[string]any{"f": map[string]any{"from": time.Now().Add(time.Hour).Format(time.RFC3339)}})
@@ -307,7 +307,7 @@ func TestCheckout_OrdersCustomersAndNumbers(t *testing.T) {
 	}
 	co := gql(t, s.m.token, `query { customers(query: "tana") { nodes { id name orders { nodes { number } } } } }`, nil)
 	mustOK(t, co, "")
-	if got := fmt.Sprint(field(t, co.Data, "customers.nodes")); !strings.Contains(got, "001-000002") || strings.Contains(got, "001-000001") {
+	if got := fmt.Sprint(field(t, co.Data, "customers.nodes")); !strings.Contains(got, "001-01-000002") || strings.Contains(got, "001-01-000001") {
 		t.Fatalf("customer orders %s", got)
 	}
 	one := gql(t, s.m.token, `query($id: ID!) { order(id: $id) { number lines { variant { sku } } receipt { text } } }`, map[string]any{"id": str(t, list.Data, "orders.nodes.0.number")})

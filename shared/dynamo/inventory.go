@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -123,10 +122,9 @@ func (st *InventoryStore) decodeInto(snap *inventory.Snapshot, raw map[string]ty
 	return nil
 }
 
-// Apply writes the levels (each conditioned on the version read), one
-// inventory.changed event per level and the idempotency record in one
-// TransactWriteItems. Actions: the record, then the level updates, then the
-// events — 2 per adjusted level plus 1.
+// Apply writes the levels (each conditioned on the version read, each
+// leaving its ledger entry for inventory.changed) and the idempotency
+// record in one TransactWriteItems: the record, then one update per level.
 func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inventory.StockLevel, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
@@ -137,16 +135,9 @@ func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inven
 	if err != nil {
 		return nil, false, err
 	}
-	items := make([]types.TransactWriteItem, 0, 2*len(w.Updates))
+	items := make([]types.TransactWriteItem, 0, len(w.Updates))
 	for _, u := range w.Updates {
-		items = append(items, levelUpdate(st.t, tpk, u))
-	}
-	for _, u := range w.Updates {
-		put, err := levelChanged(ctx, st.t, u, w.At)
-		if err != nil {
-			return nil, false, err
-		}
-		items = append(items, put)
+		items = append(items, levelUpdate(st.t, tpk, u, w.At))
 	}
 	res, replayed, err := st.t.TransactIdempotent(ctx, w.Idempotency, result, items, w.At)
 	var ce *CanceledError
@@ -167,43 +158,77 @@ func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inven
 	return levels, false, nil
 }
 
-// levelUpdate sets a level to its new state if it still has the read version
-// (a level never written must still not exist). It writes every attribute of
-// stockItem, so the first write creates a complete, listable item. Adjustments,
-// transfers and checkouts all change levels this way; a failed condition
-// returns the level as it is now.
-func levelUpdate(t *Table, tpk string, u inventory.Update) types.TransactWriteItem {
+// levelOnHand is how a level write changes onHand: SET to the value named by
+// set, or ADD the value named by add.
+type levelOnHand struct{ set, add string }
+
+// Every write of a stock level goes through levelWrite: it sets every
+// attribute of stockItem but onHand and version (so whichever write comes
+// first creates a complete, listable item), records the write's ledger
+// entry in `change`, and increments `version` by one. The stream's new
+// image of the level is therefore exactly one change: its version, the
+// on-hand it left, and the entry (InventoryChangedFromImage). Two ways to
+// set onHand use it:
+//
+//   - levelUpdate (adjustments, transfers, counts): SET onHand to the
+//     planned value, only if the level still has the version read — the
+//     writer knows the exact result and returns it;
+//   - levelTake (sales): ADD onHand −quantity whatever the version, only
+//     if onHand >= quantity when the level may not go negative — takes of
+//     one level commute, so concurrent sales never cancel each other.
+//
+// A failed condition returns the level as it is now (ALL_OLD).
+func levelWrite(t *Table, tpk, locationID, variantID string, entry levelChangeItem, onHand levelOnHand, condition string, values map[string]types.AttributeValue) types.TransactWriteItem {
+	values[":type"], values[":gsi1pk"], values[":variantId"], values[":locationId"] = s("StockLevel"), s(stockListPK(tpk, locationID)), s(variantID), s(locationID)
+	values[":updatedAt"], values[":change"], values[":one"] = s(entry.OccurredAt), entry.attributeValue(), n(1)
+	set := "SET #type = :type, gsi1pk = :gsi1pk, gsi1sk = :variantId, locationId = :locationId, variantId = :variantId, updatedAt = :updatedAt, #change = :change"
+	add := " ADD version :one"
+	if onHand.set != "" {
+		set += ", onHand = " + onHand.set
+	}
+	if onHand.add != "" {
+		add += ", onHand " + onHand.add
+	}
+	u := &types.Update{
+		TableName: &t.name, Key: stockKey(tpk, locationID, variantID),
+		UpdateExpression:                    aws.String(set + add),
+		ExpressionAttributeNames:            map[string]string{"#type": "type", "#change": "change"},
+		ExpressionAttributeValues:           values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}
+	if condition != "" {
+		u.ConditionExpression = aws.String(condition)
+	}
+	return types.TransactWriteItem{Update: u}
+}
+
+// levelUpdate sets a level to u's new state if it still has the read
+// version (a level never written must still not exist).
+func levelUpdate(t *Table, tpk string, u inventory.Update, at time.Time) types.TransactWriteItem {
 	l := u.Level
-	n := func(v int64) types.AttributeValue {
-		return &types.AttributeValueMemberN{Value: strconv.FormatInt(v, 10)}
-	}
-	values := map[string]types.AttributeValue{
-		":onHand": n(l.OnHand), ":version": n(l.Version), ":updatedAt": s(fmtTime(l.UpdatedAt)), ":type": s("StockLevel"),
-		":gsi1pk": s(stockListPK(tpk, l.LocationID)), ":variantId": s(l.VariantID), ":locationId": s(l.LocationID),
-	}
+	values := map[string]types.AttributeValue{":onHand": n(l.OnHand)}
 	cond := "attribute_not_exists(pk)"
 	if v := u.ReadVersion(); v > 0 {
 		cond = "version = :read"
 		values[":read"] = n(v)
 	}
-	return types.TransactWriteItem{Update: &types.Update{
-		TableName: &t.name, Key: stockKey(tpk, l.LocationID, l.VariantID),
-		UpdateExpression: aws.String("SET onHand = :onHand, version = :version, updatedAt = :updatedAt, #type = :type, " +
-			"gsi1pk = :gsi1pk, gsi1sk = :variantId, locationId = :locationId, variantId = :variantId"),
-		ConditionExpression:                 aws.String(cond),
-		ExpressionAttributeNames:            map[string]string{"#type": "type"},
-		ExpressionAttributeValues:           values,
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}
+	entry := levelChangeItem{Reason: string(u.Reason), Delta: u.Delta, OccurredAt: fmtTime(at)}
+	return levelWrite(t, tpk, l.LocationID, l.VariantID, entry, levelOnHand{set: ":onHand"}, cond, values)
 }
 
-// levelChanged is the inventory.changed outbox event of one level update.
-func levelChanged(ctx context.Context, t *Table, u inventory.Update, at time.Time) (types.TransactWriteItem, error) {
-	put, _, err := outboxPut(ctx, t, EventInventoryChanged, inventoryChangedData{
-		LocationID: u.Level.LocationID, VariantID: u.Level.VariantID, OnHand: u.Level.OnHand, Version: u.Level.Version,
-		Delta: u.Delta, Reason: string(u.Reason), OccurredAt: fmtTime(at),
-	}, at)
-	return put, err
+// levelTake subtracts a take's quantity from the level as it is when the
+// transaction lands, refusing only a level that would go below zero when
+// negative stock is not allowed (a level never written has no onHand and
+// so fails that condition too).
+func levelTake(t *Table, tpk string, k inventory.Take) types.TransactWriteItem {
+	values := map[string]types.AttributeValue{":minus": n(-k.Quantity)}
+	cond := ""
+	if !k.AllowNegative {
+		cond = "onHand >= :qty"
+		values[":qty"] = n(k.Quantity)
+	}
+	entry := levelChangeItem{Reason: string(k.Reason), Delta: -k.Quantity, Reference: k.Reference, OccurredAt: fmtTime(k.At)}
+	return levelWrite(t, tpk, k.LocationID, k.VariantID, entry, levelOnHand{add: ":minus"}, cond, values)
 }
 
 // ListLevels queries gsi1 (`T#<tid>#STOCKLOC#<loc>`, sorted by variant id)
@@ -253,18 +278,6 @@ func (t *Table) batchGetConcurrently(ctx context.Context, keys []map[string]type
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
-}
-
-// inventoryChangedData is the `data` of an inventory.changed event. Version
-// orders the events of one level: a consumer keeps only the newest.
-type inventoryChangedData struct {
-	LocationID string `json:"locationId"`
-	VariantID  string `json:"variantId"`
-	OnHand     int64  `json:"onHand"`
-	Version    int64  `json:"version"`
-	Delta      int64  `json:"delta"`
-	Reason     string `json:"reason"`
-	OccurredAt string `json:"occurredAt"`
 }
 
 // levelJSON is a stock level in an idempotency record's stored result.

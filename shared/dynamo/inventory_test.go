@@ -2,7 +2,6 @@ package dynamo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -16,7 +15,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
@@ -78,43 +76,6 @@ func putVariant(tb testing.TB, tbl *Table, ctx context.Context, sku string, trac
 }
 
 func delta(n int64) *int64 { return &n }
-
-// events reads back the inventory.changed events of the tenant in ctx, by
-// (variant, location, version).
-func events(tb testing.TB, tbl *Table, ctx context.Context) []inventoryChangedData {
-	tb.Helper()
-	tpk, _ := tenantPK(ctx)
-	var out []inventoryChangedData
-	p := dynamodb.NewScanPaginator(tbl.client, &dynamodb.ScanInput{
-		TableName:                 &tbl.name,
-		FilterExpression:          aws.String("begins_with(pk, :p) AND eventType = :t"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":p": s(tpk + "#EVT#"), ":t": s(EventInventoryChanged)},
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(tb.Context())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for _, it := range page.Items {
-			var d inventoryChangedData
-			if err := json.Unmarshal([]byte(it["data"].(*types.AttributeValueMemberS).Value), &d); err != nil {
-				tb.Fatal(err)
-			}
-			out = append(out, d)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.VariantID != b.VariantID {
-			return a.VariantID < b.VariantID
-		}
-		if a.LocationID != b.LocationID {
-			return a.LocationID < b.LocationID
-		}
-		return a.Version < b.Version
-	})
-	return out
-}
 
 // level reads one level through the service (consistent read).
 func (sh stockShop) level(tb testing.TB, loc, variant string) inventory.StockLevel {
@@ -221,9 +182,12 @@ func TestInventoryStore_Adjust(t *testing.T) {
 		if err := attributevalue.UnmarshalMap(out.Item, &it); err != nil {
 			t.Fatal(err)
 		}
-		want := stockItem{PK: stockPK(tpk, sh.loc1, a), SK: skStock, Type: "StockLevel", GSI1PK: stockListPK(tpk, sh.loc1), GSI1SK: a, LocationID: sh.loc1, VariantID: a, OnHand: 5, Version: 2, UpdatedAt: it.UpdatedAt}
+		want := stockItem{PK: stockPK(tpk, sh.loc1, a), SK: skStock, Type: "StockLevel", GSI1PK: stockListPK(tpk, sh.loc1), GSI1SK: a, LocationID: sh.loc1, VariantID: a, OnHand: 5, Version: 2, UpdatedAt: it.UpdatedAt, Change: it.Change}
 		if it != want || it.UpdatedAt == "" {
 			t.Fatalf("item\n got %+v\nwant %+v", it, want)
+		}
+		if it.Change == nil || *it.Change != (levelChangeItem{Reason: "DAMAGED", Delta: -2, OccurredAt: it.UpdatedAt}) {
+			t.Fatalf("the level's ledger entry = %+v, want the last change", it.Change)
 		}
 	})
 }

@@ -10,20 +10,18 @@ import (
 // Order items: pk `T#<tid>#ORDER#<orderId>`, sk `ORDER`, the lines and
 // payments inside. gsi1 lists a location's orders newest first
 // (`T#<tid>#ORDERS#<loc>`, `<createdAt>#<orderId>`); gsi2 a customer's
-// (`T#<tid>#CUSTORDERS#<customerId>`, same sort key). The counter of order
-// numbers is one item per location (`T#<tid>#ORDERSEQ#<loc>`, `SEQ`), so no
-// tenant-wide item is written by every sale.
+// (`T#<tid>#CUSTORDERS#<customerId>`, same sort key). Order numbers come
+// from the register's `seq` (registers.go, sales.go), so no item shared by
+// a location's registers, let alone the tenant's, is written by every sale.
 
 const (
-	skOrder    = "ORDER"
-	skOrderSeq = "SEQ"
-	sortTime   = "2006-01-02T15:04:05.000000000Z" // fixed width: sorts as text
+	skOrder  = "ORDER"
+	sortTime = "2006-01-02T15:04:05.000000000Z" // fixed width: sorts as text
 )
 
 func orderPK(tpk, id string) string         { return tpk + "#ORDER#" + id }
 func orderListPK(tpk, loc string) string    { return tpk + "#ORDERS#" + loc }
 func customerOrdersPK(tpk, c string) string { return tpk + "#CUSTORDERS#" + c }
-func orderSeqPK(tpk, loc string) string     { return tpk + "#ORDERSEQ#" + loc }
 func orderSortKey(o sales.Order) string     { return o.CreatedAt.UTC().Format(sortTime) + "#" + o.ID }
 
 type orderItem struct {
@@ -37,6 +35,7 @@ type orderItem struct {
 	ID               string          `dynamodbav:"id"`
 	Number           string          `dynamodbav:"number"`
 	LocationID       string          `dynamodbav:"locationId"`
+	RegisterID       string          `dynamodbav:"registerId,omitempty"` // absent on orders taken before registers
 	Status           string          `dynamodbav:"status"`
 	Source           string          `dynamodbav:"source"`
 	CustomerID       string          `dynamodbav:"customerId,omitempty"`
@@ -90,7 +89,7 @@ type paymentItem struct {
 func orderToItem(tpk string, o sales.Order) orderItem {
 	it := orderItem{
 		PK: orderPK(tpk, o.ID), SK: skOrder, Type: "Order", GSI1PK: orderListPK(tpk, o.LocationID), GSI1SK: orderSortKey(o),
-		ID: o.ID, Number: o.Number, LocationID: o.LocationID, Status: string(o.Status), Source: o.Source, CustomerID: o.CustomerID,
+		ID: o.ID, Number: o.Number, LocationID: o.LocationID, RegisterID: o.RegisterID, Status: string(o.Status), Source: o.Source, CustomerID: o.CustomerID,
 		StaffID: o.StaffID, APIKeyID: o.APIKeyID, Currency: o.Currency, PricesIncludeTax: o.PricesIncludeTax,
 		Subtotal: o.Subtotal, OrderDiscount: o.OrderDiscount, DiscountTotal: o.DiscountTotal, TaxTotal: o.TaxTotal, Total: o.Total,
 		CreatedAt: fmtTime(o.CreatedAt), BusinessDate: o.BusinessDate,
@@ -113,7 +112,7 @@ func orderToItem(tpk string, o sales.Order) orderItem {
 
 func (it orderItem) domain() sales.Order {
 	o := sales.Order{
-		ID: it.ID, Number: it.Number, LocationID: it.LocationID, Status: sales.OrderStatus(it.Status), Source: it.Source, CustomerID: it.CustomerID,
+		ID: it.ID, Number: it.Number, LocationID: it.LocationID, RegisterID: it.RegisterID, Status: sales.OrderStatus(it.Status), Source: it.Source, CustomerID: it.CustomerID,
 		StaffID: it.StaffID, APIKeyID: it.APIKeyID, Currency: it.Currency, PricesIncludeTax: it.PricesIncludeTax,
 		Subtotal: it.Subtotal, OrderDiscount: it.OrderDiscount, DiscountTotal: it.DiscountTotal, TaxTotal: it.TaxTotal, Total: it.Total,
 		CreatedAt: parseTime(it.CreatedAt), BusinessDate: it.BusinessDate,
@@ -137,6 +136,7 @@ type orderCompletedData struct {
 	OrderID      string                      `json:"orderId"`
 	Number       string                      `json:"number"`
 	LocationID   string                      `json:"locationId"`
+	RegisterID   string                      `json:"registerId"`
 	CustomerID   string                      `json:"customerId,omitempty"`
 	BusinessDate string                      `json:"businessDate"`
 	Currency     string                      `json:"currency"`
@@ -161,7 +161,7 @@ type orderCompletedPaymentData struct {
 }
 
 func newOrderCompletedData(o sales.Order) orderCompletedData {
-	e := orderCompletedData{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
+	e := orderCompletedData{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, RegisterID: o.RegisterID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
 		Currency: o.Currency, Total: o.Total, TaxTotal: o.TaxTotal, OccurredAt: o.CreatedAt,
 		Lines: make([]orderCompletedLineData, 0, len(o.Lines)), Payments: make([]orderCompletedPaymentData, 0, len(o.Payments))}
 	for _, l := range o.Lines {

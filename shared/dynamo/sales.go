@@ -38,7 +38,12 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	if err != nil {
 		return sales.Loaded{}, err
 	}
-	keys := []map[string]types.AttributeValue{key(tpk, skTenant), key(tpk, skLocPrefix+q.LocationID), idemKey, key(orderSeqPK(tpk, q.LocationID), skOrderSeq)}
+	keys := []map[string]types.AttributeValue{key(tpk, skTenant), key(tpk, skLocPrefix+q.LocationID), idemKey}
+	regPK := ""
+	if q.RegisterID != "" {
+		regPK = registerPK(tpk, q.RegisterID)
+		keys = append(keys, key(regPK, skRegister))
+	}
 	if q.CustomerID != "" {
 		keys = append(keys, key(customerPK(tpk, q.CustomerID), skCustomer))
 	}
@@ -61,9 +66,9 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 				return sales.Loaded{}, err
 			}
 			out.ReplayOrderID = string(res)
-		case sk == skOrderSeq:
-			if err := attributevalue.Unmarshal(raw["seq"], &out.OrderSeq); err != nil {
-				return sales.Loaded{}, fmt.Errorf("decode order counter: %w", err)
+		case pk == regPK && sk == skRegister:
+			if out.Register, err = registerState(raw); err != nil {
+				return sales.Loaded{}, err
 			}
 		case pk == tpk && sk == skTenant:
 			var it tenantItem
@@ -104,12 +109,33 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	return out, nil
 }
 
-// SaveSale writes the sale in one transaction: idempotency record, order,
-// order.completed event, the location's order counter (seq-1 → seq) and, per
-// decrement, the stock level conditioned on the version read plus its
-// inventory.changed event. A counter or level that moved comes back as a
-// *sales.StaleError carrying their current values; a record written
-// meanwhile by the same request, as its order id and replayed=true.
+// registerState decodes a register item with its order sequence (`seq`,
+// which registerItem leaves out: only checkout writes it).
+func registerState(raw map[string]types.AttributeValue) (*sales.RegisterState, error) {
+	var it registerItem
+	if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+		return nil, fmt.Errorf("decode register: %w", err)
+	}
+	rs := &sales.RegisterState{Register: it.domain()}
+	if v, ok := raw["seq"]; ok {
+		if err := attributevalue.Unmarshal(v, &rs.Seq); err != nil {
+			return nil, fmt.Errorf("decode register sequence: %w", err)
+		}
+	}
+	return rs, nil
+}
+
+// SaveSale writes the sale in one transaction: the idempotency record
+// (TransactIdempotent puts it first), the order, its order.completed event,
+// the register's sequence (seq-1 → seq, only while the register exists and
+// is active) and one commutative take per stock level (levelTake). That is
+// 4 + levels actions — 7 for a sale of 3 tracked variants. The only items
+// another sale at the store can touch are the stock levels, and takes
+// commute: a sale is cancelled by another only at the same register (the
+// next number) or when stock really runs out. A register that moved comes
+// back as a *sales.StaleError with its current state, levels that ran
+// short with theirs; a record written meanwhile by the same request as its
+// order id and replayed=true.
 func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, idem idempotency.Request) (string, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
@@ -124,53 +150,52 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 	if err != nil {
 		return "", false, err
 	}
-	counter := &types.Update{
-		TableName: &st.t.name, Key: key(orderSeqPK(tpk, o.LocationID), skOrderSeq),
+	register := &types.Update{
+		TableName: &st.t.name, Key: key(registerPK(tpk, o.RegisterID), skRegister),
 		UpdateExpression:                    aws.String("SET seq = :seq"),
-		ConditionExpression:                 aws.String("attribute_not_exists(seq) AND :prev = :zero OR seq = :prev"),
-		ExpressionAttributeValues:           map[string]types.AttributeValue{":seq": n(seq), ":prev": n(seq - 1), ":zero": n(0)},
+		ConditionExpression:                 aws.String("attribute_exists(pk) AND attribute_not_exists(deactivatedAt) AND "),
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":seq": n(seq)},
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}
-	items := []types.TransactWriteItem{orderPut, event, {Update: counter}}
-	const counterAt, firstLevel = 2, 3
-	for _, d := range sale.Decrements {
-		items = append(items, levelUpdate(st.t, tpk, d.Update(o.CreatedAt)))
+	if seq == 1 {
+		*register.ConditionExpression += "attribute_not_exists(seq)"
+	} else {
+		*register.ConditionExpression += "seq = :prev"
+		register.ExpressionAttributeValues[":prev"] = n(seq - 1)
 	}
-	for _, d := range sale.Decrements {
-		put, err := levelChanged(ctx, st.t, d.Update(o.CreatedAt), o.CreatedAt)
-		if err != nil {
-			return "", false, err
-		}
-		items = append(items, put)
+	items := []types.TransactWriteItem{orderPut, event, {Update: register}}
+	const registerAt, firstTake = 2, 3
+	takes := sale.Takes()
+	for _, k := range takes {
+		items = append(items, levelTake(st.t, tpk, k))
 	}
 	stored, replayed, err := st.t.TransactIdempotent(ctx, idem, []byte(o.ID), items, o.CreatedAt)
 	var ce *CanceledError
 	if errors.As(err, &ce) {
 		stale := &sales.StaleError{Levels: map[string]inventory.StockLevel{}}
-		moved := false
-		if ce.Failed(counterAt) {
-			var current int64
-			if old := ce.Items[counterAt]; old != nil {
-				if err := attributevalue.Unmarshal(old["seq"], &current); err != nil {
-					return "", false, fmt.Errorf("decode order counter: %w", err)
+		if ce.Failed(registerAt) {
+			stale.RegisterMoved = true
+			if old := ce.Items[registerAt]; old != nil {
+				if stale.Register, err = registerState(old); err != nil {
+					return "", false, err
 				}
 			}
-			stale.Seq, moved = &current, true
 		}
-		for i, d := range sale.Decrements {
-			if !ce.Failed(firstLevel + i) {
+		for i, k := range takes {
+			if !ce.Failed(firstTake + i) {
 				continue
 			}
-			moved = true
-			var it stockItem
-			if old := ce.Items[firstLevel+i]; old != nil {
+			l := inventory.StockLevel{LocationID: k.LocationID, VariantID: k.VariantID}
+			if old := ce.Items[firstTake+i]; old != nil {
+				var it stockItem
 				if err := attributevalue.UnmarshalMap(old, &it); err != nil {
 					return "", false, fmt.Errorf("decode stock level: %w", err)
 				}
-				stale.Levels[d.VariantID] = it.domain()
+				l = it.domain()
 			}
+			stale.Levels[k.VariantID] = l
 		}
-		if moved {
+		if stale.RegisterMoved || len(stale.Levels) > 0 {
 			return "", false, stale
 		}
 		return "", false, fmt.Errorf("save sale: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
@@ -24,8 +27,9 @@ import (
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
-// shop is a tenant with a location and one tracked variant, selling through
-// the sales service on this store (as the API does).
+// shop is a tenant with a location (and its first register) and one
+// tracked variant, selling through the sales service on this store (as the
+// API does).
 type shop struct {
 	ctx     context.Context // the owner's principal and tenant
 	tb      *Table
@@ -57,15 +61,59 @@ func newShop(t testing.TB, tb *Table, stock int64) shop {
 		}
 	}
 	st := NewSalesStore(tb)
-	return shop{ctx: ctx, tb: tb, st: st, svc: &sales.Service{Store: st, Now: time.Now}, loc: loc, variant: v}
+	sh := shop{ctx: ctx, tb: tb, st: st, svc: &sales.Service{Store: st, Now: time.Now}, loc: loc, variant: v}
+	sh.registers(t, 1)
+	return sh
 }
 
-// checkout sells qty of the shop's variant with an idempotency key.
+// registers writes registers 1…n of the shop's location as the registers'
+// store does (type, id, locationId, number, name, createdAt; no seq before
+// the first sale) and returns their ids; a register already there is
+// written again with no seq.
+func (sh shop) registers(t testing.TB, count int) []string {
+	t.Helper()
+	tpk, _ := tenantPK(sh.ctx)
+	var out []string
+	for i := 1; i <= count; i++ {
+		id := tenant.RegisterID(sh.loc.ID, i)
+		item := map[string]types.AttributeValue{attrPK: s(registerPK(tpk, id)), attrSK: s(skRegister), "type": s("Register"), "id": s(id),
+			"locationId": s(sh.loc.ID), "number": n(int64(i)), "name": s(fmt.Sprint("Register ", i)), "createdAt": s(fmtTime(time.Now()))}
+		if _, err := sh.tb.client.PutItem(sh.ctx, &dynamodb.PutItemInput{TableName: &sh.tb.name, Item: item}); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, id)
+	}
+	return out
+}
+
+// deactivate sets a register's deactivatedAt, as the registers' store does.
+func (sh shop) deactivate(t testing.TB, registerID string) {
+	t.Helper()
+	tpk, _ := tenantPK(sh.ctx)
+	_, err := sh.tb.client.UpdateItem(sh.ctx, &dynamodb.UpdateItemInput{TableName: &sh.tb.name, Key: key(registerPK(tpk, registerID), skRegister),
+		UpdateExpression: aws.String("SET deactivatedAt = :at"), ExpressionAttributeValues: map[string]types.AttributeValue{":at": s(fmtTime(time.Now()))}})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkout sells qty of the shop's variant with an idempotency key, at the
+// default register.
 func (sh shop) checkout(t testing.TB, key string, qty int64) (sales.Order, error) {
 	t.Helper()
-	return sh.svc.Checkout(sh.ctx, sales.CheckoutInput{IdempotencyKey: key, LocationID: sh.loc.ID,
+	return sh.sell(t, key, "", qty)
+}
+
+// sell sells qty of the shop's variant at a register.
+func (sh shop) sell(t testing.TB, key, registerID string, qty int64) (sales.Order, error) {
+	t.Helper()
+	return sh.svc.Checkout(sh.ctx, sh.input(key, registerID, qty))
+}
+
+func (sh shop) input(key, registerID string, qty int64) sales.CheckoutInput {
+	return sales.CheckoutInput{IdempotencyKey: key, LocationID: sh.loc.ID, RegisterID: registerID,
 		Lines:    []sales.CheckoutLine{{VariantID: sh.variant.ID, Quantity: qty}},
-		Payments: []sales.PaymentInput{{Method: sales.Cash, Amount: sales.Money{Amount: 300 * qty, Currency: "JPY"}}}})
+		Payments: []sales.PaymentInput{{Method: sales.Cash, Amount: sales.Money{Amount: 300 * qty, Currency: "JPY"}}}}
 }
 
 func (sh shop) allowNegative(t testing.TB) {
@@ -85,9 +133,9 @@ func (sh shop) level(t testing.TB) stockItem {
 	return it
 }
 
-// events returns the data of the outbox events of one type, by scanning the
+// outbox returns the outbox items of one event type, by scanning the
 // test's own table.
-func (sh shop) events(t testing.TB, eventType string) []map[string]types.AttributeValue {
+func (sh shop) outbox(t testing.TB, eventType string) []map[string]types.AttributeValue {
 	t.Helper()
 	out, err := sh.tb.client.Scan(sh.ctx, &dynamodb.ScanInput{TableName: &sh.tb.name, ConsistentRead: aws.Bool(true),
 		FilterExpression:          aws.String("eventType = :t"),
@@ -98,32 +146,60 @@ func (sh shop) events(t testing.TB, eventType string) []map[string]types.Attribu
 	return out.Items
 }
 
+// registerSeq reads a register's seq (0 when absent).
+func (sh shop) registerSeq(t testing.TB, registerID string) int64 {
+	t.Helper()
+	tpk, _ := tenantPK(sh.ctx)
+	out, err := sh.tb.client.GetItem(sh.ctx, &dynamodb.GetItemInput{TableName: &sh.tb.name, Key: key(registerPK(tpk, registerID), skRegister), ConsistentRead: aws.Bool(true)})
+	if err != nil || out.Item == nil {
+		t.Fatalf("register %s: %v", registerID, err)
+	}
+	var seq int64
+	if v, ok := out.Item["seq"]; ok {
+		if err := attributevalue.Unmarshal(v, &seq); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return seq
+}
+
 func TestSalesStore_Checkout(t *testing.T) {
 	sh := newShop(t, mustTable(t), 3)
 	o, err := sh.checkout(t, "k1", 2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l := sh.level(t); l.OnHand != 1 || l.Version != 2 {
-		t.Fatalf("level = %+v, want onHand 1 version 2", l)
+	reg1 := tenant.RegisterID(sh.loc.ID, 1)
+	if l := sh.level(t); l.OnHand != 1 || l.Version != 2 || l.Change == nil || *l.Change != (levelChangeItem{Reason: "SALE", Delta: -2, Reference: o.ID, OccurredAt: fmtTime(o.CreatedAt)}) {
+		t.Fatalf("level = %+v (change %+v), want onHand 1 version 2 and the sale's entry", l, l.Change)
 	}
 	got, err := sh.st.GetOrder(sh.ctx, o.ID)
-	if err != nil || got.Total != 600 || got.Number != "001-000001" || len(got.Lines) != 1 || got.Lines[0].SKU != "TEA" || len(got.Taxes) != 1 || got.Taxes[0].Tax != 44 {
+	if err != nil || got.Total != 600 || got.Number != "001-01-000001" || got.RegisterID != reg1 || len(got.Lines) != 1 || got.Lines[0].SKU != "TEA" || len(got.Taxes) != 1 || got.Taxes[0].Tax != 44 {
 		t.Fatalf("order %+v %v", got, err)
 	}
-	changed := sh.events(t, EventInventoryChanged)
-	if len(changed) != 1 || len(sh.events(t, EventOrderCompleted)) != 1 {
-		t.Fatalf("events: %d inventory.changed", len(changed))
+	if o.RegisterID != reg1 || o.Number != got.Number {
+		t.Fatalf("returned order %s at %s", o.Number, o.RegisterID)
 	}
-	if data := changed[0]["data"].(*types.AttributeValueMemberS).Value; data != fmt.Sprintf(`{"locationId":%q,"variantId":%q,"onHand":1,"version":2,"delta":-2,"reason":"SALE","occurredAt":%q}`, sh.loc.ID, sh.variant.ID, fmtTime(got.CreatedAt)) {
-		t.Fatalf("inventory.changed data = %s", data)
+	if seq := sh.registerSeq(t, reg1); seq != 1 {
+		t.Fatalf("register seq = %d", seq)
+	}
+	if n := len(sh.outbox(t, EventInventoryChanged)); n != 0 {
+		t.Fatalf("%d inventory.changed outbox items: the event is derived from the level now", n)
+	}
+	completed := sh.outbox(t, EventOrderCompleted)
+	if len(completed) != 1 || !strings.Contains(completed[0]["data"].(*types.AttributeValueMemberS).Value, fmt.Sprintf(`"registerId":%q`, reg1)) {
+		t.Fatalf("order.completed %v", completed)
+	}
+	changed := events(t, sh.tb, sh.ctx)
+	if len(changed) != 1 || changed[0] != (inventoryChangedData{LocationID: sh.loc.ID, VariantID: sh.variant.ID, OnHand: 1, Version: 2, Delta: -2, Reason: "SALE", Reference: o.ID, OccurredAt: fmtTime(got.CreatedAt)}) {
+		t.Fatalf("inventory.changed = %+v", changed)
 	}
 	t.Run("replay returns the first order and writes nothing", func(t *testing.T) {
 		again, err := sh.checkout(t, "k1", 2)
-		if err != nil || again.ID != o.ID {
+		if err != nil || again.ID != o.ID || again.RegisterID != reg1 {
 			t.Fatalf("replay: %v %v", again.ID, err)
 		}
-		if l := sh.level(t); l.OnHand != 1 || len(sh.events(t, EventInventoryChanged)) != 1 {
+		if l := sh.level(t); l.OnHand != 1 || l.Version != 2 || sh.registerSeq(t, reg1) != 1 {
 			t.Fatalf("replay wrote: level %+v", l)
 		}
 	})
@@ -131,13 +207,16 @@ func TestSalesStore_Checkout(t *testing.T) {
 		if _, err := sh.checkout(t, "k1", 1); apperr.CodeOf(err) != apperr.IdempotencyKeyReused {
 			t.Fatalf("err = %v", err)
 		}
+		if _, err := sh.sell(t, "k1", reg1, 2); apperr.CodeOf(err) != apperr.IdempotencyKeyReused {
+			t.Fatalf("naming the register the first request defaulted to is another request: %v", err)
+		}
 	})
 	t.Run("not enough stock writes nothing", func(t *testing.T) {
 		_, err := sh.checkout(t, "k2", 2)
-		if apperr.CodeOf(err) != apperr.OutOfStock {
+		if apperr.CodeOf(err) != apperr.OutOfStock || !strings.Contains(err.Error(), "on hand: 1") {
 			t.Fatalf("err = %v", err)
 		}
-		if l := sh.level(t); l.OnHand != 1 || l.Version != 2 {
+		if l := sh.level(t); l.OnHand != 1 || l.Version != 2 || sh.registerSeq(t, reg1) != 1 {
 			t.Fatalf("level = %+v", l)
 		}
 		if _, ok, err := lookupIdempotency(t, sh.tb, sh.ctx, idempotency.Request{Operation: sales.OpCheckout, Key: "k2"}); ok || err != nil {
@@ -146,8 +225,9 @@ func TestSalesStore_Checkout(t *testing.T) {
 	})
 	t.Run("negative stock when allowed", func(t *testing.T) {
 		sh.allowNegative(t)
-		if _, err := sh.checkout(t, "k3", 5); err != nil {
-			t.Fatal(err)
+		o, err := sh.checkout(t, "k3", 5)
+		if err != nil || o.Number != "001-01-000002" {
+			t.Fatalf("%s %v", o.Number, err)
 		}
 		if l := sh.level(t); l.OnHand != -4 || l.Version != 3 {
 			t.Fatalf("level = %+v, want -4 at version 3", l)
@@ -161,7 +241,9 @@ func TestSalesStore_Checkout(t *testing.T) {
 		if _, err := sh.checkout(t, "k4", 1); err != nil {
 			t.Fatal(err)
 		}
-		if l := sh.level(t); l.OnHand != -1 || l.Version != 1 || l.GSI1PK == "" {
+		l := sh.level(t)
+		if want := (stockItem{PK: stockPK(tpk, sh.loc.ID, sh.variant.ID), SK: skStock, Type: "StockLevel", GSI1PK: stockListPK(tpk, sh.loc.ID), GSI1SK: sh.variant.ID,
+			LocationID: sh.loc.ID, VariantID: sh.variant.ID, OnHand: -1, Version: 1, UpdatedAt: l.UpdatedAt, Change: l.Change}); l != want || l.UpdatedAt == "" {
 			t.Fatalf("level created by a sale = %+v", l)
 		}
 	})
@@ -170,6 +252,223 @@ func TestSalesStore_Checkout(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+// TestSalesStore_CheckoutRegisters: which register a sale is numbered at,
+// and the rules of the bad ones.
+func TestSalesStore_CheckoutRegisters(t *testing.T) {
+	tbl := mustTable(t)
+	sh := newShop(t, tbl, 100)
+	regs := sh.registers(t, 3)
+	other := newShop(t, tbl, 100) // another tenant
+	second := newShop(t, tbl, 0)  // another location of sh's tenant, with its register 1
+	second.ctx, second.variant = sh.ctx, sh.variant
+	loc2, _ := tenant.NewLocation(ids.New(ids.Location), "Annex", "", tenant.Tenant{Timezone: "Asia/Tokyo"}, time.Now())
+	loc2, err := NewTenantStore(tbl).CreateLocation(sh.ctx, loc2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second.loc = loc2
+	loc2Regs := second.registers(t, 2)
+
+	t.Run("no registerId sells at the location's first register", func(t *testing.T) {
+		o, err := sh.checkout(t, "d1", 1)
+		if err != nil || o.RegisterID != regs[0] || o.Number != "001-01-000001" {
+			t.Fatalf("%+v %v", o.Number, err)
+		}
+	})
+	t.Run("a named register numbers its own orders", func(t *testing.T) {
+		for i, want := range []string{"001-03-000001", "001-03-000002"} {
+			o, err := sh.sell(t, fmt.Sprint("r3-", i), regs[2], 1)
+			if err != nil || o.RegisterID != regs[2] || o.Number != want {
+				t.Fatalf("sale %d: %s at %s, %v", i, o.Number, o.RegisterID, err)
+			}
+		}
+		if o, err := sh.checkout(t, "d2", 1); err != nil || o.Number != "001-01-000002" {
+			t.Fatalf("register 1 after register 3: %s %v", o.Number, err)
+		}
+	})
+	t.Run("an API key bound to a register sells there by default", func(t *testing.T) {
+		p, _ := identity.PrincipalFrom(sh.ctx)
+		p.UserID, p.APIKeyID, p.RegisterID, p.Role, p.Scopes = "", "key_x", regs[1], "", []identity.Scope{identity.ScopeOrdersWrite}
+		device := sh
+		device.ctx = identity.WithPrincipal(sh.ctx, p)
+		o, err := device.checkout(t, "dev1", 1)
+		if err != nil || o.RegisterID != regs[1] || o.Number != "001-02-000001" || o.Source != "API" {
+			t.Fatalf("%s at %s (%s), %v", o.Number, o.RegisterID, o.Source, err)
+		}
+		if o, err := device.sell(t, "dev2", regs[2], 1); err != nil || o.RegisterID != regs[2] {
+			t.Fatalf("naming another register: %s %v", o.RegisterID, err)
+		}
+	})
+	refused := []struct {
+		name       string
+		ctx        context.Context
+		registerID string
+		code       apperr.Code
+		message    string
+	}{
+		{"malformed", sh.ctx, "reg_nope", apperr.NotFound, "register not found"},
+		{"not a register id at all", sh.ctx, sh.loc.ID, apperr.NotFound, "register not found"},
+		{"no such register at the location", sh.ctx, tenant.RegisterID(sh.loc.ID, 9), apperr.NotFound, "register not found"},
+		{"another location's register that exists", sh.ctx, loc2Regs[1], apperr.Invalid, "another location"},
+		{"another location's register that does not exist", sh.ctx, tenant.RegisterID(loc2.ID, 7), apperr.NotFound, "register not found"},
+		{"another tenant's register", sh.ctx, tenant.RegisterID(other.loc.ID, 1), apperr.NotFound, "register not found"},
+	}
+	for _, tc := range refused {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := sh.svc.Checkout(tc.ctx, sh.input("bad-"+tc.name, tc.registerID, 1))
+			l, _ := apperr.Expected(err)
+			if apperr.CodeOf(err) != tc.code || len(l) != 1 || !slices.Equal(l[0].Field, []string{"input", "registerId"}) || !strings.Contains(l[0].Message, tc.message) {
+				t.Fatalf("err = %v (%+v)", err, l)
+			}
+		})
+	}
+	t.Run("a deactivated register is INVALID and writes nothing", func(t *testing.T) {
+		sh.deactivate(t, regs[2])
+		before := sh.level(t)
+		_, err := sh.sell(t, "off", regs[2], 1)
+		if apperr.CodeOf(err) != apperr.Invalid || !strings.Contains(err.Error(), "deactivated") {
+			t.Fatalf("err = %v", err)
+		}
+		if after := sh.level(t); after.Version != before.Version || sh.registerSeq(t, regs[2]) != 3 {
+			t.Fatalf("a refused sale wrote: %+v → %+v", before, after)
+		}
+	})
+	t.Run("a register deactivated after the read refuses the write", func(t *testing.T) {
+		loaded, err := sh.st.LoadSale(sh.ctx, sales.SaleQuery{LocationID: sh.loc.ID, RegisterID: regs[1], VariantIDs: []string{sh.variant.ID}, Idempotency: sh.input("late-off", regs[1], 1).Request()})
+		if err != nil || loaded.Register == nil || !loaded.Register.Register.Active || loaded.Register.Seq != 1 {
+			t.Fatalf("loaded %+v %v", loaded.Register, err)
+		}
+		sh.deactivate(t, regs[1])
+		sale, err := sales.Price(sh.input("late-off", regs[1], 1), loaded.Snapshot, ids.New("ord"), time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		sale.Order.RegisterID = regs[1]
+		_, _, err = sh.st.SaveSale(sh.ctx, sale, 2, sh.input("late-off", regs[1], 1).Request())
+		var stale *sales.StaleError
+		if !errors.As(err, &stale) || !stale.RegisterMoved || stale.Register == nil || stale.Register.Register.Active || stale.Register.Seq != 1 {
+			t.Fatalf("err = %v (%+v)", err, stale)
+		}
+	})
+	t.Run("a location that does not exist is only the location's error", func(t *testing.T) {
+		in := sh.input("noloc", "", 1)
+		in.LocationID = ids.New(ids.Location)
+		_, err := sh.svc.Checkout(sh.ctx, in)
+		l, _ := apperr.Expected(err)
+		if len(l) != 1 || l[0].Code != apperr.NotFound || !slices.Equal(l[0].Field, []string{"input", "locationId"}) {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+// TestSalesStore_ConcurrentSalesAtOneRegister: sales racing for one
+// register's next number all commit, numbered 1…n without gaps.
+func TestSalesStore_ConcurrentSalesAtOneRegister(t *testing.T) {
+	const n = 12
+	sh := newShop(t, mustTable(t), 1000)
+	reg := sh.registers(t, 2)[1]
+	var wg sync.WaitGroup
+	numbers := make(chan string, n)
+	for i := range n {
+		wg.Go(func() {
+			o, err := sh.sell(t, fmt.Sprint("one-", i), reg, 1)
+			if err != nil {
+				t.Errorf("sale %d: %v", i, err)
+				return
+			}
+			numbers <- o.Number
+		})
+	}
+	wg.Wait()
+	close(numbers)
+	var got []string
+	for num := range numbers {
+		got = append(got, num)
+	}
+	slices.Sort(got)
+	for i, num := range got {
+		if want := sales.OrderNumber(sh.loc.Number, 2, int64(i+1)); num != want {
+			t.Fatalf("numbers %v: want %s at %d", got, want, i)
+		}
+	}
+	if len(got) != n || sh.registerSeq(t, reg) != n || sh.level(t).OnHand != 1000-n {
+		t.Fatalf("%d numbers, seq %d, level %+v", len(got), sh.registerSeq(t, reg), sh.level(t))
+	}
+}
+
+// transactCounter counts TransactWriteItems calls, the cancelled ones, and
+// the actions of the last call.
+type transactCounter struct {
+	calls, cancelled, actions atomic.Int64
+}
+
+func (c *transactCounter) option(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("countTransactions",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				tw, ok := in.Parameters.(*dynamodb.TransactWriteItemsInput)
+				out, md, err := next.HandleInitialize(ctx, in)
+				if ok {
+					c.calls.Add(1)
+					c.actions.Store(int64(len(tw.TransactItems)))
+					var tce *types.TransactionCanceledException
+					if errors.As(err, &tce) {
+						c.cancelled.Add(1)
+					}
+				}
+				return out, md, err
+			}), middleware.Before)
+	})
+}
+
+// TestSalesStore_CommutativeTakes: registers selling one item at once do
+// not invalidate each other — every sale commits with its first
+// transaction — and the level ends exact.
+func TestSalesStore_CommutativeTakes(t *testing.T) {
+	var c transactCounter
+	sh := newShop(t, mustTable(t, c.option), 1000)
+	regs := sh.registers(t, 8)
+	c.calls.Store(0)
+	var wg sync.WaitGroup
+	for i, reg := range regs {
+		wg.Go(func() {
+			if _, err := sh.sell(t, fmt.Sprint("hot-", i), reg, 3); err != nil {
+				t.Errorf("sale %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if c.calls.Load() != int64(len(regs)) || c.cancelled.Load() != 0 {
+		t.Fatalf("%d transactions (%d cancelled) for %d sales: sales of one item cancelled each other", c.calls.Load(), c.cancelled.Load(), len(regs))
+	}
+	if l := sh.level(t); l.OnHand != 1000-3*int64(len(regs)) || l.Version != 1+int64(len(regs)) {
+		t.Fatalf("level %+v", l)
+	}
+}
+
+// TestSalesStore_CheckoutActions: a sale of three tracked variants is one
+// BatchGetItem and one transaction of 7 actions (record, order,
+// order.completed, register, three takes).
+func TestSalesStore_CheckoutActions(t *testing.T) {
+	var c transactCounter
+	sh := newShop(t, mustTable(t, c.option), 10)
+	tpk, _ := tenantPK(sh.ctx)
+	in := sh.input("three", "", 1)
+	for range 2 {
+		id := putVariant(t, sh.tb, sh.ctx, ids.New("SKU"), true)
+		putRaw(t, sh.tb, stockItem{PK: stockPK(tpk, sh.loc.ID, id), SK: skStock, Type: "StockLevel", GSI1PK: stockListPK(tpk, sh.loc.ID), GSI1SK: id, LocationID: sh.loc.ID, VariantID: id, OnHand: 5, Version: 1})
+		in.Lines = append(in.Lines, sales.CheckoutLine{VariantID: id, Quantity: 1})
+	}
+	in.Payments[0].Amount.Amount = 300 + 2*500
+	c.calls.Store(0)
+	if _, err := sh.svc.Checkout(sh.ctx, in); err != nil {
+		t.Fatal(err)
+	}
+	if c.calls.Load() != 1 || c.actions.Load() != 7 {
+		t.Fatalf("%d transactions, last of %d actions; want 1 of 7", c.calls.Load(), c.actions.Load())
+	}
 }
 
 func TestSalesStore_CheckoutRetriesConflicts(t *testing.T) {
@@ -189,71 +488,94 @@ func TestSalesStore_CheckoutRetriesConflicts(t *testing.T) {
 	}
 }
 
+// TestSalesStore_ConcurrentLastUnits: however the sales are spread over
+// registers, stock never goes below zero: exactly as many sales as units.
 func TestSalesStore_ConcurrentLastUnits(t *testing.T) {
-	sh := newShop(t, mustTable(t), 10)
-	var wg sync.WaitGroup
-	var sold, short atomic.Int64
-	numbers := make(chan string, 30)
-	for i := 0; i < 30; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			o, err := sh.checkout(t, fmt.Sprint("c", i), 1)
-			switch {
-			case err == nil:
-				sold.Add(1)
-				numbers <- o.Number
-			case apperr.CodeOf(err) == apperr.OutOfStock:
-				short.Add(1)
-			default:
-				t.Errorf("sale %d: %v", i, err)
+	for _, tc := range []struct {
+		name               string
+		units, sales, regs int
+	}{
+		{"8 registers, the last 5 units", 5, 8, 8},
+		{"1 register, 30 sales of 10 units", 10, 30, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sh := newShop(t, mustTable(t), int64(tc.units))
+			regs := sh.registers(t, tc.regs)
+			var wg sync.WaitGroup
+			var sold, short atomic.Int64
+			numbers := make(chan string, tc.sales)
+			for i := range tc.sales {
+				wg.Go(func() {
+					o, err := sh.sell(t, fmt.Sprint("c", i), regs[i%len(regs)], 1)
+					switch {
+					case err == nil:
+						sold.Add(1)
+						numbers <- o.Number
+					case apperr.CodeOf(err) == apperr.OutOfStock:
+						short.Add(1)
+					default:
+						t.Errorf("sale %d: %v", i, err)
+					}
+				})
 			}
-		}()
-	}
-	wg.Wait()
-	close(numbers)
-	if l := sh.level(t); sold.Load() != 10 || short.Load() != 20 || l.OnHand != 0 || l.Version != 11 {
-		t.Fatalf("sold %d short %d level %+v", sold.Load(), short.Load(), l)
-	}
-	seen := map[string]bool{}
-	for n := range numbers {
-		seen[n] = true
-	}
-	for i := int64(1); i <= 10; i++ {
-		if !seen[sales.OrderNumber(sh.loc.Number, i)] {
-			t.Fatalf("numbers %v are not 1..10 without gaps", seen)
-		}
-	}
-	versions := map[string]bool{}
-	for _, e := range sh.events(t, EventInventoryChanged) {
-		versions[e["data"].(*types.AttributeValueMemberS).Value] = true
-	}
-	if len(versions) != 10 {
-		t.Fatalf("%d distinct inventory.changed events, want 10", len(versions))
+			wg.Wait()
+			close(numbers)
+			if l := sh.level(t); sold.Load() != int64(tc.units) || short.Load() != int64(tc.sales-tc.units) || l.OnHand != 0 || l.Version != int64(tc.units)+1 {
+				t.Fatalf("sold %d short %d level %+v", sold.Load(), short.Load(), l)
+			}
+			// Per register, the numbers taken are 1…k without gaps.
+			perRegister := map[string][]string{}
+			for num := range numbers {
+				perRegister[num[:7]] = append(perRegister[num[:7]], num)
+			}
+			for prefix, nums := range perRegister {
+				slices.Sort(nums)
+				for i, num := range nums {
+					if want := fmt.Sprintf("%s%06d", prefix, i+1); num != want {
+						t.Fatalf("register %s numbers %v have a gap", prefix, nums)
+					}
+				}
+			}
+			evs := events(t, sh.tb, sh.ctx)
+			if len(evs) != tc.units {
+				t.Fatalf("%d inventory.changed events, want %d", len(evs), tc.units)
+			}
+			for i, e := range evs {
+				if e.Version != int64(i+2) || e.OnHand != int64(tc.units-i-1) {
+					t.Fatalf("event %d = %+v", i, e)
+				}
+			}
+		})
 	}
 }
 
-func TestSalesStore_StaleCounterAndLevel(t *testing.T) {
+func TestSalesStore_StaleRegister(t *testing.T) {
 	sh := newShop(t, mustTable(t), 5)
 	if _, err := sh.checkout(t, "first", 1); err != nil {
 		t.Fatal(err)
 	}
-	// A sale computed from the state before "first": number 1, level version 1.
+	// A sale computed from the state before "first": number 1.
 	loaded := sales.Snapshot{Tenant: tenant.Tenant{Currency: "JPY", PricesIncludeTax: true, TaxRounding: tenant.RoundFloor}, Location: sh.loc,
 		Variants: map[string]catalog.Variant{sh.variant.ID: sh.variant}}
-	in := sales.CheckoutInput{IdempotencyKey: "late", LocationID: sh.loc.ID, Lines: []sales.CheckoutLine{{VariantID: sh.variant.ID, Quantity: 1}},
-		Payments: []sales.PaymentInput{{Method: sales.Cash, Amount: sales.Money{Amount: 300, Currency: "JPY"}}}}
+	in := sh.input("late", "", 1)
 	sale, err := sales.Price(in, loaded, ids.New("ord"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	sale.Decrements[0].Read.OnHand, sale.Decrements[0].Read.Version = 5, 1
+	sale.Order.RegisterID = tenant.RegisterID(sh.loc.ID, 1)
 	_, _, err = sh.st.SaveSale(sh.ctx, sale, 1, in.Request())
 	var stale *sales.StaleError
-	if !errors.As(err, &stale) || stale.Seq == nil || *stale.Seq != 1 || stale.Levels[sh.variant.ID].Version != 2 || stale.Levels[sh.variant.ID].OnHand != 4 {
+	if !errors.As(err, &stale) || !stale.RegisterMoved || stale.Register == nil || stale.Register.Seq != 1 || len(stale.Levels) != 0 {
 		t.Fatalf("err = %v (%+v)", err, stale)
 	}
 	if l := sh.level(t); l.OnHand != 4 {
 		t.Fatalf("a stale sale wrote: %+v", l)
 	}
+	t.Run("a take that runs short reports the level as it is", func(t *testing.T) {
+		sale.Decrements[0].Quantity = 9
+		_, _, err = sh.st.SaveSale(sh.ctx, sale, 2, in.Request())
+		if !errors.As(err, &stale) || stale.RegisterMoved || stale.Levels[sh.variant.ID].OnHand != 4 || stale.Levels[sh.variant.ID].Version != 2 {
+			t.Fatalf("err = %v (%+v)", err, stale)
+		}
+	})
 }

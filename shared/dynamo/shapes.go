@@ -76,18 +76,42 @@ func (it variantItem) domain() catalog.Variant {
 		Currency: it.Currency, TrackStock: it.TrackStock, TaxCategory: tax.Category(it.TaxCategory), UpdatedAt: parseTime(it.UpdatedAt)}
 }
 
-// stockItem is one stock level.
+// stockItem is one stock level. Change is the ledger entry of the write
+// that made this version (every write of a level sets it and increments
+// version): each stream image of the level is one exact inventory.changed
+// event (events.go).
 type stockItem struct {
-	PK         string `dynamodbav:"pk"`
-	SK         string `dynamodbav:"sk"`
-	Type       string `dynamodbav:"type"`
-	GSI1PK     string `dynamodbav:"gsi1pk"`
-	GSI1SK     string `dynamodbav:"gsi1sk"`
-	LocationID string `dynamodbav:"locationId"`
-	VariantID  string `dynamodbav:"variantId"`
-	OnHand     int64  `dynamodbav:"onHand"`
-	Version    int64  `dynamodbav:"version"`
-	UpdatedAt  string `dynamodbav:"updatedAt"`
+	PK         string           `dynamodbav:"pk"`
+	SK         string           `dynamodbav:"sk"`
+	Type       string           `dynamodbav:"type"`
+	GSI1PK     string           `dynamodbav:"gsi1pk"`
+	GSI1SK     string           `dynamodbav:"gsi1sk"`
+	LocationID string           `dynamodbav:"locationId"`
+	VariantID  string           `dynamodbav:"variantId"`
+	OnHand     int64            `dynamodbav:"onHand"`
+	Version    int64            `dynamodbav:"version"`
+	UpdatedAt  string           `dynamodbav:"updatedAt"`
+	Change     *levelChangeItem `dynamodbav:"change,omitempty"` // absent on levels last written before ledger entries
+}
+
+// levelChangeItem is what one write did to a level: why, by how much (for a
+// count, the difference from the level it read; 0 when it matched), on
+// behalf of what (a sale's order id) and when.
+type levelChangeItem struct {
+	Reason     string `dynamodbav:"reason"`
+	Delta      int64  `dynamodbav:"delta"`
+	Reference  string `dynamodbav:"reference,omitempty"`
+	OccurredAt string `dynamodbav:"occurredAt"`
+}
+
+// attributeValue is the entry as the `change` map attribute, built by hand:
+// it cannot fail, so neither can building the level writes that carry it.
+func (c levelChangeItem) attributeValue() types.AttributeValue {
+	m := map[string]types.AttributeValue{"reason": s(c.Reason), "delta": n(c.Delta), "occurredAt": s(c.OccurredAt)}
+	if c.Reference != "" {
+		m["reference"] = s(c.Reference)
+	}
+	return &types.AttributeValueMemberM{Value: m}
 }
 
 const skStock = "STOCK"

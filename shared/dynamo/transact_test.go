@@ -326,7 +326,7 @@ func TestSalesStore_CheckoutThrottled(t *testing.T) {
 	}
 	left.Store(0)
 	o, err := sh.checkout(t, "throttled", 1)
-	if err != nil || o.Number != "001-000001" {
+	if err != nil || o.Number != "001-01-000001" {
 		t.Fatalf("retry with the same key: %+v %v", o, err)
 	}
 	if l := sh.level(t); l.OnHand != 4 {

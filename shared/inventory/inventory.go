@@ -1,7 +1,8 @@
 // Package inventory is the stock ledger: one stock level per (location,
-// variant), changed only by transactions that also write an
-// `inventory.changed` outbox event carrying the new on-hand and the level's
-// version, so downstream copies (EC shops) can keep only the newest.
+// variant). Every change of a level increments its version and records on
+// the level what changed (reason, delta, reference); each such state becomes
+// one `inventory.changed` event carrying the new on-hand and version, so
+// downstream copies (EC shops) can keep only the newest.
 package inventory
 
 import (
@@ -29,12 +30,15 @@ type LevelKey struct {
 // Key returns the level's key.
 func (l StockLevel) Key() LevelKey { return LevelKey{LocationID: l.LocationID, VariantID: l.VariantID} }
 
-// Limits of one request. A change writes two transaction actions (the level
-// and its event) and a transfer line four (two levels, two events); with the
-// idempotency record a transaction stays within DynamoDB's 100 actions.
+// Limits of one request. A change writes one transaction action (its level)
+// and a transfer line two; with the idempotency record a transaction stays
+// well within DynamoDB's 100 actions, and the batched read before it (a
+// level, a variant per change, per side of a transfer) within a few calls.
+// The limits date from when each level also took an outbox event action;
+// raising them is an API change of its own.
 const (
-	MaxAdjustChanges  = 49   // 2 × 49 + 1 = 99 actions
-	MaxTransferLines  = 24   // 4 × 24 + 1 = 97 actions
+	MaxAdjustChanges  = 49   // 49 + 1 = 50 actions
+	MaxTransferLines  = 24   // 2 × 24 + 1 = 49 actions
 	MaxReadVariants   = 100  // variantIds of one inventory query
 	MaxLocationLevels = 5000 // levels returned by an inventory query without variantIds
 	// MaxQuantity bounds |delta|, setTo and a transfer quantity.

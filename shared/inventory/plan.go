@@ -57,6 +57,8 @@ func (s Snapshot) Level(k LevelKey) StockLevel {
 
 // Update is one level's new state within a write. Level.Version is the read
 // version + 1: the store writes it only if the level still has the read one.
+// Adjustments, transfers and counts change levels this way: their answer is
+// the exact resulting level.
 type Update struct {
 	Level  StockLevel
 	Delta  int64
@@ -66,8 +68,28 @@ type Update struct {
 // ReadVersion is the version the update was computed from (0: never written).
 func (u Update) ReadVersion() int64 { return u.Level.Version - 1 }
 
-// Write is one stock change: the updates, one inventory.changed event each,
-// and the idempotency record holding the resulting levels, in one transaction.
+// Take is a commutative decrement of one level, the way a sale takes stock:
+// the store subtracts Quantity from whatever the level holds when the write
+// lands, whatever its version, and refuses it (and the write it is part of)
+// only when that would take the level below zero and AllowNegative is false.
+// Two takes of one level never invalidate each other, so concurrent sales of
+// one item all commit while stock lasts. The writer does not learn the
+// resulting level: every write of a level also records what changed
+// (reason, delta, reference, time) on the level itself with its new version,
+// and inventory.changed is derived from the level's successive states.
+type Take struct {
+	LocationID    string
+	VariantID     string
+	Quantity      int64 // > 0
+	AllowNegative bool
+	Reason        Reason
+	Reference     string // what took the stock: an order id
+	At            time.Time
+}
+
+// Write is one stock change: the updates (each leaving its ledger entry on
+// its level, from which inventory.changed is derived) and the idempotency
+// record holding the resulting levels, in one transaction.
 type Write struct {
 	Idempotency idempotency.Request
 	Updates     []Update

@@ -18,9 +18,10 @@ type Store interface {
 	// IDEMPOTENCY_KEY_REUSED (another request).
 	Load(ctx context.Context, q Lookup) (Snapshot, error)
 	// Apply writes w in one transaction: each update only if its level still
-	// has the read version (ErrStale otherwise), one inventory.changed event
-	// per update and the idempotency record holding the resulting levels. A
-	// key already used returns the stored levels and replayed=true.
+	// has the read version (ErrStale otherwise), leaving the ledger entry
+	// inventory.changed is derived from, and the idempotency record holding
+	// the resulting levels. A key already used returns the stored levels and
+	// replayed=true.
 	Apply(ctx context.Context, w Write) (levels []StockLevel, replayed bool, err error)
 	// ListLevels returns the written levels at a location by variant id, at
 	// most limit of them.

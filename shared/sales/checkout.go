@@ -10,6 +10,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/backoff"
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/tax"
+	"github.com/renkei-pos/renkei/shared/tenant"
 	"github.com/renkei-pos/renkei/shared/text"
 )
 
@@ -18,11 +19,11 @@ const OpCheckout = "checkout"
 
 // Limits of one checkout. An order is one item with its lines inside, and
 // its write is one DynamoDB transaction (≤ 100 actions): the idempotency
-// record, the order, its order.completed event, the location's order counter,
-// and per distinct tracked variant a stock level update and its
-// inventory.changed event; the batched read before it holds ≤ 100 keys
-// (tenant, location, customer, idempotency record, order counter, and per
-// variant its record and its stock level). Every amount a client sends
+// record, the order, its order.completed event, the register's sequence,
+// and per distinct tracked variant one take of its stock level; the batched
+// read before it holds ≤ 100 keys (tenant, location, register, customer,
+// idempotency record, and per variant its record and its stock level), which
+// is what bounds the distinct variants. Every amount a client sends
 // (payments, cash tendered, discounts) is at most tax.MaxAmount, as are
 // prices and order totals, so no sum of them can overflow.
 const (
@@ -71,10 +72,14 @@ type PaymentInput struct {
 type CheckoutInput struct {
 	IdempotencyKey string
 	LocationID     string
-	Lines          []CheckoutLine
-	OrderDiscount  *DiscountInput
-	CustomerID     string
-	Payments       []PaymentInput
+	// RegisterID is the register that takes the sale and numbers it; ""
+	// sells at the caller's own register (an API key bound to one) or else
+	// at the location's first register.
+	RegisterID    string
+	Lines         []CheckoutLine
+	OrderDiscount *DiscountInput
+	CustomerID    string
+	Payments      []PaymentInput
 }
 
 func path(parts ...any) []string {
@@ -100,6 +105,9 @@ func (in CheckoutInput) Validate() error {
 	}
 	if in.LocationID == "" || len(in.LocationID) > maxIDLen {
 		errs.Add(apperr.NotFound, "location not found", path("locationId")...)
+	}
+	if _, _, ok := tenant.ParseRegisterID(in.RegisterID); in.RegisterID != "" && !ok {
+		errs.Add(apperr.NotFound, "register not found", path("registerId")...)
 	}
 	if len(in.CustomerID) > maxIDLen {
 		errs.Add(apperr.NotFound, "customer not found", path("customerId")...)
@@ -208,10 +216,17 @@ func (in CheckoutInput) Request() idempotency.Request {
 		payments[i] = idempotency.Fields{"method": string(p.Method), "amount": moneyFields(&p.Amount), "tendered": moneyFields(p.Tendered),
 			"paymentMethodId": p.PaymentMethodID, "reference": p.Reference}
 	}
-	return idempotency.New(OpCheckout, in.IdempotencyKey, idempotency.Fields{
+	fields := idempotency.Fields{
 		"locationId": in.LocationID, "customerId": in.CustomerID, "lines": lines,
 		"orderDiscount": discountFields(in.OrderDiscount), "payments": payments,
-	})
+	}
+	// Present only when the client names a register, so the hash of a request
+	// that names none is the one it had before registers existed (a retry
+	// across the upgrade still replays).
+	if in.RegisterID != "" {
+		fields["registerId"] = in.RegisterID
+	}
+	return idempotency.New(OpCheckout, in.IdempotencyKey, fields)
 }
 
 func moneyFields(m *Money) idempotency.Fields {
@@ -232,33 +247,43 @@ func discountFields(d *DiscountInput) idempotency.Fields {
 	return f
 }
 
-// save writes a priced sale. The order takes the location's next number and
-// its stock in the same transaction, conditioned on the counter and the
-// levels read. When another sale at the location got there first, the
-// cancellation reports the current counter and levels, and the sale is
-// retried from them (no re-read) under backoff.Contention, like every other
-// storage race: numbers stay gap-free, stock exact, and a location that
-// stays too busy is UNAVAILABLE (retry with the same key).
+// save writes a priced sale. The order takes its register's next number
+// and its stock in the same transaction: the register's sequence is
+// conditioned on the value read (so numbers are gap-free per register), the
+// stock only on there being enough (so sales of one item never invalidate
+// each other). When another sale at the register took the number first, the
+// cancellation reports the register's current sequence and the sale is
+// retried with the next one (no re-read) under backoff.Contention, like
+// every other storage race; a register that stays too busy is UNAVAILABLE
+// (retry with the same key). Stock that ran out is OUT_OF_STOCK with the
+// level as it is now.
 func (s *Service) save(ctx context.Context, sale Sale, loaded Loaded, idem idempotency.Request) (Order, error) {
-	seq := loaded.OrderSeq
-	allowNegative := loaded.Snapshot.Tenant.AllowNegativeStock
+	reg := *loaded.Register
+	location := loaded.Snapshot.Location
 	var saved Order
 	err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
-		if sh := short(sale.Decrements); len(sh) > 0 && !allowNegative {
+		if sh := short(sale.Decrements); len(sh) > 0 && !sale.AllowNegativeStock {
 			return false, outOfStock(sh)
 		}
-		sale.Order.Number = OrderNumber(loaded.Snapshot.Location.Number, seq+1)
-		id, replayed, err := s.Store.SaveSale(ctx, sale, seq+1, idem)
+		seq := reg.Seq + 1
+		sale.Order.Number = OrderNumber(location.Number, reg.Register.Number, seq)
+		id, replayed, err := s.Store.SaveSale(ctx, sale, seq, idem)
 		var stale *StaleError
 		switch {
 		case errors.As(err, &stale):
-			if stale.Seq != nil {
-				seq = *stale.Seq
+			if stale.RegisterMoved {
+				if err := checkRegister(stale.Register, location.ID); err != nil {
+					return false, err
+				}
+				reg = *stale.Register
 			}
 			for i, d := range sale.Decrements {
 				if l, ok := stale.Levels[d.VariantID]; ok {
 					sale.Decrements[i].Read = l
 				}
+			}
+			if sh := short(sale.Decrements); len(stale.Levels) > 0 && len(sh) > 0 {
+				return false, outOfStock(sh)
 			}
 			return true, err
 		case err != nil:

@@ -149,6 +149,9 @@ func TestValidateAndPrice_BadInput(t *testing.T) {
 		{"reference too long", func(in *CheckoutInput) {
 			in.Payments = []PaymentInput{{Method: External, Amount: Money{2180, "JPY"}, Reference: strings.Repeat("r", 129)}}
 		}, apperr.Invalid, "input.payments.0.reference"},
+		{"malformed register id", func(in *CheckoutInput) { in.RegisterID = "reg_1" }, apperr.NotFound, "input.registerId"},
+		{"a location id for a register id", func(in *CheckoutInput) { in.RegisterID = "loc_01m8ngmh45gntrwaqrh9y6ykg2" }, apperr.NotFound, "input.registerId"},
+		{"register number out of range", func(in *CheckoutInput) { in.RegisterID = "reg_01m8ngmh45gntrwaqrh9y6ykg2_00" }, apperr.NotFound, "input.registerId"},
 		{"location zone that does not resolve", func(in *CheckoutInput) { in.LocationID = "badzone" }, apperr.Invalid, "input.locationId"},
 	}
 	for _, tc := range cases {
@@ -196,6 +199,7 @@ func TestRequest_HashIgnoresKeyOnly(t *testing.T) {
 		"reference":      func(in *CheckoutInput) { in.Payments[0].Reference = "r" },
 		"customer":       func(in *CheckoutInput) { in.CustomerID = "cus_1" },
 		"location":       func(in *CheckoutInput) { in.LocationID = "loc_2" },
+		"register":       func(in *CheckoutInput) { in.RegisterID = tenant.RegisterID("loc_01m8ngmh45gntrwaqrh9y6ykg2", 1) },
 	} {
 		c := basket(cash(2180, 3000))
 		edit(&c)
@@ -217,6 +221,13 @@ func TestRequest_HashPinned(t *testing.T) {
 	if got := in.Request().Hash; got != "3993a9d4093deac1ef2660f4b424205cf8faf1596eb3bcff6c5b4a5918cb945a" {
 		t.Fatalf("hash = %s", got)
 	}
+	// A request that names its register hashes the register too (computed
+	// outside Go: the fields above plus "registerId", sorted, no spaces); one
+	// that names none hashes as before registers existed (above).
+	in.RegisterID = "reg_01m8ngmh45gntrwaqrh9y6ykg2_02"
+	if got := in.Request().Hash; got != "920d826ee5810ac977beb0247b851843d20a967968bdce3315ff6b990e69a32c" {
+		t.Fatalf("hash with a register = %s", got)
+	}
 }
 
 func TestNewReceipt(t *testing.T) {
@@ -225,11 +236,12 @@ func TestNewReceipt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sale.Order.Number = "001-000042"
+	sale.Order.Number, sale.Order.RegisterID = "001-02-000042", tenant.RegisterID("loc_01m8ngmh45gntrwaqrh9y6ykg2", 2)
 	snap := snapshot(true, tenant.RoundFloor)
 	r := NewReceipt(sale.Order, snap.Tenant, snap.Location)
 	for _, want := range []string{
-		"Kissa", "Shibuya", "登録番号 T1234567890123", "2026-11-26 13:05", "No. 001-000042",
+		"Kissa", "Shibuya", "登録番号 T1234567890123", "2026-11-26 13:05",
+		"レジ番号                      02\n", "取引番号           001-02-000042\n",
 		"Onigiri Salmon ※", "¥540 × 2", "¥1,080", "合計", "¥2,180",
 		"(10%対象 ¥1,100 内消費税 ¥100)", "(8%対象 ¥1,080 内消費税 ¥80)", "※は軽減税率(8%)対象商品",
 		"お預り", "¥3,000", "お釣り", "¥820",
@@ -244,6 +256,13 @@ func TestNewReceipt(t *testing.T) {
 	if r.IssuerName != "Kissa" || r.InvoiceRegistrationNumber != "T1234567890123" {
 		t.Errorf("issuer %+v", r)
 	}
+	t.Run("an order taken before registers has no register line", func(t *testing.T) {
+		sale.Order.Number, sale.Order.RegisterID = "001-000042", ""
+		r := NewReceipt(sale.Order, snap.Tenant, snap.Location)
+		if strings.Contains(r.Text, "レジ番号") || !strings.Contains(r.Text, "取引番号              001-000042\n") {
+			t.Errorf("receipt:\n%s", r.Text)
+		}
+	})
 }
 
 func TestNewCustomer(t *testing.T) {

@@ -23,30 +23,17 @@ type Snapshot struct {
 	Customer *Customer
 }
 
-// StockDecrement is the stock a checkout takes of one tracked variant,
-// computed from the level it read: the write is conditioned on that level's
-// version, so the new on-hand it records (and announces in its
-// inventory.changed event) is exact.
+// StockDecrement is the stock a checkout takes of one tracked variant. The
+// write subtracts Quantity from the level as it is then (a commutative
+// inventory.Take), so sales of one item never invalidate each other; Read is
+// the level last seen, for refusing a sale that is short before writing and
+// for saying how much is left when it is refused.
 type StockDecrement struct {
 	VariantID string
 	SKU       string
 	Quantity  int64
 	LineIndex int                  // first line selling the variant, for error paths
-	Read      inventory.StockLevel // the level the decrement starts from
-}
-
-// Level is the stock level after the decrement.
-func (d StockDecrement) Level(at time.Time) inventory.StockLevel {
-	l := d.Read
-	l.OnHand -= d.Quantity
-	l.Version++
-	l.UpdatedAt = at
-	return l
-}
-
-// Update is the decrement as a stock ledger change.
-func (d StockDecrement) Update(at time.Time) inventory.Update {
-	return inventory.Update{Level: d.Level(at), Delta: -d.Quantity, Reason: inventory.ReasonSale}
+	Read      inventory.StockLevel // the level as last read
 }
 
 // short returns the decrements that would take stock below zero.
@@ -64,6 +51,21 @@ func short(decs []StockDecrement) []StockDecrement {
 type Sale struct {
 	Order      Order
 	Decrements []StockDecrement
+	// AllowNegativeStock is the tenant's setting when the sale was priced: a
+	// sale may then take a level below zero.
+	AllowNegativeStock bool
+}
+
+// Takes are the sale's stock decrements as ledger changes, referencing the
+// order; the store refuses the sale when one would take a level below zero
+// and negative stock is not allowed.
+func (s Sale) Takes() []inventory.Take {
+	out := make([]inventory.Take, len(s.Decrements))
+	for i, d := range s.Decrements {
+		out[i] = inventory.Take{LocationID: s.Order.LocationID, VariantID: d.VariantID, Quantity: d.Quantity, AllowNegative: s.AllowNegativeStock,
+			Reason: inventory.ReasonSale, Reference: s.Order.ID, At: s.Order.CreatedAt}
+	}
+	return out
 }
 
 // Price builds the order from the catalog's prices and the tenant's tax
@@ -156,7 +158,7 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 	for i := range decs {
 		decs[i].Quantity = qty[decs[i].VariantID]
 	}
-	return Sale{Order: o, Decrements: decs}, nil
+	return Sale{Order: o, Decrements: decs, AllowNegativeStock: t.AllowNegativeStock}, nil
 }
 
 func lineName(v catalog.Variant) string {

@@ -38,7 +38,13 @@ func NewReceipt(o Order, t tenant.Tenant, loc tenant.Location) Receipt {
 		line("登録番号 %s", t.InvoiceRegistrationNumber)
 	}
 	line("%s", o.CreatedAt.In(zone).Format(stamp))
-	line("No. %s", o.Number)
+	// The register (レジ番号) and the transaction number (取引番号), as
+	// Japanese receipts give them; the register's number is part of its id.
+	// An order taken before registers has a number but no register.
+	if _, n, ok := tenant.ParseRegisterID(o.RegisterID); ok {
+		row("レジ番号", fmt.Sprintf("%02d", n))
+	}
+	row("取引番号", o.Number)
 	line("%s", strings.Repeat("-", 32))
 	reduced := false
 	for _, l := range o.Lines {

@@ -9,6 +9,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // Service is the selling use cases.
@@ -30,7 +31,18 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, apperr.New(apperr.Forbidden, "you may not sell at this location", "input", "locationId")
 	}
 	idem := in.Request()
-	loaded, err := s.Store.LoadSale(ctx, SaleQuery{LocationID: in.LocationID, CustomerID: in.CustomerID, VariantIDs: in.VariantIDs(), Idempotency: idem})
+	registerID, named := in.RegisterID, in.RegisterID != ""
+	if !named {
+		registerID = p.RegisterID
+		if registerID == "" {
+			registerID = tenant.RegisterID(in.LocationID, 1)
+		}
+	}
+	q := SaleQuery{LocationID: in.LocationID, CustomerID: in.CustomerID, VariantIDs: in.VariantIDs(), Idempotency: idem}
+	if _, _, ok := tenant.ParseRegisterID(registerID); ok {
+		q.RegisterID = registerID
+	}
+	loaded, err := s.Store.LoadSale(ctx, q)
 	if err != nil {
 		return Order{}, err
 	}
@@ -40,6 +52,10 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	var errs apperr.List
 	if !loaded.LocationFound {
 		errs.Add(apperr.NotFound, "location not found", "input", "locationId")
+	}
+	// Without a location, the register it would default to says nothing more.
+	if err := checkRegister(loaded.Register, in.LocationID); err != nil && (loaded.LocationFound || named) {
+		errs = append(errs, err)
 	}
 	if in.CustomerID != "" && !loaded.CustomerFound {
 		errs.Add(apperr.NotFound, "customer not found", "input", "customerId")
@@ -53,17 +69,35 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, err
 	}
 	o := &sale.Order
-	o.StaffID, o.APIKeyID = p.UserID, p.APIKeyID
+	o.RegisterID, o.StaffID, o.APIKeyID = loaded.Register.Register.ID, p.UserID, p.APIKeyID
 	if p.IsAPIKey() {
 		o.Source = "API"
 	}
 	return s.save(ctx, sale, loaded, idem)
 }
 
-// OrderNumber formats a human-readable order number: the location's number
-// and the sequence within the location, e.g. 001-000042.
-func OrderNumber(location int, seq int64) string {
-	return fmt.Sprintf("%03d-%06d", location, seq)
+// checkRegister decides whether a sale at locationID may be numbered at
+// reg (nil: no such register in the tenant): a register of another tenant,
+// or one that does not exist, is NOT_FOUND; one of another location of the
+// tenant, or a deactivated one, is INVALID.
+func checkRegister(reg *RegisterState, locationID string) *apperr.Error {
+	switch {
+	case reg == nil:
+		return apperr.New(apperr.NotFound, "register not found", "input", "registerId")
+	case reg.Register.LocationID != locationID:
+		return apperr.New(apperr.Invalid, "the register belongs to another location", "input", "registerId")
+	case !reg.Register.Active:
+		return apperr.New(apperr.Invalid, "the register is deactivated", "input", "registerId")
+	}
+	return nil
+}
+
+// OrderNumber formats a human-readable order number: the location's
+// number, the register's number within it and the register's sequence,
+// e.g. 001-02-000042 (LLL-RR-NNNNNN; the sequence takes more digits past
+// 999,999).
+func OrderNumber(location, register int, seq int64) string {
+	return fmt.Sprintf("%03d-%02d-%06d", location, register, seq)
 }
 
 func outOfStock(short []StockDecrement) error {

@@ -5,14 +5,22 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // SaleQuery is what a checkout reads before writing.
 type SaleQuery struct {
 	LocationID  string
+	RegisterID  string // a well-formed register id (its key is derived from it)
 	CustomerID  string // "" for none
 	VariantIDs  []string
 	Idempotency idempotency.Request
+}
+
+// RegisterState is the register a sale is numbered at, as stored.
+type RegisterState struct {
+	Register tenant.Register
+	Seq      int64 // the register's last order sequence (0: none yet)
 }
 
 // Loaded is the result of the read: the snapshot, or the id of the order a
@@ -21,37 +29,40 @@ type Loaded struct {
 	Snapshot      Snapshot
 	LocationFound bool
 	CustomerFound bool
-	ReplayOrderID string // set when the key was already used with this input
-	OrderSeq      int64  // the location's last order sequence number (0: none yet)
+	Register      *RegisterState // nil: no such register in the tenant
+	ReplayOrderID string         // set when the key was already used with this input
 }
 
 // StaleError is SaveSale's answer when something the sale was computed from
-// changed meanwhile: another sale at the location took the next order
-// number (Seq is then the number it took), or stock levels moved (Levels
-// holds their current state, by variant id; a level that does not exist is
-// absent). Nothing was written.
+// changed meanwhile, and nothing was written. RegisterMoved: the register
+// did not have the sequence read (another sale there took the number), was
+// deactivated, or is gone; Register is then its current state (nil: gone).
+// Levels holds, by variant id, the current state of each level that could
+// not take the sale's quantity without going below zero (a level never
+// written is its zero level).
 type StaleError struct {
-	Seq    *int64
-	Levels map[string]inventory.StockLevel
+	RegisterMoved bool
+	Register      *RegisterState
+	Levels        map[string]inventory.StockLevel
 }
 
-func (e *StaleError) Error() string { return "order counter or stock moved" }
+func (e *StaleError) Error() string { return "register moved or stock short" }
 
 // Store persists sales. Every method acts on the tenant in ctx.
 type Store interface {
-	// LoadSale reads the tenant, location, customer, variants, stock levels,
-	// order counter and the idempotency record in one batched read. A key
+	// LoadSale reads the tenant, location, register, customer, variants,
+	// stock levels and the idempotency record in one batched read. A key
 	// used with another request is IDEMPOTENCY_KEY_REUSED.
 	LoadSale(ctx context.Context, q SaleQuery) (Loaded, error)
 	// SaveSale writes, in one transaction, the idempotency record, the
-	// order, its order.completed event, the location's order counter (moved
-	// from seq-1 to seq, the order's number) and, per decrement, the new
-	// stock level (conditioned on the version read) with its
-	// inventory.changed event. The record is written only if none exists (the
-	// LoadSale found none); if one was written meanwhile with the same
-	// request it returns that order's id and replayed=true, read from the
-	// cancellation without another lookup; if the counter or a level moved, a
-	// *StaleError.
+	// order, its order.completed event, the register's sequence (moved from
+	// seq-1 to seq, the order's number, only while the register is active)
+	// and the sale's takes of stock (s.Takes(): commutative, refused only
+	// when a level would go below zero). The record is written only if none
+	// exists (the LoadSale found none); if one was written meanwhile with
+	// the same request it returns that order's id and replayed=true, read
+	// from the cancellation without another lookup; if the register moved or
+	// stock is short, a *StaleError.
 	SaveSale(ctx context.Context, s Sale, seq int64, idem idempotency.Request) (orderID string, replayed bool, err error)
 	GetOrder(ctx context.Context, id string) (Order, error)
 	// ListOrders returns orders newest first, and the cursor of the next page ("" when none).
