@@ -13,6 +13,7 @@ import (
 type checkoutInput struct {
 	IdempotencyKey string
 	LocationID     graphql.ID
+	RegisterID     *graphql.ID
 	Lines          []checkoutLineInput
 	OrderDiscount  *discountInput
 	CustomerID     *graphql.ID
@@ -40,6 +41,9 @@ type paymentInput struct {
 
 func (in checkoutInput) domain() sales.CheckoutInput {
 	out := sales.CheckoutInput{IdempotencyKey: in.IdempotencyKey, LocationID: string(in.LocationID), OrderDiscount: in.OrderDiscount.domain()}
+	if in.RegisterID != nil {
+		out.RegisterID = string(*in.RegisterID)
+	}
 	if in.CustomerID != nil {
 		out.CustomerID = string(*in.CustomerID)
 	}

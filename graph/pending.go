@@ -133,6 +133,7 @@ type offlineSaleInput struct {
 	ClientSaleID  string
 	OccurredAt    graphql.Time
 	LocationID    graphql.ID
+	RegisterID    *graphql.ID
 	Lines         []checkoutLineInput
 	OrderDiscount *discountInput
 	CustomerID    *graphql.ID
@@ -154,6 +155,7 @@ type syncOfflineSalesPayloadResolver struct {
 type closeRegisterInput struct {
 	IdempotencyKey string
 	LocationID     graphql.ID
+	RegisterID     *graphql.ID
 	BusinessDate   string
 	CountedCash    moneyInput
 }
