@@ -85,6 +85,7 @@ var fieldCosts = map[string]fieldCost{
 	"Query.salesSummary":    {base: 10 * readCost, max: maxSalesRows},
 	"Query.integrations":    {base: readCost, max: maxIntegrations},
 	"Query.integrationJobs": {base: readCost},
+	"Query.registers":       {base: 2 * readCost, max: tenant.MaxRegisters}, // the location, then its registers in one batch
 
 	// Mutations. At most one of signUp, logIn, refreshSession per request.
 	"Mutation.signUp":                {base: hashCost},
@@ -97,6 +98,8 @@ var fieldCosts = map[string]fieldCost{
 	"Mutation.createApiKey":          {base: writeCost},
 	"Mutation.revokeApiKey":          {base: writeCost},
 	"Mutation.createLocation":        {base: writeCost},
+	"Mutation.createRegister":        {base: writeCost},
+	"Mutation.deactivateRegister":    {base: writeCost},
 	"Mutation.upsertItem":            {base: writeCost},
 	"Mutation.adjustInventory":       {base: writeCost},
 	"Mutation.transferInventory":     {base: writeCost},
@@ -121,6 +124,12 @@ var fieldCosts = map[string]fieldCost{
 	"OrderLine.variant":      {base: batchedReadCost},
 	"Customer.orders":        {base: readCost},
 	"RegisterClose.location": {base: batchedReadCost},
+	"Order.register":         {base: batchedReadCost},
+	"ApiKey.register":        {base: batchedReadCost},
+	"Register.location":      {base: batchedReadCost},
+	// A location's registers are named by its count: one batched read
+	// shared with the other locations of the response.
+	"Location.registers": {base: batchedReadCost, max: tenant.MaxRegisters},
 
 	// Unpaged lists.
 	"User.locationIds":                   {max: tenant.MaxLocations},
@@ -140,6 +149,7 @@ var fieldCosts = map[string]fieldCost{
 	"StaffPayload.userErrors":            {max: maxUserErrors},
 	"ApiKeyPayload.userErrors":           {max: maxUserErrors},
 	"LocationPayload.userErrors":         {max: maxUserErrors},
+	"RegisterPayload.userErrors":         {max: maxUserErrors},
 	"ItemPayload.userErrors":             {max: maxUserErrors},
 	"InventoryPayload.userErrors":        {max: maxUserErrors},
 	"CustomerPayload.userErrors":         {max: maxUserErrors},

@@ -146,6 +146,7 @@ type loaders struct {
 	locations *loader[tenant.Location]
 	customers *loader[sales.Customer]
 	staff     *loader[identity.User]
+	registers *loader[tenant.Register]
 	tenant    *loader[tenant.Tenant] // one key, ""
 }
 
@@ -177,9 +178,10 @@ func withLoaders(ctx context.Context, svc Services) context.Context {
 		getItems, getVariants = svc.Catalog.GetItems, svc.Catalog.GetVariants
 	}
 	var getLocations func(context.Context, []string) ([]tenant.Location, error)
+	var getRegisters func(context.Context, []string) ([]tenant.Register, error)
 	getTenant := func(context.Context, []string) ([]tenant.Tenant, error) { return nil, errNotConfigured }
 	if svc.Tenants != nil {
-		getLocations = svc.Tenants.GetLocations
+		getLocations, getRegisters = svc.Tenants.GetLocations, svc.Tenants.GetRegisters
 		getTenant = func(ctx context.Context, _ []string) ([]tenant.Tenant, error) {
 			t, err := svc.Tenants.Get(ctx)
 			if err != nil {
@@ -201,6 +203,7 @@ func withLoaders(ctx context.Context, svc Services) context.Context {
 	ls.locations = newLoader(byID(getLocations, func(l tenant.Location) string { return l.ID }))
 	ls.customers = newLoader(byID(getCustomers, func(c sales.Customer) string { return c.ID }))
 	ls.staff = newLoader(byID(getStaff, func(u identity.User) string { return u.ID }))
+	ls.registers = newLoader(byID(getRegisters, func(r tenant.Register) string { return r.ID }))
 	ls.tenant = newLoader(byID(getTenant, func(tenant.Tenant) string { return "" }))
 	return context.WithValue(ctx, loadersKey{}, ls)
 }
@@ -246,6 +249,32 @@ func loadStaff(ctx context.Context, id string) (identity.User, bool, error) {
 	return load(ctx, func(ls *loaders) *loader[identity.User] { return ls.staff }, id)
 }
 
+func loadRegister(ctx context.Context, id string) (tenant.Register, bool, error) {
+	return load(ctx, func(ls *loaders) *loader[tenant.Register] { return ls.registers }, id)
+}
+
+// loadRegisters reads registers by id through the request's loader, in one
+// batch with whatever else is asked meanwhile; those the caller may not see
+// (or that do not exist) are left out.
+func loadRegisters(ctx context.Context, ids []string) ([]tenant.Register, error) {
+	ls, err := loadersFrom(ctx)
+	if err != nil || len(ids) == 0 {
+		return []tenant.Register{}, err
+	}
+	ls.registers.expect(ids...)
+	out := make([]tenant.Register, 0, len(ids))
+	for _, id := range ids {
+		reg, ok, err := ls.registers.load(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, reg)
+		}
+	}
+	return out, nil
+}
+
 func loadTenant(ctx context.Context) (tenant.Tenant, error) {
 	t, ok, err := load(ctx, func(ls *loaders) *loader[tenant.Tenant] { return ls.tenant }, "")
 	if err == nil && !ok {
@@ -268,6 +297,9 @@ func expectOrders(ctx context.Context, orders []sales.Order) {
 		}
 		if o.StaffID != "" {
 			ls.staff.expect(o.StaffID)
+		}
+		if o.RegisterID != "" {
+			ls.registers.expect(o.RegisterID)
 		}
 		for _, l := range o.Lines {
 			ls.variants.expect(l.VariantID)

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // The role table, walked: every root operation of the served schema, asked
@@ -61,6 +62,8 @@ var rootOps = map[string]rootOp{
 		vars: noVars},
 	"integrations":    {perm: identity.ReadIntegrations, doc: `{ integrations { id } }`, vars: noVars},
 	"integrationJobs": {perm: identity.ReadIntegrations, doc: `{ integrationJobs(integrationId: "int_x", first: 1) { nodes { id } } }`, vars: noVars},
+	"registers": {perm: identity.ReadLocations, doc: `query($loc: ID!) { registers(locationId: $loc) { id number location { id } } }`,
+		vars: func(f *rolesShop) map[string]any { return map[string]any{"loc": f.loc1} }},
 
 	// Mutation: public
 	"signUp": {access: public, payload: "signUp", doc: `mutation($in: SignUpInput!) { signUp(input: $in) { accessToken userErrors { code } } }`,
@@ -88,6 +91,14 @@ var rootOps = map[string]rootOp{
 		vars: input(map[string]any{"id": "key_00000000000000000000000000"})},
 	"createLocation": {perm: identity.ManageSettings, payload: "createLocation", doc: `mutation($in: CreateLocationInput!) { createLocation(input: $in) { location { id } userErrors { code } } }`,
 		vars: input(map[string]any{"name": ""})},
+	"createRegister": {perm: identity.ManageSettings, payload: "createRegister", doc: `mutation($in: CreateRegisterInput!) { createRegister(input: $in) { register { id } userErrors { code } } }`,
+		vars: func(f *rolesShop) map[string]any {
+			return map[string]any{"in": map[string]any{"locationId": f.loc1, "name": ""}}
+		}}, // INVALID once allowed
+	"deactivateRegister": {perm: identity.ManageSettings, payload: "deactivateRegister", doc: `mutation($in: DeactivateRegisterInput!) { deactivateRegister(input: $in) { register { id } userErrors { code } } }`,
+		vars: func(f *rolesShop) map[string]any {
+			return map[string]any{"in": map[string]any{"id": tenant.RegisterID(f.loc1, tenant.MaxRegisters)}} // no such register: NOT_FOUND once allowed
+		}},
 
 	// Mutation: catalog, stock, selling
 	"upsertItem": {perm: identity.WriteCatalog, payload: "upsertItem", doc: `mutation($in: UpsertItemInput!) { upsertItem(input: $in) { item { id } userErrors { code } } }`,

@@ -1,0 +1,254 @@
+package tests
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+)
+
+const registerFields = `id number name active location { id }`
+
+const registersQuery = `query($loc: ID!) { registers(locationId: $loc) { ` + registerFields + ` } }`
+
+func createRegister(tb testing.TB, token, loc, name string) gqlResponse {
+	tb.Helper()
+	return gql(tb, token, `mutation($in: CreateRegisterInput!) { createRegister(input: $in) { register { `+registerFields+` } userErrors { field message code } } }`,
+		map[string]any{"in": map[string]any{"locationId": loc, "name": name}})
+}
+
+func deactivateRegister(tb testing.TB, token, id string) gqlResponse {
+	tb.Helper()
+	return gql(tb, token, `mutation($in: DeactivateRegisterInput!) { deactivateRegister(input: $in) { register { `+registerFields+` } userErrors { field message code } } }`,
+		map[string]any{"in": map[string]any{"id": id}})
+}
+
+// registerNumbers lists a location's registers as "<number> <name> <active>".
+func registerNumbers(tb testing.TB, token, loc string) []string {
+	tb.Helper()
+	r := gql(tb, token, registersQuery, map[string]any{"loc": loc})
+	mustOK(tb, r, "")
+	var out []string
+	for _, v := range field(tb, r.Data, "registers").([]any) {
+		reg := v.(map[string]any)
+		if reg["location"].(map[string]any)["id"] != loc {
+			tb.Fatalf("register %v is not at %s", reg, loc)
+		}
+		active := "active"
+		if reg["active"] != true {
+			active = "inactive"
+		}
+		out = append(out, fmt.Sprintf("%v %s %s", reg["number"], reg["name"], active))
+	}
+	return out
+}
+
+// forbidden fails unless payload's only userError is FORBIDDEN.
+func forbidden(tb testing.TB, r gqlResponse, payload string) {
+	tb.Helper()
+	if len(r.Errors) > 0 {
+		tb.Fatalf("top-level errors %+v", r.Errors)
+	}
+	if codes := userErrorCodes(tb, r.Data, payload); !slices.Equal(codes, []string{"FORBIDDEN"}) {
+		tb.Fatalf("%s userErrors %v, want FORBIDDEN", payload, codes)
+	}
+}
+
+func TestRegisters_Lifecycle(t *testing.T) {
+	m := signUp(t, "registers")
+	r := gql(t, m.token, `mutation { createLocation(input: {name: "Shibuya"}) { location { id registers { `+registerFields+` } } userErrors { code } } }`, nil)
+	mustOK(t, r, "createLocation")
+	loc := str(t, r.Data, "createLocation.location.id")
+	if n := len(field(t, r.Data, "createLocation.location.registers").([]any)); n != 1 || num(t, r.Data, "createLocation.location.registers.0.number") != 1 {
+		t.Fatalf("createLocation's location.registers: %v", r.Data)
+	}
+	if got := registerNumbers(t, m.token, loc); !slices.Equal(got, []string{"1 Register 1 active"}) {
+		t.Fatalf("a new location's registers: %q", got)
+	}
+	for i, name := range []string{"Front till", "  レジ3 "} {
+		r := createRegister(t, m.token, loc, name)
+		mustOK(t, r, "createRegister")
+		if n := num(t, r.Data, "createRegister.register.number"); n != int64(i+2) {
+			t.Fatalf("createRegister number %d, want %d", n, i+2)
+		}
+	}
+	want := []string{"1 Register 1 active", "2 Front till active", "3 レジ3 active"}
+	if got := registerNumbers(t, m.token, loc); !slices.Equal(got, want) {
+		t.Fatalf("registers %q, want %q", got, want)
+	}
+
+	// Location.registers under one location (under `locations`, it would
+	// price 500 locations of 99 registers: refused, see docs/api.md).
+	r = gql(t, m.token, `query($loc: ID!) { registers(locationId: $loc) { number location { registers { number } } } }`, map[string]any{"loc": loc})
+	mustOK(t, r, "")
+	if n := len(field(t, r.Data, "registers.0.location.registers").([]any)); n != 3 {
+		t.Fatalf("Location.registers holds %d", n)
+	}
+	if r := gql(t, m.token, `{ locations { registers { id } } }`, nil); r.code() != "QUERY_TOO_COMPLEX" {
+		t.Fatalf("locations { registers }: %+v", r.Errors)
+	}
+
+	third := str(t, gql(t, m.token, registersQuery, map[string]any{"loc": loc}).Data, "registers.2.id")
+	for range 2 { // idempotent
+		r := deactivateRegister(t, m.token, third)
+		mustOK(t, r, "deactivateRegister")
+		if field(t, r.Data, "deactivateRegister.register.active") != false {
+			t.Fatalf("deactivated register: %v", r.Data)
+		}
+	}
+	want[2] = "3 レジ3 inactive"
+	if got := registerNumbers(t, m.token, loc); !slices.Equal(got, want) {
+		t.Fatalf("after deactivating: %q", got)
+	}
+	// Numbers are never reused: a deactivated register keeps its number.
+	r = createRegister(t, m.token, loc, "Till 4")
+	mustOK(t, r, "createRegister")
+	if n := num(t, r.Data, "createRegister.register.number"); n != 4 {
+		t.Fatalf("next number %d, want 4", n)
+	}
+}
+
+func TestRegisters_BadInputWritesNothing(t *testing.T) {
+	m := signUp(t, "registers-bad")
+	loc := createLocation(t, m, "Shibuya")
+	other := signUp(t, "registers-bad-other")
+	otherLoc := createLocation(t, other, "Umeda")
+	otherRegister := str(t, gql(t, other.token, registersQuery, map[string]any{"loc": otherLoc}).Data, "registers.0.id")
+
+	for _, c := range []struct {
+		name, loc, regName, code, path string
+	}{
+		{"a control character", loc, "Till\u0007", "INVALID", "input.name"},
+		{"a line break", loc, "Till\n2", "INVALID", "input.name"},
+		{"a bidi override", loc, "\u202eTill", "INVALID", "input.name"},
+		{"no name", loc, "  ", "INVALID", "input.name"},
+		{"an unknown location", "loc_00000000000000000000000000", "Till", "NOT_FOUND", "input.locationId"},
+		{"a malformed location id", "Shibuya", "Till", "NOT_FOUND", "input.locationId"},
+		{"another tenant's location", otherLoc, "Till", "NOT_FOUND", "input.locationId"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r := createRegister(t, m.token, c.loc, c.regName)
+			userErrorAt(t, r, "createRegister", c.code, c.path)
+			if field(t, r.Data, "createRegister.register") != nil {
+				t.Fatal("a refused createRegister returned a register")
+			}
+		})
+	}
+	if got := registerNumbers(t, m.token, loc); len(got) != 1 {
+		t.Fatalf("registers after refused creates: %q", got)
+	}
+	if got := registerNumbers(t, other.token, otherLoc); len(got) != 1 {
+		t.Fatalf("the other tenant's registers: %q", got)
+	}
+
+	for _, id := range []string{otherRegister, "reg_nope", loc} {
+		userErrorAt(t, deactivateRegister(t, m.token, id), "deactivateRegister", "NOT_FOUND", "input.id")
+	}
+	if got := registerNumbers(t, other.token, otherLoc); !slices.Equal(got, []string{"1 Register 1 active"}) {
+		t.Fatalf("another tenant deactivated a register: %q", got)
+	}
+
+	for _, l := range []string{otherLoc, "loc_00000000000000000000000000", "x"} {
+		r := gql(t, m.token, registersQuery, map[string]any{"loc": l})
+		if r.code() != "NOT_FOUND" || r.Data["registers"] != nil {
+			t.Fatalf("registers(%s): errors %+v, data %v", l, r.Errors, r.Data)
+		}
+	}
+}
+
+func TestRegisters_Access(t *testing.T) {
+	m := signUp(t, "registers-access")
+	loc1, loc2 := createLocation(t, m, "Shibuya"), createLocation(t, m, "Umeda")
+	cashier, _ := createStaff(t, m, "CASHIER", nil)
+	manager, _ := createStaff(t, m, "MANAGER", nil)
+	at1, _ := createStaff(t, m, "CASHIER", []string{loc1})
+
+	for name, token := range map[string]string{"CASHIER": cashier, "MANAGER": manager} {
+		forbidden(t, createRegister(t, token, loc1, "Till"), "createRegister")
+		reg1 := str(t, gql(t, token, registersQuery, map[string]any{"loc": loc1}).Data, "registers.0.id")
+		if reg1 == "" {
+			t.Fatalf("%s cannot read registers", name)
+		}
+		forbidden(t, deactivateRegister(t, token, reg1), "deactivateRegister")
+	}
+	if got := registerNumbers(t, m.token, loc1); !slices.Equal(got, []string{"1 Register 1 active"}) {
+		t.Fatalf("registers after refused writes: %q", got)
+	}
+
+	// A cashier restricted to loc1: loc2 and its registers do not exist.
+	if got := registerNumbers(t, at1, loc1); len(got) != 1 {
+		t.Fatalf("restricted cashier at its location: %q", got)
+	}
+	if r := gql(t, at1, registersQuery, map[string]any{"loc": loc2}); r.code() != "NOT_FOUND" {
+		t.Fatalf("restricted cashier, registers at another location: %+v", r.Errors)
+	}
+	r := gql(t, at1, `{ locations { id } }`, nil)
+	mustOK(t, r, "")
+	if ls := field(t, r.Data, "locations").([]any); len(ls) != 1 || str(t, r.Data, "locations.0.id") != loc1 {
+		t.Fatalf("restricted cashier's locations: %v", r.Data)
+	}
+}
+
+const apiKeyWithRegister = `mutation($in: CreateApiKeyInput!) { createApiKey(input: $in) {
+  apiKey { id register { id number location { id } } } secret userErrors { field message code } } }`
+
+func TestRegisters_APIKeyBoundToARegister(t *testing.T) {
+	s := newStore(t, "registers-key", nil)
+	m := s.m
+	loc2 := createLocation(t, m, "Umeda")
+	r := createRegister(t, m.token, s.loc, "iPad till")
+	mustOK(t, r, "createRegister")
+	till := str(t, r.Data, "createRegister.register.id")
+
+	r = gql(t, m.token, apiKeyWithRegister, map[string]any{"in": map[string]any{"name": "iPad", "scopes": []string{"ORDERS_WRITE", "INVENTORY_READ"}, "registerId": till}})
+	mustOK(t, r, "createApiKey")
+	if str(t, r.Data, "createApiKey.apiKey.register.id") != till || num(t, r.Data, "createApiKey.apiKey.register.number") != 2 ||
+		str(t, r.Data, "createApiKey.apiKey.register.location.id") != s.loc {
+		t.Fatalf("createApiKey: %v", r.Data)
+	}
+	key := str(t, r.Data, "createApiKey.secret")
+
+	me := gql(t, key, `{ me { apiKey { register { id name } } } locations { id } }`, nil)
+	mustOK(t, me, "")
+	if str(t, me.Data, "me.apiKey.register.id") != till || str(t, me.Data, "me.apiKey.register.name") != "iPad till" {
+		t.Fatalf("me: %v", me.Data)
+	}
+	if ls := field(t, me.Data, "locations").([]any); len(ls) != 1 || str(t, me.Data, "locations.0.id") != s.loc {
+		t.Fatalf("the key sees locations %v, want only its register's", ls)
+	}
+
+	// The key acts only where its register is.
+	if r := gql(t, key, registersQuery, map[string]any{"loc": loc2}); r.code() != "NOT_FOUND" {
+		t.Fatalf("registers at another location: %+v", r.Errors)
+	}
+	if r := gql(t, key, `query($loc: ID!, $ids: [ID!]) { inventory(locationId: $loc, variantIds: $ids) { onHand } }`, map[string]any{"loc": loc2, "ids": []string{s.onigiri}}); r.code() != "NOT_FOUND" {
+		t.Fatalf("inventory at another location: %+v", r.Errors)
+	}
+	in := s.basket(stockKey("key-elsewhere"), cashPayment(2185, 2185))
+	in["locationId"] = loc2
+	userErrorAt(t, checkout(t, key, in), "checkout", "FORBIDDEN", "input.locationId")
+	sale := checkout(t, key, s.basket(stockKey("key-here"), cashPayment(2185, 2185)))
+	mustOK(t, sale, "checkout")
+
+	// An order's register is one of the location's, or null (orders from
+	// before registers).
+	o := gql(t, key, `query($id: ID!) { order(id: $id) { register { id location { id } } } }`, map[string]any{"id": str(t, sale.Data, "checkout.order.id")})
+	mustOK(t, o, "")
+	if reg := field(t, o.Data, "order.register"); reg != nil && str(t, o.Data, "order.register.location.id") != s.loc {
+		t.Fatalf("order.register %v is not at the sale's location", reg)
+	}
+
+	// Refused bindings: nothing created.
+	mustOK(t, deactivateRegister(t, m.token, str(t, gql(t, m.token, registersQuery, map[string]any{"loc": loc2}).Data, "registers.0.id")), "deactivateRegister")
+	other := signUp(t, "registers-key-other")
+	otherReg := str(t, gql(t, other.token, registersQuery, map[string]any{"loc": createLocation(t, other, "Elsewhere")}).Data, "registers.0.id")
+	deactivated := str(t, gql(t, m.token, registersQuery, map[string]any{"loc": loc2}).Data, "registers.0.id")
+	for _, c := range []struct{ register, code string }{
+		{otherReg, "NOT_FOUND"}, {"reg_nope", "NOT_FOUND"}, {deactivated, "INVALID"},
+	} {
+		r := gql(t, m.token, apiKeyWithRegister, map[string]any{"in": map[string]any{"name": "iPad", "scopes": []string{"ORDERS_WRITE"}, "registerId": c.register}})
+		userErrorAt(t, r, "createApiKey", c.code, "input.registerId")
+		if field(t, r.Data, "createApiKey.secret") != nil {
+			t.Fatal("a refused createApiKey returned a secret")
+		}
+	}
+}
