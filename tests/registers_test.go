@@ -229,12 +229,16 @@ func TestRegisters_APIKeyBoundToARegister(t *testing.T) {
 	sale := checkout(t, key, s.basket(stockKey("key-here"), cashPayment(2185, 2185)))
 	mustOK(t, sale, "checkout")
 
-	// An order's register is one of the location's, or null (orders from
-	// before registers).
-	o := gql(t, key, `query($id: ID!) { order(id: $id) { register { id location { id } } } }`, map[string]any{"id": str(t, sale.Data, "checkout.order.id")})
+	// The key's sales default to its register, which the order names.
+	o := gql(t, key, `query($id: ID!) { order(id: $id) { register { id number location { id } } } }`, map[string]any{"id": str(t, sale.Data, "checkout.order.id")})
 	mustOK(t, o, "")
-	if reg := field(t, o.Data, "order.register"); reg != nil && str(t, o.Data, "order.register.location.id") != s.loc {
-		t.Fatalf("order.register %v is not at the sale's location", reg)
+	if str(t, o.Data, "order.register.id") != till || num(t, o.Data, "order.register.number") != 2 || str(t, o.Data, "order.register.location.id") != s.loc {
+		t.Fatalf("order.register = %v, want the key's register", field(t, o.Data, "order.register"))
+	}
+	page := gql(t, m.token, `{ orders { nodes { register { id } } } }`, nil)
+	mustOK(t, page, "")
+	if str(t, page.Data, "orders.nodes.0.register.id") != till {
+		t.Fatalf("orders page: %v", page.Data)
 	}
 
 	// Refused bindings: nothing created.
