@@ -244,5 +244,18 @@ func TestRegisters_CheckoutWithoutRegisterID(t *testing.T) {
 				t.Fatalf("receipt lacks %q:\n%s", part, text)
 			}
 		}
+		if line := receiptLine(text, "レジ"); !strings.HasSuffix(strings.TrimSpace(line), "1") {
+			t.Fatalf("receipt's register line %q does not name register 1:\n%s", line, text)
+		}
 	}
+}
+
+// receiptLine returns the first line of text containing part.
+func receiptLine(text, part string) string {
+	for line := range strings.Lines(text) {
+		if strings.Contains(line, part) {
+			return line
+		}
+	}
+	return ""
 }
