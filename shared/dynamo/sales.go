@@ -15,6 +15,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/sales"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // SalesStore implements sales.Store on the single table.
@@ -40,7 +41,7 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	}
 	keys := []map[string]types.AttributeValue{key(tpk, skTenant), key(tpk, skLocPrefix+q.LocationID), idemKey}
 	regPK := ""
-	if q.RegisterID != "" {
+	if _, _, ok := tenant.ParseRegisterID(q.RegisterID); ok { // checked again: it becomes part of a key
 		regPK = registerPK(tpk, q.RegisterID)
 		keys = append(keys, key(regPK, skRegister))
 	}
