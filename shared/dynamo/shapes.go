@@ -129,7 +129,8 @@ func stockKey(tpk, locationID, variantID string) map[string]types.AttributeValue
 // them from the stream (they are also the audit trail of what was sent).
 const OutboxTTL = 30 * 24 * time.Hour
 
-// Event types written to the outbox.
+// Event types: order.completed is written to the outbox; inventory.changed
+// is derived from stock levels (events.go).
 const (
 	EventInventoryChanged = "inventory.changed"
 	EventOrderCompleted   = "order.completed"
