@@ -80,9 +80,10 @@ func firstRegister(b *testing.B, url, token, loc string) string {
 
 // runScenario tries b.N sales, one worker per register, and reports
 // throughput, latency, the share of TransactWriteItems attempts DynamoDB
-// cancelled, attempts per sale, DynamoDB Local's CPU time per sale and the
-// checkouts answered UNAVAILABLE (contention beyond the retries; they count in
-// the latencies, not in the sales). It returns the throughput.
+// cancelled, attempts per sale, a sale transaction's actions, DynamoDB
+// Local's CPU time per sale and the checkouts answered UNAVAILABLE
+// (contention beyond the retries; they count in the latencies, not in the
+// sales). It returns the throughput.
 func runScenario(b *testing.B, l *stack.Local, meter *storageMeter, regs []register) float64 {
 	meter.reset()
 	pid := l.EnginePID()
@@ -105,6 +106,9 @@ func runScenario(b *testing.B, l *stack.Local, meter *storageMeter, regs []regis
 	b.ReportMetric(cancelledPct, "cancelled-%")
 	b.ReportMetric(float64(txns)/float64(max(sold, 1)), "txns/sale")
 	b.ReportMetric(float64(unavailable), "unavailable")
+	meter.mu.Lock()
+	b.ReportMetric(float64(len(meter.lastTxn.TransactItems)), "actions/txn")
+	meter.mu.Unlock()
 	b.ReportMetric(cpuPerSale, "ddb-cpu-ms/sale")
 	if b.N > 1 {
 		b.Logf("%d sales from %d registers (%d more answered UNAVAILABLE): %.1f/s, p50 %.1f ms, p99 %.1f ms (%.2f× p50), %d of %d TransactWriteItems cancelled (%.1f %%), %.2f per sale, DynamoDB Local CPU %.1f ms per sale",
