@@ -98,6 +98,7 @@ type tillSale struct {
 func TestRegisters_LastUnitsAcrossRegisters(t *testing.T) {
 	s := newStore(t, "busy", nil)
 	tills := tillsAt(t, s.m, s.loc, 8)
+	seqs := map[int][]int{} // per register, across rounds
 	for round := range 3 {
 		setStock(t, s.m, s.loc, s.mug, 5)
 		start := make(chan struct{})
@@ -129,12 +130,34 @@ func TestRegisters_LastUnitsAcrossRegisters(t *testing.T) {
 			t.Fatalf("round %d: %d orders %v, %d out of stock, other %v; want 5 orders and 3 OUT_OF_STOCK", round, len(orders), orders, outOfStock, other)
 		}
 		for _, o := range orders {
-			checkTillNumber(t, o.number, 1, o.till)
+			seqs[o.till.number] = append(seqs[o.till.number], checkTillNumber(t, o.number, 1, o.till))
 		}
 		if got := onHand(t, s.m, s.loc, s.mug); got != 0 {
 			t.Fatalf("round %d: onHand = %d, want 0", round, got)
 		}
 	}
+	// A sale refused for stock takes no number: each register's orders are
+	// still 1…k.
+	for n, got := range seqs {
+		if !slices.Equal(sorted(got), oneTo(len(got))) {
+			t.Errorf("register %d numbered its orders %v", n, got)
+		}
+	}
+}
+
+func sorted(s []int) []int {
+	s = slices.Clone(s)
+	slices.Sort(s)
+	return s
+}
+
+// oneTo returns 1…n.
+func oneTo(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i + 1
+	}
+	return s
 }
 
 func TestRegisters_OrderNumbersGapFreeUnderConcurrency(t *testing.T) {
@@ -143,7 +166,10 @@ func TestRegisters_OrderNumbersGapFreeUnderConcurrency(t *testing.T) {
 	loc := createLocation(t, s.m, "numbering Ebisu")
 	setStock(t, s.m, loc, s.mug, 100)
 	tills := tillsAt(t, s.m, loc, 4)
-	const sellers, salesEach = 3, 3 // per register: 3 concurrent clients, 3 sales each
+	// Per register: 3 concurrent clients, 3 sales each; the first client
+	// sends every sale twice at once, as a client retrying after a timeout
+	// does: one order, one number.
+	const sellers, salesEach = 3, 3
 	type sold struct {
 		till           till
 		number, regID  string
@@ -161,17 +187,30 @@ func TestRegisters_OrderNumbersGapFreeUnderConcurrency(t *testing.T) {
 				defer wg.Done()
 				<-start
 				for i := range salesEach {
-					r := sellOne(t, s.m, loc, reg, s.mug, 1105, fmt.Sprintf("gapfree-%d-%d-%d", reg.number, c, i))
-					res := sold{till: reg}
-					if len(r.Errors) > 0 || len(userErrorCodes(t, r.Data, "checkout")) > 0 {
-						res.error = fmt.Sprint(r.Errors, field(t, r.Data, "checkout.userErrors"))
-					} else {
-						res.orderID, res.number = str(t, r.Data, "checkout.order.id"), str(t, r.Data, "checkout.order.number")
-						res.regID, res.regNumber = str(t, r.Data, "checkout.order.register.id"), num(t, r.Data, "checkout.order.register.number")
+					key := fmt.Sprintf("gapfree-%d-%d-%d", reg.number, c, i)
+					copies := 1
+					if c == 0 {
+						copies = 2
 					}
-					mu.Lock()
-					results = append(results, res)
-					mu.Unlock()
+					var sent sync.WaitGroup
+					for range copies {
+						sent.Add(1)
+						go func() {
+							defer sent.Done()
+							r := sellOne(t, s.m, loc, reg, s.mug, 1105, key)
+							res := sold{till: reg}
+							if len(r.Errors) > 0 || len(userErrorCodes(t, r.Data, "checkout")) > 0 {
+								res.error = fmt.Sprint(r.Errors, field(t, r.Data, "checkout.userErrors"))
+							} else {
+								res.orderID, res.number = str(t, r.Data, "checkout.order.id"), str(t, r.Data, "checkout.order.number")
+								res.regID, res.regNumber = str(t, r.Data, "checkout.order.register.id"), num(t, r.Data, "checkout.order.register.number")
+							}
+							mu.Lock()
+							results = append(results, res)
+							mu.Unlock()
+						}()
+					}
+					sent.Wait()
 				}
 			}()
 		}
@@ -181,6 +220,7 @@ func TestRegisters_OrderNumbersGapFreeUnderConcurrency(t *testing.T) {
 
 	seqs := map[int][]int{}
 	numbers := map[string]bool{}
+	byOrder := map[string]string{}
 	for _, r := range results {
 		if r.error != "" {
 			t.Fatalf("checkout at register %d: %s", r.till.number, r.error)
@@ -188,18 +228,22 @@ func TestRegisters_OrderNumbersGapFreeUnderConcurrency(t *testing.T) {
 		if r.regID != r.till.id || r.regNumber != int64(r.till.number) {
 			t.Fatalf("order %s sold at register %v has register %s (number %d)", r.number, r.till, r.regID, r.regNumber)
 		}
+		if seen, ok := byOrder[r.orderID]; ok {
+			if seen != r.number {
+				t.Fatalf("order %s answered as %s and as %s", r.orderID, seen, r.number)
+			}
+			continue // the replay of a retried sale
+		}
+		byOrder[r.orderID] = r.number
 		seqs[r.till.number] = append(seqs[r.till.number], checkTillNumber(t, r.number, 2, r.till))
 		numbers[r.number] = true
 	}
+	if want := len(tills) * (sellers + 1) * salesEach; len(results) != want { // client 0 sends each sale twice
+		t.Fatalf("%d answers, want %d", len(results), want)
+	}
 	for _, reg := range tills {
-		got := seqs[reg.number]
-		sort.Ints(got)
-		want := make([]int, sellers*salesEach)
-		for i := range want {
-			want[i] = i + 1
-		}
-		if !slices.Equal(got, want) {
-			t.Errorf("register %d numbered its orders %v, want %v", reg.number, got, want)
+		if got := sorted(seqs[reg.number]); !slices.Equal(got, oneTo(sellers*salesEach)) {
+			t.Errorf("register %d numbered its orders %v, want 1…%d", reg.number, got, sellers*salesEach)
 		}
 	}
 	// What was answered is what was stored.
