@@ -37,6 +37,7 @@ type tenantItem struct {
 	TaxRounding               string `dynamodbav:"taxRounding"`
 	AllowNegativeStock        bool   `dynamodbav:"allowNegativeStock"`
 	InvoiceRegistrationNumber string `dynamodbav:"invoiceRegistrationNumber,omitempty"`
+	ApplicationFeeBps         int    `dynamodbav:"applicationFeeBps,omitempty"`
 	CreatedAt                 string `dynamodbav:"createdAt"`
 	UpdatedAt                 string `dynamodbav:"updatedAt"`
 	Version                   int64  `dynamodbav:"version"`
@@ -45,13 +46,13 @@ type tenantItem struct {
 func tenantToItem(t tenant.Tenant) tenantItem {
 	return tenantItem{PK: "T#" + t.ID, SK: skTenant, Type: "Tenant", ID: t.ID, BusinessName: t.BusinessName, Currency: t.Currency, Timezone: t.Timezone,
 		PricesIncludeTax: t.PricesIncludeTax, TaxRounding: string(t.TaxRounding), AllowNegativeStock: t.AllowNegativeStock,
-		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
+		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, ApplicationFeeBps: t.ApplicationFeeBps, CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
 }
 
 func (it tenantItem) domain() tenant.Tenant {
 	return tenant.Tenant{ID: it.ID, BusinessName: it.BusinessName, Currency: it.Currency, Timezone: it.Timezone, PricesIncludeTax: it.PricesIncludeTax,
 		TaxRounding: tenant.Rounding(it.TaxRounding), AllowNegativeStock: it.AllowNegativeStock, InvoiceRegistrationNumber: it.InvoiceRegistrationNumber,
-		CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+		ApplicationFeeBps: it.ApplicationFeeBps, CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
 }
 
 func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {

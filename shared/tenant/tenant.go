@@ -33,8 +33,12 @@ type Tenant struct {
 	TaxRounding               Rounding
 	AllowNegativeStock        bool
 	InvoiceRegistrationNumber string // "" when not registered
-	CreatedAt                 time.Time
-	UpdatedAt                 time.Time
+	// ApplicationFeeBps is the platform's fee on the tenant's card sales, in
+	// basis points (1/100 %) of each charge: set by the platform operator on
+	// the tenant item, never by the tenant (0: no fee).
+	ApplicationFeeBps int
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // Defaults for a new tenant (Japan first).
