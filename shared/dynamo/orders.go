@@ -145,14 +145,31 @@ type orderCompletedData struct {
 	Lines        []orderCompletedLineData    `json:"lines"`
 	Payments     []orderCompletedPaymentData `json:"payments"`
 	OccurredAt   time.Time                   `json:"occurredAt"`
+	// Who sold and the order's figures per rate, for reports (added in
+	// issue 8; events written before carry none of them).
+	StaffID       string                  `json:"staffId,omitempty"`
+	APIKeyID      string                  `json:"apiKeyId,omitempty"`
+	DiscountTotal int64                   `json:"discountTotal"`
+	Taxes         []orderCompletedTaxData `json:"taxes"`
 }
 
 type orderCompletedLineData struct {
 	VariantID   string `json:"variantId"`
 	SKU         string `json:"sku"`
 	Quantity    int64  `json:"quantity"`
+	UnitPrice   int64  `json:"unitPrice"`
+	Discount    int64  `json:"discount"` // the line's discount and its share of the order's
 	Total       int64  `json:"total"`
 	TaxCategory string `json:"taxCategory"`
+}
+
+// orderCompletedTaxData is the order's tax of one rate (computed once per
+// rate, qualified invoice rule).
+type orderCompletedTaxData struct {
+	Category    string `json:"category"`
+	RatePercent int    `json:"ratePercent"`
+	Taxable     int64  `json:"taxable"`
+	Tax         int64  `json:"tax"`
 }
 
 type orderCompletedPaymentData struct {
@@ -163,9 +180,14 @@ type orderCompletedPaymentData struct {
 func newOrderCompletedData(o sales.Order) orderCompletedData {
 	e := orderCompletedData{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, RegisterID: o.RegisterID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
 		Currency: o.Currency, Total: o.Total, TaxTotal: o.TaxTotal, OccurredAt: o.CreatedAt,
+		StaffID: o.StaffID, APIKeyID: o.APIKeyID, DiscountTotal: o.DiscountTotal, Taxes: make([]orderCompletedTaxData, 0, len(o.Taxes)),
 		Lines: make([]orderCompletedLineData, 0, len(o.Lines)), Payments: make([]orderCompletedPaymentData, 0, len(o.Payments))}
 	for _, l := range o.Lines {
-		e.Lines = append(e.Lines, orderCompletedLineData{VariantID: l.VariantID, SKU: l.SKU, Quantity: l.Quantity, Total: l.Total, TaxCategory: string(l.TaxCategory)})
+		e.Lines = append(e.Lines, orderCompletedLineData{VariantID: l.VariantID, SKU: l.SKU, Quantity: l.Quantity, UnitPrice: l.UnitPrice,
+			Discount: l.Discount, Total: l.Total, TaxCategory: string(l.TaxCategory)})
+	}
+	for _, t := range o.Taxes {
+		e.Taxes = append(e.Taxes, orderCompletedTaxData{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, p := range o.Payments {
 		e.Payments = append(e.Payments, orderCompletedPaymentData{Method: string(p.Method), Amount: p.Amount})
