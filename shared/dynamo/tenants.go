@@ -38,6 +38,8 @@ type tenantItem struct {
 	AllowNegativeStock        bool   `dynamodbav:"allowNegativeStock"`
 	InvoiceRegistrationNumber string `dynamodbav:"invoiceRegistrationNumber,omitempty"`
 	ApplicationFeeBps         int    `dynamodbav:"applicationFeeBps,omitempty"`
+	StripeAccountID           string `dynamodbav:"stripeAccountId,omitempty"`
+	CardPaymentsEnabled       bool   `dynamodbav:"cardPaymentsEnabled,omitempty"`
 	CreatedAt                 string `dynamodbav:"createdAt"`
 	UpdatedAt                 string `dynamodbav:"updatedAt"`
 	Version                   int64  `dynamodbav:"version"`
@@ -46,13 +48,14 @@ type tenantItem struct {
 func tenantToItem(t tenant.Tenant) tenantItem {
 	return tenantItem{PK: "T#" + t.ID, SK: skTenant, Type: "Tenant", ID: t.ID, BusinessName: t.BusinessName, Currency: t.Currency, Timezone: t.Timezone,
 		PricesIncludeTax: t.PricesIncludeTax, TaxRounding: string(t.TaxRounding), AllowNegativeStock: t.AllowNegativeStock,
-		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, ApplicationFeeBps: t.ApplicationFeeBps, CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
+		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, ApplicationFeeBps: t.ApplicationFeeBps,
+		StripeAccountID: t.StripeAccountID, CardPaymentsEnabled: t.CardPaymentsEnabled, CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
 }
 
 func (it tenantItem) domain() tenant.Tenant {
 	return tenant.Tenant{ID: it.ID, BusinessName: it.BusinessName, Currency: it.Currency, Timezone: it.Timezone, PricesIncludeTax: it.PricesIncludeTax,
 		TaxRounding: tenant.Rounding(it.TaxRounding), AllowNegativeStock: it.AllowNegativeStock, InvoiceRegistrationNumber: it.InvoiceRegistrationNumber,
-		ApplicationFeeBps: it.ApplicationFeeBps, CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+		ApplicationFeeBps: it.ApplicationFeeBps, StripeAccountID: it.StripeAccountID, CardPaymentsEnabled: it.CardPaymentsEnabled, CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
 }
 
 func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {

@@ -37,8 +37,13 @@ type Tenant struct {
 	// basis points (1/100 %) of each charge: set by the platform operator on
 	// the tenant item, never by the tenant (0: no fee).
 	ApplicationFeeBps int
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// StripeAccountID is the tenant's connected account ("" before card
+	// onboarding starts); CardPaymentsEnabled mirrors its charges_enabled,
+	// kept true to Stripe by account.updated webhooks.
+	StripeAccountID     string
+	CardPaymentsEnabled bool
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Defaults for a new tenant (Japan first).
