@@ -50,6 +50,10 @@ type AccountRequest struct {
 type Account struct {
 	ID             string
 	ChargesEnabled bool
+	// AsOf is when the processor reported this state: the account.updated
+	// event's Created (zero on CreateAccount's answer). Updates apply only
+	// when newer than the state stored, so late events change nothing.
+	AsOf time.Time
 }
 
 // TerminalLocationRequest asks for a store's Terminal location.

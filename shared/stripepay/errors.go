@@ -1,0 +1,55 @@
+package stripepay
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/stripe/stripe-go/v76"
+
+	"github.com/renkei-pos/renkei/shared/apperr"
+)
+
+// Client-safe messages. Nothing from Stripe's own message reaches a client
+// but the decline code.
+const (
+	msgUnavailable = "the card processor is unavailable; retry with the same idempotency key"
+	msgInternal    = "the card processor refused the request"
+)
+
+// mapError turns a Stripe failure into renkei's error codes:
+//   - card_error (a decline): PAYMENT_DECLINED with the decline code;
+//   - 429, 5xx, api_error, a concurrent request with the same key, network
+//     failures and timeouts: UNAVAILABLE (the client retries with its key);
+//   - an intent in the wrong state (it succeeded or was canceled meanwhile):
+//     CONFLICT;
+//   - anything else, an invalid request or a bad key: INTERNAL — our bug.
+//
+// The cause kept for logs is rebuilt from Stripe's fields: the raw error
+// embeds the PaymentIntent, client secret included.
+func mapError(op string, err error) error {
+	var se *stripe.Error
+	if !errors.As(err, &se) {
+		// No answer from Stripe: a network failure, a timeout, a canceled
+		// context. Whether Stripe acted is unknown; the same key settles it.
+		return apperr.Wrap(fmt.Errorf("stripe %s: %w", op, err), apperr.Unavailable, msgUnavailable)
+	}
+	cause := fmt.Errorf("stripe %s: type=%s code=%s decline=%s status=%d param=%s request=%s: %s",
+		op, se.Type, se.Code, se.DeclineCode, se.HTTPStatusCode, se.Param, se.RequestID, se.Msg)
+	switch {
+	case se.Type == stripe.ErrorTypeCard:
+		code := declineCode(se.DeclineCode, se.Code)
+		if code == "" {
+			code = "card_declined"
+		}
+		return &apperr.Error{Code: apperr.PaymentDeclined, Message: "the card was declined (" + code + ")", Err: cause}
+	case se.HTTPStatusCode == http.StatusTooManyRequests, se.Code == stripe.ErrorCodeRateLimit,
+		se.HTTPStatusCode >= 500, se.Type == stripe.ErrorTypeAPI,
+		se.Type == stripe.ErrorTypeIdempotency && se.HTTPStatusCode == http.StatusConflict:
+		return apperr.Wrap(cause, apperr.Unavailable, msgUnavailable)
+	case se.Code == stripe.ErrorCodePaymentIntentUnexpectedState:
+		return apperr.Wrap(cause, apperr.Conflict, "the payment changed state meanwhile")
+	default:
+		return apperr.Wrap(cause, apperr.Internal, msgInternal)
+	}
+}
