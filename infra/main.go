@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/aws/aws-cdk-go/awscdk/v2"
 	"github.com/aws/jsii-runtime-go"
@@ -15,10 +16,14 @@ import (
 func main() {
 	defer jsii.Close()
 
-	codeDir, err := apiCodeDir()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "renkei infra:", err)
-		os.Exit(1)
+	var dirs [3]string
+	for i, fn := range []string{"api", "scheduler", "streams"} {
+		dir, err := codeDir(fn)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "renkei infra:", err)
+			os.Exit(1)
+		}
+		dirs[i] = dir
 	}
 	cdkContext, err := loadCDKContext(filepath.Join(repoRoot, "cdk.json"))
 	if err != nil {
@@ -35,7 +40,9 @@ func main() {
 			Description: jsii.String("renkei serverless multi-tenant POS backend"),
 			Env:         deployEnv(),
 		},
-		ApiCodeDir: codeDir,
+		ApiCodeDir:       dirs[0],
+		SchedulerCodeDir: dirs[1],
+		StreamsCodeDir:   dirs[2],
 	})
 	app.Synth(nil)
 }
@@ -59,14 +66,16 @@ func outDir() string {
 	return dir
 }
 
-// apiCodeDir is where `make build` puts the api function's bootstrap binary.
-func apiCodeDir() (string, error) {
-	dir, err := filepath.Abs(envOr("RENKEI_API_CODE_DIR", filepath.Join(repoRoot, "build", "api")))
+// codeDir is where `make build` puts a function's bootstrap binary
+// (build/<fn>), or RENKEI_<FN>_CODE_DIR.
+func codeDir(fn string) (string, error) {
+	env := "RENKEI_" + strings.ToUpper(fn) + "_CODE_DIR"
+	dir, err := filepath.Abs(envOr(env, filepath.Join(repoRoot, "build", fn)))
 	if err != nil {
 		return "", err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
-		return "", fmt.Errorf("no api bootstrap binary in %s (run `make build` first or set RENKEI_API_CODE_DIR): %w", dir, err)
+		return "", fmt.Errorf("no %s bootstrap binary in %s (run `make build` first or set %s): %w", fn, dir, env, err)
 	}
 	return dir, nil
 }

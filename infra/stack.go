@@ -21,6 +21,10 @@ type RenkeiStackProps struct {
 	// binary of functions/api (linux/arm64). The CDK app never compiles Go
 	// itself: `make build` does, so synth stays fast and deterministic.
 	ApiCodeDir string
+	// SchedulerCodeDir and StreamsCodeDir hold the `bootstrap` binaries of
+	// functions/scheduler and functions/streams, built the same way.
+	SchedulerCodeDir string
+	StreamsCodeDir   string
 
 	// CorsAllowOrigins are the browser origins allowed to call the API
 	// (the back office). Empty means "*": the API authenticates with bearer
@@ -50,8 +54,10 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	if props == nil {
 		props = &RenkeiStackProps{}
 	}
-	if props.ApiCodeDir == "" {
-		panic("renkei infra: RenkeiStackProps.ApiCodeDir is required (directory containing the api `bootstrap` binary)")
+	for name, dir := range map[string]string{"ApiCodeDir": props.ApiCodeDir, "SchedulerCodeDir": props.SchedulerCodeDir, "StreamsCodeDir": props.StreamsCodeDir} {
+		if dir == "" {
+			panic("renkei infra: RenkeiStackProps." + name + " is required (directory containing the function's `bootstrap` binary)")
+		}
 	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 
@@ -68,16 +74,23 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 		},
 	})
 
+	stripe := newStripeSecrets(stack)
+
 	api := newApiFunction(stack, props.ApiCodeDir)
 	api.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
 	api.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
 	api.AddEnvironment(jsii.String("RENKEI_JOBS_QUEUE_URL"), jobs.QueueUrl(), nil)
 	api.AddEnvironment(jsii.String("RENKEI_JWT_SECRET_ARN"), jwtSecret.SecretArn(), nil)
-	table.GrantReadWriteData(api)
+	api.AddEnvironment(jsii.String("RENKEI_STRIPE_SECRET_KEY_ARN"), stripe.secretKey.SecretArn(), nil)
+	api.AddEnvironment(jsii.String("RENKEI_STRIPE_WEBHOOK_SECRET_ARN"), stripe.webhookSecret.SecretArn(), nil)
+	grantTable(api, table, apiTableActions)
 	jobs.GrantSendMessages(api)
-	jwtSecret.GrantRead(api, nil)
+	grantGetSecretValue(api, jwtSecret, stripe.secretKey, stripe.webhookSecret)
 
 	stage := newHttpApi(stack, api, props.CorsAllowOrigins)
+
+	newScheduler(stack, props.SchedulerCodeDir, table, stripe.secretKey)
+	streamFailures := newStreamConsumer(stack, props.StreamsCodeDir, table)
 
 	// Stage URLs end with "/".
 	awscdk.NewCfnOutput(stack, jsii.String("GraphqlUrl"), &awscdk.CfnOutputProps{
@@ -91,6 +104,18 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	awscdk.NewCfnOutput(stack, jsii.String("JobsQueueUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SQS integration jobs queue"),
 		Value:       jobs.QueueUrl(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("StreamFailuresQueueUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("SQS queue receiving stream batches the consumer gave up on"),
+		Value:       streamFailures.QueueUrl(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("StripeSecretKeyArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secrets Manager secret to put the Stripe secret key (sk_...) in"),
+		Value:       stripe.secretKey.SecretArn(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("StripeWebhookSecretArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secrets Manager secret to put the Stripe webhook signing secret (whsec_...) in"),
+		Value:       stripe.webhookSecret.SecretArn(),
 	})
 
 	return stack
@@ -154,27 +179,34 @@ func newJobsQueue(scope constructs.Construct) awssqs.Queue {
 	})
 }
 
-// newApiFunction is the GraphQL API handler (functions/api), built outside CDK.
+// newApiFunction is the GraphQL API handler (functions/api), built outside
+// CDK. It also serves POST /webhooks/stripe.
 func newApiFunction(scope constructs.Construct, codeDir string) awslambda.Function {
+	// Requests are interactive (a POS checkout); API Gateway gives up at
+	// 30 s anyway. Long work belongs to the worker.
+	return newGoFunction(scope, "Api", "renkei GraphQL API and Stripe webhooks", codeDir, 512, 10)
+}
+
+// newGoFunction is a Go Lambda (a prebuilt `bootstrap` in codeDir) with its
+// own log group, logical ids id and id+"Logs".
+func newGoFunction(scope constructs.Construct, id, description, codeDir string, memoryMB, timeoutSeconds float64) awslambda.Function {
 	// An explicit log group gives the retention without the LogRetention
 	// custom resource (an extra Lambda) CDK would otherwise add.
-	logs := awslogs.NewLogGroup(scope, jsii.String("ApiLogs"), &awslogs.LogGroupProps{
+	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: awslogs.RetentionDays_ONE_MONTH,
 	})
-	return awslambda.NewFunction(scope, jsii.String("Api"), &awslambda.FunctionProps{
-		Description: jsii.String("renkei GraphQL API"),
+	return awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+		Description: jsii.String(description),
 		// Go compiles to a native binary named bootstrap on the OS-only runtime;
 		// Graviton is cheaper per ms and Go cross-compiles to it trivially.
 		Runtime:      awslambda.Runtime_PROVIDED_AL2023(),
 		Architecture: awslambda.Architecture_ARM_64(),
 		Handler:      jsii.String("bootstrap"),
 		Code:         awslambda.Code_FromAsset(jsii.String(codeDir), nil),
-		MemorySize:   jsii.Number(512),
-		// Requests are interactive (a POS checkout); API Gateway gives up at
-		// 30 s anyway. Long work belongs to the worker.
-		Timeout:  awscdk.Duration_Seconds(jsii.Number(10)),
-		Tracing:  awslambda.Tracing_ACTIVE,
-		LogGroup: logs,
+		MemorySize:   jsii.Number(memoryMB),
+		Timeout:      awscdk.Duration_Seconds(jsii.Number(timeoutSeconds)),
+		Tracing:      awslambda.Tracing_ACTIVE,
+		LogGroup:     logs,
 	})
 }
 
@@ -208,13 +240,23 @@ func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins 
 			BurstLimit: jsii.Number(apiBurstLimit),
 		},
 	})
+	// One integration serves every route: the api function routes by path.
+	integration := awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("GraphqlIntegration"), fn,
+		&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
+			PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
+		})
 	httpApi.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
-		Path:    jsii.String("/graphql"),
-		Methods: &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
-		Integration: awsapigatewayv2integrations.NewHttpLambdaIntegration(jsii.String("GraphqlIntegration"), fn,
-			&awsapigatewayv2integrations.HttpLambdaIntegrationProps{
-				PayloadFormatVersion: awsapigatewayv2.PayloadFormatVersion_VERSION_2_0(),
-			}),
+		Path:        jsii.String("/graphql"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
+	})
+	// Stripe's webhooks carry no bearer token: the Stripe-Signature header,
+	// verified by the function against the webhook secret, is the
+	// authentication, so the route has no authorizer.
+	httpApi.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String("/webhooks/stripe"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
 	})
 	return stage
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
@@ -23,7 +24,8 @@ var (
 
 // logicalIDs of the resources other resources refer to.
 type logicalIDs struct {
-	table, queue, deadLetter, secret, function, logGroup, httpApi, integration string
+	table, queue, deadLetter, streamFailures, secret, stripeKey, stripeWebhook string
+	function, scheduler, streams, httpApi, integration, rule                   string
 }
 
 func TestMain(m *testing.M) {
@@ -53,20 +55,90 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir), Context: &cdkContext})
-		stack := NewRenkeiStack(app, "RenkeiTest", &RenkeiStackProps{ApiCodeDir: codeDir})
+		stack := NewRenkeiStack(app, "RenkeiTest", &RenkeiStackProps{ApiCodeDir: codeDir, SchedulerCodeDir: codeDir, StreamsCodeDir: codeDir})
 		synthesized = assertions.Template_FromStack(stack, nil)
-		ids = logicalIDs{
-			table:       resourceID(synthesized, "AWS::DynamoDB::Table", nil),
-			queue:       resourceID(synthesized, "AWS::SQS::Queue", obj{"RedrivePolicy": assertions.Match_AnyValue()}),
-			deadLetter:  resourceID(synthesized, "AWS::SQS::Queue", obj{"RedrivePolicy": assertions.Match_Absent()}),
-			secret:      resourceID(synthesized, "AWS::SecretsManager::Secret", nil),
-			function:    resourceID(synthesized, "AWS::Lambda::Function", nil),
-			logGroup:    resourceID(synthesized, "AWS::Logs::LogGroup", nil),
-			httpApi:     resourceID(synthesized, "AWS::ApiGatewayV2::Api", nil),
-			integration: resourceID(synthesized, "AWS::ApiGatewayV2::Integration", nil),
+		if ids, err = findIDs(templateJSON(synthesized)); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
 		}
 		return m.Run()
 	}())
+}
+
+// findIDs names the resources the checks refer to, each found by what sets
+// it apart (a description, a redrive target, an event source's destination).
+func findIDs(tmpl obj) (logicalIDs, error) {
+	var errs []string
+	find := func(typ string, match func(p obj) bool) string {
+		var found []string
+		for id, r := range tmpl["Resources"].(obj) {
+			r := r.(obj)
+			p, _ := r["Properties"].(obj)
+			if r["Type"] == typ && match(p) {
+				found = append(found, id)
+			}
+		}
+		if len(found) != 1 {
+			errs = append(errs, fmt.Sprintf("%d %s resources match, want 1", len(found), typ))
+			return ""
+		}
+		return found[0]
+	}
+	all := func(obj) bool { return true }
+	described := func(prefix string) func(obj) bool {
+		return func(p obj) bool { d, _ := p["Description"].(string); return strings.HasPrefix(d, prefix) }
+	}
+	has := func(key string) func(obj) bool { return func(p obj) bool { _, ok := p[key]; return ok } }
+	var x logicalIDs
+	x.table = find("AWS::DynamoDB::Table", all)
+	x.queue = find("AWS::SQS::Queue", has("RedrivePolicy"))
+	x.function = find("AWS::Lambda::Function", described("renkei GraphQL API"))
+	x.scheduler = find("AWS::Lambda::Function", described("renkei scheduled jobs"))
+	x.streams = find("AWS::Lambda::Function", described("renkei table stream consumer"))
+	x.secret = find("AWS::SecretsManager::Secret", described("renkei: HMAC key"))
+	x.stripeKey = find("AWS::SecretsManager::Secret", described("renkei: Stripe platform secret key"))
+	x.stripeWebhook = find("AWS::SecretsManager::Secret", described("renkei: Stripe webhook signing secret"))
+	x.httpApi = find("AWS::ApiGatewayV2::Api", all)
+	x.integration = find("AWS::ApiGatewayV2::Integration", all)
+	x.rule = find("AWS::Events::Rule", all)
+	esm := find("AWS::Lambda::EventSourceMapping", all)
+	if len(errs) > 0 {
+		return x, fmt.Errorf("infra test: %s", strings.Join(errs, "; "))
+	}
+	res := tmpl["Resources"].(obj)
+	x.deadLetter = getAttTarget(res[x.queue].(obj)["Properties"].(obj)["RedrivePolicy"].(obj)["deadLetterTargetArn"])
+	dest, _ := res[esm].(obj)["Properties"].(obj)["DestinationConfig"].(obj)
+	if dest != nil {
+		x.streamFailures = getAttTarget(dest["OnFailure"].(obj)["Destination"])
+	}
+	if x.deadLetter == "" || x.streamFailures == "" {
+		return x, fmt.Errorf("infra test: no jobs DLQ (%q) or stream failure queue (%q)", x.deadLetter, x.streamFailures)
+	}
+	return x, nil
+}
+
+// getAttTarget is the logical id in {"Fn::GetAtt": [id, attr]}.
+func getAttTarget(v interface{}) string {
+	if o, ok := v.(obj); ok {
+		if a, ok := o["Fn::GetAtt"].(arr); ok && len(a) == 2 {
+			id, _ := a[0].(string)
+			return id
+		}
+	}
+	return ""
+}
+
+// templateJSON is the template as plain Go values.
+func templateJSON(t assertions.Template) obj {
+	raw, err := json.Marshal(t.ToJSON())
+	if err != nil {
+		panic(err)
+	}
+	var o obj
+	if err := json.Unmarshal(raw, &o); err != nil {
+		panic(err)
+	}
+	return o
 }
 
 type (
@@ -78,16 +150,6 @@ func like(o obj) assertions.Matcher            { return assertions.Match_ObjectL
 func with(a ...interface{}) assertions.Matcher { return assertions.Match_ArrayWith(&a) }
 func ref(id string) obj                        { return obj{"Ref": id} }
 func arn(id string) obj                        { return obj{"Fn::GetAtt": arr{id, "Arn"}} }
-
-// resourceID is the logical id of the one resource of a type whose
-// properties match props.
-func resourceID(t assertions.Template, typ string, props obj) string {
-	var pattern interface{}
-	if props != nil {
-		pattern = obj{"Properties": like(props)}
-	}
-	return *t.GetResourceId(jsii.String(typ), pattern)
-}
 
 func props(t assertions.Template, typ string, p obj) {
 	t.HasResourceProperties(jsii.String(typ), like(p))
@@ -101,10 +163,14 @@ var checks = []struct {
 }{
 	{"resource counts", func(t assertions.Template) {
 		t.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1))
-		t.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(2))
-		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(1))
-		// Exactly one function: no LogRetention custom-resource Lambda sneaks in.
-		t.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(3))
+		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(3))
+		// api, scheduler, streams: no LogRetention custom-resource Lambda sneaks in.
+		t.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
+		t.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(3))
+		t.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Api"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1))
 	}},
@@ -176,7 +242,7 @@ var checks = []struct {
 		})
 	}},
 	{"queues enforce SSL", func(t assertions.Template) {
-		for _, q := range []string{ids.queue, ids.deadLetter} {
+		for _, q := range []string{ids.queue, ids.deadLetter, ids.streamFailures} {
 			props(t, "AWS::SQS::QueuePolicy", obj{
 				"Queues": arr{ref(q)},
 				"PolicyDocument": like(obj{"Statement": with(like(obj{
@@ -196,64 +262,185 @@ var checks = []struct {
 		}})
 	}},
 
-	// --- function
+	// --- functions
 	{"function runtime provided.al2023", func(t assertions.Template) {
-		props(t, "AWS::Lambda::Function", obj{"Runtime": "provided.al2023"})
+		for _, fn := range ids.functions() {
+			resourceProps(t, fn, obj{"Runtime": "provided.al2023"})
+		}
 	}},
 	{"function arm64", func(t assertions.Template) {
-		props(t, "AWS::Lambda::Function", obj{"Architectures": arr{"arm64"}})
+		for _, fn := range ids.functions() {
+			resourceProps(t, fn, obj{"Architectures": arr{"arm64"}})
+		}
 	}},
 	{"function handler bootstrap", func(t assertions.Template) {
-		props(t, "AWS::Lambda::Function", obj{"Handler": "bootstrap"})
+		for _, fn := range ids.functions() {
+			resourceProps(t, fn, obj{"Handler": "bootstrap"})
+		}
 	}},
 	{"function sizing and tracing", func(t assertions.Template) {
-		props(t, "AWS::Lambda::Function", obj{
-			"MemorySize":    512,
-			"Timeout":       10,
-			"TracingConfig": obj{"Mode": "Active"},
-		})
+		resourceProps(t, ids.function, obj{"MemorySize": 512, "Timeout": 10, "TracingConfig": obj{"Mode": "Active"}})
+		resourceProps(t, ids.scheduler, obj{"MemorySize": 256, "Timeout": 50, "TracingConfig": obj{"Mode": "Active"}})
+		resourceProps(t, ids.streams, obj{"MemorySize": 256, "Timeout": 60, "TracingConfig": obj{"Mode": "Active"}})
 	}},
 	{"function environment", func(t assertions.Template) {
-		props(t, "AWS::Lambda::Function", obj{"Environment": obj{"Variables": obj{
-			"RENKEI_MODE":           "aws",
-			"RENKEI_TABLE":          ref(ids.table),
-			"RENKEI_JOBS_QUEUE_URL": ref(ids.queue),
-			"RENKEI_JWT_SECRET_ARN": ref(ids.secret),
+		resourceProps(t, ids.function, obj{"Environment": obj{"Variables": obj{
+			"RENKEI_MODE":                      "aws",
+			"RENKEI_TABLE":                     ref(ids.table),
+			"RENKEI_JOBS_QUEUE_URL":            ref(ids.queue),
+			"RENKEI_JWT_SECRET_ARN":            ref(ids.secret),
+			"RENKEI_STRIPE_SECRET_KEY_ARN":     ref(ids.stripeKey),
+			"RENKEI_STRIPE_WEBHOOK_SECRET_ARN": ref(ids.stripeWebhook),
+		}}})
+	}},
+	{"scheduler environment", func(t assertions.Template) {
+		resourceProps(t, ids.scheduler, obj{"Environment": obj{"Variables": obj{
+			"RENKEI_MODE":                  "aws",
+			"RENKEI_TABLE":                 ref(ids.table),
+			"RENKEI_STRIPE_SECRET_KEY_ARN": ref(ids.stripeKey),
+		}}})
+	}},
+	{"streams environment", func(t assertions.Template) {
+		resourceProps(t, ids.streams, obj{"Environment": obj{"Variables": obj{
+			"RENKEI_MODE":  "aws",
+			"RENKEI_TABLE": ref(ids.table),
 		}}})
 	}},
 	{"function logs kept one month", func(t assertions.Template) {
-		props(t, "AWS::Lambda::Function", obj{"LoggingConfig": obj{"LogGroup": ref(ids.logGroup)}})
-		props(t, "AWS::Logs::LogGroup", obj{"RetentionInDays": 30})
+		seen := map[string]bool{}
+		for _, fn := range ids.functions() {
+			group := logGroupOf(t, fn)
+			if group == "" || seen[group] {
+				panic(fmt.Sprintf("function %s has no log group of its own", fn))
+			}
+			seen[group] = true
+			resourceProps(t, group, obj{"RetentionInDays": 30})
+		}
 	}},
 
 	// --- grants
-	{"IAM: table read/write", func(t assertions.Template) {
-		props(t, "AWS::IAM::Policy", obj{"PolicyDocument": like(obj{"Statement": with(like(obj{
-			"Effect":   "Allow",
-			"Action":   with("dynamodb:BatchGetItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"),
-			"Resource": with(arn(ids.table)),
-		}))})})
+	{"IAM: table actions per function", func(t assertions.Template) {
+		want := map[string][]string{
+			ids.function: {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+				"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			ids.scheduler: {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			ids.streams:   {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+		}
+		table, index := mustJSON(arn(ids.table)), mustJSON(obj{"Fn::Join": arr{"", arr{arn(ids.table), "/index/*"}}})
+		for fn, actions := range want {
+			onTable, onIndex := grantedOn(t, fn, table), grantedOn(t, fn, index)
+			if got := strings.Join(onTable, " "); got != strings.Join(actions, " ") {
+				panic(fmt.Sprintf("%s may %s on the table, want %v", fn, got, actions))
+			}
+			if got := strings.Join(onIndex, " "); got != strings.Join(actions, " ") {
+				panic(fmt.Sprintf("%s may %s on the indexes, want %v", fn, got, actions))
+			}
+		}
 	}},
-	{"IAM: table indexes", func(t assertions.Template) {
-		props(t, "AWS::IAM::Policy", obj{"PolicyDocument": like(obj{"Statement": with(like(obj{
-			"Effect":   "Allow",
-			"Action":   with("dynamodb:Query"),
-			"Resource": with(obj{"Fn::Join": arr{"", arr{arn(ids.table), "/index/*"}}}),
-		}))})})
+	{"IAM: no role can Scan", func(t assertions.Template) {
+		for _, st := range allStatements(t) {
+			for _, a := range stringsOf(st["Action"]) {
+				if a == "dynamodb:Scan" || strings.Contains(a, "*") {
+					panic(fmt.Sprintf("a policy allows %q", a))
+				}
+			}
+		}
+	}},
+	{"IAM: secrets read with GetSecretValue only", func(t assertions.Template) {
+		want := map[string][]string{
+			ids.function:  {ids.secret, ids.stripeKey, ids.stripeWebhook},
+			ids.scheduler: {ids.stripeKey},
+			ids.streams:   nil,
+		}
+		for fn, secrets := range want {
+			var got []string
+			for _, st := range statementsOf(t, fn) {
+				actions := stringsOf(st["Action"])
+				if !strings.Contains(strings.Join(actions, " "), "secretsmanager:") {
+					continue
+				}
+				if len(actions) != 1 || actions[0] != "secretsmanager:GetSecretValue" {
+					panic(fmt.Sprintf("%s may %v on secrets, want only GetSecretValue", fn, actions))
+				}
+				for _, r := range listOf(st["Resource"]) {
+					o, _ := r.(obj)
+					id, _ := o["Ref"].(string)
+					got = append(got, id)
+				}
+			}
+			sort.Strings(got)
+			sort.Strings(secrets)
+			if strings.Join(got, " ") != strings.Join(secrets, " ") {
+				panic(fmt.Sprintf("%s reads secrets %v, want %v", fn, got, secrets))
+			}
+		}
+	}},
+	{"IAM: stream reads only for the consumer", func(t assertions.Template) {
+		stream := mustJSON(obj{"Fn::GetAtt": arr{ids.table, "StreamArn"}})
+		got := strings.Join(grantedOn(t, ids.streams, stream), " ")
+		if got != "dynamodb:DescribeStream dynamodb:GetRecords dynamodb:GetShardIterator" {
+			panic("the stream consumer may " + got + " on the stream")
+		}
+		for _, fn := range []string{ids.function, ids.scheduler} {
+			if g := grantedOn(t, fn, stream); len(g) > 0 {
+				panic(fmt.Sprintf("%s may %v on the stream", fn, g))
+			}
+		}
 	}},
 	{"IAM: queue send", func(t assertions.Template) {
-		props(t, "AWS::IAM::Policy", obj{"PolicyDocument": like(obj{"Statement": with(like(obj{
-			"Effect":   "Allow",
-			"Action":   with("sqs:SendMessage"),
-			"Resource": arn(ids.queue),
-		}))})})
+		if got := grantedOn(t, ids.function, mustJSON(arn(ids.queue))); !contains(got, "sqs:SendMessage") {
+			panic(fmt.Sprintf("the API may %v on the jobs queue", got))
+		}
+		if got := grantedOn(t, ids.streams, mustJSON(arn(ids.streamFailures))); !contains(got, "sqs:SendMessage") {
+			panic(fmt.Sprintf("the stream consumer may %v on its failure queue", got))
+		}
 	}},
-	{"IAM: secret read", func(t assertions.Template) {
-		props(t, "AWS::IAM::Policy", obj{"PolicyDocument": like(obj{"Statement": with(like(obj{
-			"Effect":   "Allow",
-			"Action":   with("secretsmanager:GetSecretValue"),
-			"Resource": ref(ids.secret),
-		}))})})
+
+	// --- scheduler
+	{"schedule runs the scheduler every minute", func(t assertions.Template) {
+		resourceProps(t, ids.rule, obj{
+			"ScheduleExpression": "rate(1 minute)",
+			"State":              "ENABLED",
+			"Targets": arr{like(obj{
+				"Arn":         arn(ids.scheduler),
+				"RetryPolicy": obj{"MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 60},
+			})},
+		})
+		props(t, "AWS::Lambda::Permission", obj{
+			"Action":       "lambda:InvokeFunction",
+			"FunctionName": arn(ids.scheduler),
+			"Principal":    "events.amazonaws.com",
+			"SourceArn":    arn(ids.rule),
+		})
+	}},
+
+	// --- stream consumer
+	{"stream event source mapping", func(t assertions.Template) {
+		props(t, "AWS::Lambda::EventSourceMapping", obj{
+			"EventSourceArn":             obj{"Fn::GetAtt": arr{ids.table, "StreamArn"}},
+			"FunctionName":               ref(ids.streams),
+			"StartingPosition":           "TRIM_HORIZON",
+			"BatchSize":                  100,
+			"BisectBatchOnFunctionError": true,
+			"FunctionResponseTypes":      arr{"ReportBatchItemFailures"},
+			"MaximumRetryAttempts":       10,
+			"MaximumRecordAgeInSeconds":  86400,
+			"DestinationConfig":          obj{"OnFailure": obj{"Destination": arn(ids.streamFailures)}},
+		})
+	}},
+	{"stream failures kept 14 days, SSE", func(t assertions.Template) {
+		resourceProps(t, ids.streamFailures, obj{
+			"RedrivePolicy":          assertions.Match_Absent(),
+			"MessageRetentionPeriod": 14 * 24 * 3600,
+			"SqsManagedSseEnabled":   true,
+		})
+	}},
+
+	// --- secrets
+	{"Stripe secrets hold generated placeholders", func(t assertions.Template) {
+		for _, id := range []string{ids.stripeKey, ids.stripeWebhook} {
+			resourceProps(t, id, obj{"GenerateSecretString": like(obj{}), "SecretString": assertions.Match_Absent()})
+		}
 	}},
 
 	// --- HTTP API
@@ -261,6 +448,15 @@ var checks = []struct {
 		props(t, "AWS::ApiGatewayV2::Route", obj{
 			"RouteKey": "POST /graphql",
 			"Target":   obj{"Fn::Join": arr{"", arr{"integrations/", ref(ids.integration)}}},
+		})
+	}},
+	{"route POST /webhooks/stripe without authorizer", func(t assertions.Template) {
+		// The Stripe-Signature header is the authentication; the api
+		// function verifies it.
+		props(t, "AWS::ApiGatewayV2::Route", obj{
+			"RouteKey":          "POST /webhooks/stripe",
+			"Target":            obj{"Fn::Join": arr{"", arr{"integrations/", ref(ids.integration)}}},
+			"AuthorizationType": "NONE",
 		})
 	}},
 	{"Lambda proxy integration, payload 2.0", func(t assertions.Template) {
@@ -294,6 +490,9 @@ var checks = []struct {
 		t.HasOutput(jsii.String("GraphqlUrl"), like(obj{"Value": like(obj{"Fn::Join": with(with("/graphql"))})}))
 		t.HasOutput(jsii.String("TableName"), like(obj{"Value": ref(ids.table)}))
 		t.HasOutput(jsii.String("JobsQueueUrl"), like(obj{"Value": ref(ids.queue)}))
+		t.HasOutput(jsii.String("StreamFailuresQueueUrl"), like(obj{"Value": ref(ids.streamFailures)}))
+		t.HasOutput(jsii.String("StripeSecretKeyArn"), like(obj{"Value": ref(ids.stripeKey)}))
+		t.HasOutput(jsii.String("StripeWebhookSecretArn"), like(obj{"Value": ref(ids.stripeWebhook)}))
 	}},
 }
 
@@ -346,7 +545,7 @@ func TestChecksDetectDefects(t *testing.T) {
 		{"function environment", "AWS::Lambda::Function", func(p obj) {
 			delete(p["Environment"].(obj)["Variables"].(obj), "RENKEI_JWT_SECRET_ARN")
 		}},
-		{"IAM: table read/write", "AWS::IAM::Policy", func(p obj) {
+		{"IAM: table actions per function", "AWS::IAM::Policy", func(p obj) {
 			doc := p["PolicyDocument"].(obj)
 			var kept arr
 			for _, s := range doc["Statement"].(arr) {
@@ -356,7 +555,25 @@ func TestChecksDetectDefects(t *testing.T) {
 			}
 			doc["Statement"] = kept
 		}},
+		{"IAM: no role can Scan", "AWS::IAM::Policy", func(p obj) {
+			for _, s := range p["PolicyDocument"].(obj)["Statement"].(arr) {
+				if s := s.(obj); strings.Contains(mustJSON(s["Action"]), "dynamodb:GetItem") {
+					s["Action"] = append(listOf(s["Action"]), "dynamodb:Scan")
+				}
+			}
+		}},
+		{"IAM: secrets read with GetSecretValue only", "AWS::IAM::Policy", func(p obj) {
+			for _, s := range p["PolicyDocument"].(obj)["Statement"].(arr) {
+				if s := s.(obj); s["Action"] == "secretsmanager:GetSecretValue" {
+					s["Action"] = arr{"secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"}
+				}
+			}
+		}},
 		{"route POST /graphql", "AWS::ApiGatewayV2::Route", func(p obj) { p["RouteKey"] = "ANY /{proxy+}" }},
+		{"route POST /webhooks/stripe without authorizer", "AWS::ApiGatewayV2::Route", func(p obj) { p["AuthorizationType"] = "JWT" }},
+		{"schedule runs the scheduler every minute", "AWS::Events::Rule", func(p obj) { p["ScheduleExpression"] = "rate(1 hour)" }},
+		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "FunctionResponseTypes") }},
+		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "DestinationConfig") }},
 		{"default stage throttled", "AWS::ApiGatewayV2::Stage", func(p obj) { delete(p, "DefaultRouteSettings") }},
 	}
 	pristine := synthesized.ToJSON()
@@ -397,4 +614,127 @@ func findCheck(t *testing.T, name string) func(assertions.Template) {
 	}
 	t.Fatalf("no check named %q", name)
 	return nil
+}
+
+// ids.functions are the Lambda functions.
+func (x logicalIDs) functions() []string { return []string{x.function, x.scheduler, x.streams} }
+
+// resourceProps asserts the properties of one resource, by logical id.
+func resourceProps(t assertions.Template, id string, p obj) {
+	r, ok := templateJSON(t)["Resources"].(obj)[id].(obj)
+	if !ok {
+		panic("no resource " + id)
+	}
+	only := obj{"Resources": obj{id: r}}
+	assertions.Template_FromJSON(&only, nil).HasResourceProperties(jsii.String(r["Type"].(string)), like(p))
+}
+
+// logGroupOf is the logical id of a function's log group.
+func logGroupOf(t assertions.Template, fn string) string {
+	p, _ := templateJSON(t)["Resources"].(obj)[fn].(obj)["Properties"].(obj)
+	lc, _ := p["LoggingConfig"].(obj)
+	g, _ := lc["LogGroup"].(obj)
+	id, _ := g["Ref"].(string)
+	return id
+}
+
+// statementsOf are the policy statements attached to a function's role.
+func statementsOf(t assertions.Template, fn string) []obj {
+	res := templateJSON(t)["Resources"].(obj)
+	role := getAttTarget(res[fn].(obj)["Properties"].(obj)["Role"])
+	var out []obj
+	for _, r := range res {
+		r := r.(obj)
+		if r["Type"] != "AWS::IAM::Policy" {
+			continue
+		}
+		p := r["Properties"].(obj)
+		for _, rr := range listOf(p["Roles"]) {
+			if o, _ := rr.(obj); o["Ref"] == role {
+				out = append(out, statements(p)...)
+			}
+		}
+	}
+	return out
+}
+
+// allStatements are the statements of every inline policy in the template.
+func allStatements(t assertions.Template) []obj {
+	var out []obj
+	for _, r := range templateJSON(t)["Resources"].(obj) {
+		r := r.(obj)
+		if r["Type"] == "AWS::IAM::Policy" {
+			out = append(out, statements(r["Properties"].(obj))...)
+		}
+	}
+	return out
+}
+
+func statements(policy obj) []obj {
+	var out []obj
+	for _, s := range policy["PolicyDocument"].(obj)["Statement"].(arr) {
+		out = append(out, s.(obj))
+	}
+	return out
+}
+
+// grantedOn is the sorted actions a function's role allows on a resource
+// (given as its JSON form, e.g. mustJSON(arn(id))).
+func grantedOn(t assertions.Template, fn, resource string) []string {
+	set := map[string]bool{}
+	for _, st := range statementsOf(t, fn) {
+		if st["Effect"] != "Allow" {
+			continue
+		}
+		for _, r := range listOf(st["Resource"]) {
+			if mustJSON(r) == resource {
+				for _, a := range stringsOf(st["Action"]) {
+					set[a] = true
+				}
+			}
+		}
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// listOf reads a policy field that is either one value or a list.
+func listOf(v interface{}) arr {
+	if a, ok := v.(arr); ok {
+		return a
+	}
+	if v == nil {
+		return nil
+	}
+	return arr{v}
+}
+
+func stringsOf(v interface{}) []string {
+	var out []string
+	for _, x := range listOf(v) {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func mustJSON(v interface{}) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
 }

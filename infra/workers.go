@@ -1,0 +1,130 @@
+package main
+
+import (
+	"github.com/aws/aws-cdk-go/awscdk/v2"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awsevents"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awseventstargets"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awslambdaeventsources"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssqs"
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+)
+
+const (
+	// schedulerInterval is how often EventBridge runs the scheduler's jobs
+	// (expiring card payments that never completed, ...). A run must finish
+	// well within it; overlapping runs are harmless because every job's
+	// writes are conditioned on the state they move from.
+	schedulerInterval = 1  // minute
+	schedulerTimeout  = 50 // seconds
+
+	// The stream consumer (functions/streams) turns the table's stream into
+	// report aggregates. Records of one shard arrive in order; a failing
+	// record is reported by sequence number (ReportBatchItemFailures) and the
+	// batch is bisected so one poison record cannot block its shard, and
+	// after streamRetries the records' coordinates go to the failure queue.
+	streamsTimeout   = 60 // seconds
+	streamBatchSize  = 100
+	streamRetries    = 10
+	streamMaxAgeDays = 1 // the stream keeps records for 24 hours anyway
+)
+
+// Table actions per function: each role lists what its code calls, so no
+// role can Scan the table (a full-table read across tenants) and only the
+// API may delete items. TransactWriteItems is authorized per action inside
+// it (Put, Update, Delete, ConditionCheckItem).
+var (
+	apiTableActions = []string{
+		"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+		"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
+	}
+	// The scheduler finds expired pending orders and releases their stock.
+	schedulerTableActions = []string{
+		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
+		"dynamodb:Query", "dynamodb:UpdateItem",
+	}
+	// The stream consumer adds to aggregates (reads for dedupe, updates).
+	streamsTableActions = []string{
+		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
+		"dynamodb:Query", "dynamodb:UpdateItem",
+	}
+)
+
+// stripeSecrets are the platform's Stripe credentials.
+type stripeSecrets struct {
+	secretKey, webhookSecret awssecretsmanager.Secret
+}
+
+// newStripeSecrets creates the two secrets with a generated placeholder: the
+// real values never appear in the template. After the first deploy an
+// operator puts the Stripe secret key (sk_...) and the webhook endpoint's
+// signing secret (whsec_...) into them; until then the API refuses card
+// payments (Stripe rejects the placeholder) and every webhook (the
+// signature cannot match), and says so in its cold-start log.
+func newStripeSecrets(scope constructs.Construct) stripeSecrets {
+	placeholder := &awssecretsmanager.SecretStringGenerator{PasswordLength: jsii.Number(32), ExcludePunctuation: jsii.Bool(true)}
+	return stripeSecrets{
+		secretKey: awssecretsmanager.NewSecret(scope, jsii.String("StripeSecretKey"), &awssecretsmanager.SecretProps{
+			Description:          jsii.String("renkei: Stripe platform secret key (sk_...); put the real value after deploying"),
+			GenerateSecretString: placeholder,
+		}),
+		webhookSecret: awssecretsmanager.NewSecret(scope, jsii.String("StripeWebhookSecret"), &awssecretsmanager.SecretProps{
+			Description:          jsii.String("renkei: Stripe webhook signing secret (whsec_...) of POST /webhooks/stripe; put the real value after deploying"),
+			GenerateSecretString: placeholder,
+		}),
+	}
+}
+
+// newScheduler is functions/scheduler, run by an EventBridge rule every
+// schedulerInterval minutes.
+func newScheduler(scope constructs.Construct, codeDir string, table awsdynamodb.Table, stripeKey awssecretsmanager.ISecret) awslambda.Function {
+	fn := newGoFunction(scope, "Scheduler", "renkei scheduled jobs (expire unpaid card sales)", codeDir, 256, schedulerTimeout)
+	fn.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
+	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
+	// Expiring a pending card sale cancels its PaymentIntent on Stripe.
+	fn.AddEnvironment(jsii.String("RENKEI_STRIPE_SECRET_KEY_ARN"), stripeKey.SecretArn(), nil)
+	grantTable(fn, table, schedulerTableActions)
+	grantGetSecretValue(fn, stripeKey)
+	awsevents.NewRule(scope, jsii.String("SchedulerSchedule"), &awsevents.RuleProps{
+		Description: jsii.String("renkei: run the scheduled jobs"),
+		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(schedulerInterval))),
+		Targets: &[]awsevents.IRuleTarget{awseventstargets.NewLambdaFunction(fn, &awseventstargets.LambdaFunctionProps{
+			// A failed or late run is not retried: the next tick runs the
+			// same jobs over the same state a minute later.
+			RetryAttempts: jsii.Number(0),
+			MaxEventAge:   awscdk.Duration_Seconds(jsii.Number(60 * schedulerInterval)),
+		})},
+	})
+	return fn
+}
+
+// newStreamConsumer is functions/streams, the one consumer of the table's
+// stream, and the queue receiving what it gives up on.
+func newStreamConsumer(scope constructs.Construct, codeDir string, table awsdynamodb.Table) awssqs.Queue {
+	failures := awssqs.NewQueue(scope, jsii.String("StreamFailures"), &awssqs.QueueProps{
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
+		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
+		EnforceSSL:      jsii.Bool(true),
+	})
+	fn := newGoFunction(scope, "Streams", "renkei table stream consumer (report aggregates)", codeDir, 256, streamsTimeout)
+	fn.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
+	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
+	grantTable(fn, table, streamsTableActions)
+	// The event source grants the stream reads and SendMessage on the
+	// failure queue.
+	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
+		// From the oldest record kept: records written before the mapping
+		// existed still reach the aggregates.
+		StartingPosition:        awslambda.StartingPosition_TRIM_HORIZON,
+		BatchSize:               jsii.Number(streamBatchSize),
+		BisectBatchOnError:      jsii.Bool(true),
+		ReportBatchItemFailures: jsii.Bool(true),
+		RetryAttempts:           jsii.Number(streamRetries),
+		MaxRecordAge:            awscdk.Duration_Days(jsii.Number(streamMaxAgeDays)),
+		OnFailure:               awslambdaeventsources.NewSqsDlq(failures),
+	}))
+	return failures
+}
