@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -29,6 +30,9 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	aws, err := stack.LoadAWS(ctx, getenv)
 	if err != nil {
 		return nil, err
+	}
+	if len(aws.JWTSecret) == 0 {
+		return nil, errors.New("set RENKEI_JWT_SECRET_ARN or RENKEI_JWT_SECRET")
 	}
 	api, err := stack.NewAPI(stack.APIConfig{DynamoDB: aws.DynamoDB, Table: aws.Table, JWTSecret: aws.JWTSecret, Logger: logger})
 	if err != nil {

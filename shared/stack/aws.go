@@ -16,13 +16,24 @@ import (
 
 // AWS holds the clients and settings of a Lambda runtime.
 type AWS struct {
-	DynamoDB  *dynamodb.Client
-	Table     string
-	JWTSecret []byte
+	DynamoDB *dynamodb.Client
+	Table    string
+	// JWTSecret, StripeSecretKey and StripeWebhookSecret are empty when the
+	// function's environment names neither the secret's ARN nor a value:
+	// each main requires what it uses.
+	JWTSecret           []byte
+	StripeSecretKey     string
+	StripeWebhookSecret string
 }
 
-// LoadAWS reads the Lambda environment (RENKEI_TABLE, RENKEI_JWT_SECRET_ARN
-// or RENKEI_JWT_SECRET) and builds clients with bounded timeouts and retries.
+// LoadAWS reads the Lambda environment and builds clients with bounded
+// timeouts and retries. RENKEI_TABLE is required; each secret is read once,
+// here, at cold start, from Secrets Manager when its ARN variable is set,
+// else from a plain variable (for a function run outside the stack):
+//
+//	RENKEI_JWT_SECRET_ARN            or RENKEI_JWT_SECRET
+//	RENKEI_STRIPE_SECRET_KEY_ARN     or STRIPE_SECRET_KEY
+//	RENKEI_STRIPE_WEBHOOK_SECRET_ARN or STRIPE_WEBHOOK_SECRET
 func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 	table := getenv("RENKEI_TABLE")
 	if table == "" {
@@ -36,16 +47,30 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
-	secret := []byte(getenv("RENKEI_JWT_SECRET"))
-	if arn := getenv("RENKEI_JWT_SECRET_ARN"); arn != "" {
-		out, err := secretsmanager.NewFromConfig(cfg).GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
-		if err != nil {
-			return nil, fmt.Errorf("read JWT secret: %w", err)
+	secrets := secretsmanager.NewFromConfig(cfg)
+	read := func(arnVar, plainVar string) (string, error) {
+		arn := getenv(arnVar)
+		if arn == "" {
+			return getenv(plainVar), nil
 		}
-		secret = []byte(aws.ToString(out.SecretString))
+		out, err := secrets.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+		if err != nil {
+			// The ARN names the secret, not its value: safe to say.
+			return "", fmt.Errorf("read secret %s (%s): %w", arnVar, arn, err)
+		}
+		return aws.ToString(out.SecretString), nil
 	}
-	if len(secret) == 0 {
-		return nil, errors.New("set RENKEI_JWT_SECRET_ARN or RENKEI_JWT_SECRET")
+	a := &AWS{DynamoDB: dynamodb.NewFromConfig(cfg), Table: table}
+	jwt, err := read("RENKEI_JWT_SECRET_ARN", "RENKEI_JWT_SECRET")
+	if err != nil {
+		return nil, err
 	}
-	return &AWS{DynamoDB: dynamodb.NewFromConfig(cfg), Table: table, JWTSecret: secret}, nil
+	a.JWTSecret = []byte(jwt)
+	if a.StripeSecretKey, err = read("RENKEI_STRIPE_SECRET_KEY_ARN", "STRIPE_SECRET_KEY"); err != nil {
+		return nil, err
+	}
+	if a.StripeWebhookSecret, err = read("RENKEI_STRIPE_WEBHOOK_SECRET_ARN", "STRIPE_WEBHOOK_SECRET"); err != nil {
+		return nil, err
+	}
+	return a, nil
 }

@@ -1,0 +1,60 @@
+package stack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// DefaultSchedulerInterval is how often the local stack runs the scheduled
+// jobs; in AWS an EventBridge rule runs functions/scheduler at the same
+// rate (infra/workers.go).
+const DefaultSchedulerInterval = time.Minute
+
+// Job is one scheduled job. A run must be safe to repeat and to overlap with
+// another run: every job's writes are conditioned on the state they move
+// from.
+type Job struct {
+	Name string
+	Run  func(ctx context.Context, now time.Time) error
+}
+
+// RunJobs runs every job once, in order, each even if an earlier one failed,
+// logs each outcome and returns the failures joined.
+func RunJobs(ctx context.Context, jobs []Job, now time.Time, logger *slog.Logger) error {
+	var errs []error
+	for _, j := range jobs {
+		start := time.Now()
+		err := j.Run(ctx, now)
+		attrs := []any{slog.String("job", j.Name), slog.Duration("took", time.Since(start))}
+		if err != nil {
+			logger.Error("scheduled job failed", append(attrs, slog.String("error", err.Error()))...)
+			errs = append(errs, fmt.Errorf("job %s: %w", j.Name, err))
+			continue
+		}
+		logger.Info("scheduled job done", attrs...)
+	}
+	return errors.Join(errs...)
+}
+
+// Tick runs the jobs every interval until ctx ends (the local stack's
+// stand-in for the EventBridge schedule). The first run is one interval
+// after the start, as in AWS. A run's failure is logged, never fatal: the
+// next tick tries again.
+func Tick(ctx context.Context, interval time.Duration, jobs []Job, now func() time.Time, logger *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if ctx.Err() != nil { // both ready: stopping wins
+				return
+			}
+			_ = RunJobs(ctx, jobs, now(), logger)
+		}
+	}
+}
