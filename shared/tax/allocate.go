@@ -47,3 +47,9 @@ func allocate(amount int64, weights []int64) []int64 {
 	}
 	return shares
 }
+
+// Allocate splits amount ≥ 0 over weights ≥ 0 in proportion, by the same
+// largest-remainder rule as discounts: the shares sum to amount exactly
+// (all zero when the weights sum to 0). Reports use it to give each line
+// its part of a rate's tax and each payment method its part of an order.
+func Allocate(amount int64, weights []int64) []int64 { return allocate(amount, weights) }

@@ -1,0 +1,230 @@
+package reports
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/tax"
+)
+
+var tokyo = mustZone("Asia/Tokyo")
+
+func mustZone(name string) *time.Location {
+	z, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return z
+}
+
+// sale is a tax-inclusive order at 2026-11-26 23:30 JST (14:30 UTC): two
+// standard-rate shirts with a 100 discount, one reduced-rate tea, paid
+// 3000 cash and the rest by card.
+func sale() Movement {
+	return Movement{EventID: "evt_1", TenantID: "t", LocationID: "loc_1", StaffKey: "usr_1",
+		At: time.Date(2026, 11, 26, 14, 30, 0, 0, time.UTC),
+		Lines: []MovementLine{
+			{SKU: "SHIRT", Quantity: 2, Gross: 4000, Discount: 100, Total: 3900, TaxCategory: tax.Standard},
+			{SKU: "TEA", Quantity: 1, Gross: 540, Total: 540, TaxCategory: tax.Reduced},
+		},
+		Taxes:    []RateTax{{Category: tax.Standard, Tax: 354}, {Category: tax.Reduced, Tax: 40}},
+		Payments: []MethodAmount{{Method: "CASH", Amount: 3000}, {Method: "CARD", Amount: 1440}},
+	}
+}
+
+func byKey(cs []Contribution, d dimension) map[string]Figures {
+	out := map[string]Figures{}
+	for _, c := range cs {
+		if c.dim == d {
+			out[c.Key] = out[c.Key].Add(c.Figures)
+		}
+	}
+	return out
+}
+
+func TestContributions(t *testing.T) {
+	cs := Contributions(sale())
+	total := byKey(cs, dimTotal)[""]
+	want := Figures{Orders: 1, Quantity: 3, Gross: 4540, Discounts: 100, Tax: 394}
+	if total != want {
+		t.Fatalf("totals %+v, want %+v", total, want)
+	}
+	if total.Net() != 4440 {
+		t.Fatalf("net %d, want what was paid (4440)", total.Net())
+	}
+	for _, d := range []dimension{dimItem, dimTax, dimPayment, dimStaff} {
+		var sum Figures
+		for _, f := range byKey(cs, d) {
+			f.Orders = 0
+			sum = sum.Add(f)
+		}
+		want := total
+		want.Orders = 0
+		if sum != want {
+			t.Errorf("dimension %s sums to %+v, want the totals %+v", d, sum, want)
+		}
+	}
+	items := byKey(cs, dimItem)
+	if f := items["SHIRT"]; f != (Figures{Orders: 1, Quantity: 2, Gross: 4000, Discounts: 100, Tax: 354}) {
+		t.Errorf("SHIRT %+v", f)
+	}
+	taxes := byKey(cs, dimTax)
+	if taxes["STANDARD"].Tax != 354 || taxes["REDUCED"].Tax != 40 || taxes["REDUCED"].Gross != 540 || taxes["REDUCED"].Orders != 1 {
+		t.Errorf("tax rows %+v", taxes)
+	}
+	pay := byKey(cs, dimPayment)
+	if pay["CASH"].Net() != 3000 || pay["CARD"].Net() != 1440 || pay["CASH"].Orders != 1 || pay["CARD"].Orders != 1 {
+		t.Errorf("payment rows %+v: each method's net is what it paid", pay)
+	}
+	if staff := byKey(cs, dimStaff); staff["usr_1"] != total {
+		t.Errorf("staff %+v", staff)
+	}
+
+	t.Run("a rate's tax is allocated to its lines by their totals", func(t *testing.T) {
+		m := sale()
+		m.Lines = append(m.Lines, MovementLine{SKU: "CAP", Quantity: 1, Gross: 1000, Total: 1000, TaxCategory: tax.Standard})
+		m.Taxes[0].Tax = 445 // (3900+1000)×10/110, floor
+		items := byKey(Contributions(m), dimItem)
+		if items["SHIRT"].Tax+items["CAP"].Tax != 445 || items["CAP"].Tax != 91 {
+			t.Errorf("shirt %d, cap %d", items["SHIRT"].Tax, items["CAP"].Tax)
+		}
+	})
+	t.Run("a refund subtracts and counts no order", func(t *testing.T) {
+		m := Movement{EventID: "evt_2", LocationID: "loc_1", StaffKey: "usr_2", At: sale().At, Refund: true,
+			Lines:    []MovementLine{{SKU: "SHIRT", Quantity: 1, Gross: 1950, Total: 1950, TaxCategory: tax.Standard}},
+			Taxes:    []RateTax{{Category: tax.Standard, Tax: 177}},
+			Payments: []MethodAmount{{Method: "CASH", Amount: 1950}}}
+		cs := Contributions(m)
+		want := Figures{Refunds: 1950, Tax: -177}
+		for _, d := range []dimension{dimTotal, dimItem, dimTax, dimPayment, dimStaff} {
+			for k, f := range byKey(cs, d) {
+				if f != want {
+					t.Errorf("%s %q: %+v, want %+v", d, k, f, want)
+				}
+			}
+		}
+		together := byKey(Contributions(sale()), dimTotal)[""].Add(byKey(cs, dimTotal)[""])
+		if together.Net() != 4440-1950 || together.Tax != 394-177 || together.Orders != 1 {
+			t.Errorf("sale and refund %+v", together)
+		}
+	})
+	t.Run("an order of total 0 has no payment row", func(t *testing.T) {
+		m := sale()
+		m.Payments = nil
+		if p := byKey(Contributions(m), dimPayment); len(p) != 0 {
+			t.Errorf("%+v", p)
+		}
+	})
+}
+
+func TestDeltas_LocationClock(t *testing.T) {
+	m := sale() // 14:30 UTC is 23:30 in Tokyo
+	got := map[string]bool{}
+	for _, d := range Deltas(m, tokyo) {
+		if d.Month != "2026-11" {
+			t.Fatalf("month %q", d.Month)
+		}
+		got[d.SK] = true
+	}
+	for _, sk := range []string{"T#H#2026-11-26T23#", "T#D#2026-11-26#", "T#M#2026-11#", "I#H#2026-11-26T23#SHIRT", "I#D#2026-11-26#TEA",
+		"X#M#2026-11#REDUCED", "P#H#2026-11-26T23#CARD", "S#D#2026-11-26#usr_1"} {
+		if !got[sk] {
+			t.Errorf("no delta %s among %v", sk, got)
+		}
+	}
+	m.At = time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC) // 00:00 on 1 December in Tokyo
+	for _, d := range Deltas(m, tokyo) {
+		if d.Month != "2026-12" || !strings.Contains(d.SK, "2026-12") {
+			t.Fatalf("delta %+v: the location's month", d)
+		}
+	}
+}
+
+func TestRowKey(t *testing.T) {
+	for _, c := range []struct {
+		g         Grouping
+		sk, want  string
+		wantFound bool
+	}{
+		{ByDay, "T#H#2026-11-26T23#", "2026-11-26", true},
+		{ByDay, "T#D#2026-11-26#", "2026-11-26", true},
+		{ByHour, "T#H#2026-11-26T09#", "09", true},
+		{ByLocation, "T#M#2026-11#", "loc_1", true},
+		{ByItem, "I#D#2026-11-26#SHIRT#M", "SHIRT#M", true},
+		{ByPaymentMethod, "P#M#2026-11#CASH", "CASH", true},
+		{ByHour, "T#D#2026-11-26#", "", false},
+	} {
+		got, ok := RowKey(c.g, "loc_1", c.sk)
+		if got != c.want || ok != c.wantFound {
+			t.Errorf("RowKey(%s, %s) = %q %v, want %q %v", c.g, c.sk, got, ok, c.want, c.wantFound)
+		}
+	}
+}
+
+// TestPlan_CoversEachHourOnce: for random ranges of whole hours, the
+// buckets a plan reads cover each hour of the range exactly once and no
+// hour outside it.
+func TestPlan_CoversEachHourOnce(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	base := time.Date(2025, 12, 20, 0, 0, 0, 0, time.UTC)
+	for _, zone := range []*time.Location{tokyo, time.UTC, mustZone("America/New_York")} {
+		for i := range 300 {
+			from := base.Add(time.Duration(r.IntN(24*60)) * time.Hour)
+			to := from.Add(time.Duration(1+r.IntN(24*400)) * time.Hour)
+			if i%5 == 0 {
+				to = from.Add(time.Duration(1+r.IntN(72)) * time.Hour)
+			}
+			for _, g := range []Grouping{ByDay, ByHour, ByItem} {
+				checkPlan(t, from, to, zone, g)
+			}
+		}
+	}
+}
+
+func checkPlan(t *testing.T, from, to time.Time, zone *time.Location, g Grouping) {
+	t.Helper()
+	covered := map[int64]int{}
+	for _, q := range Plan(from, to, zone, g) {
+		lf, ll := q.From[2], q.To[2]
+		if lf != ll || q.From[0] != byte(g.dimension()[0]) {
+			t.Fatalf("query %+v mixes levels or dimensions", q)
+		}
+		l := level(lf)
+		if g == ByHour && l != levelHour || g == ByDay && l == levelMonth {
+			t.Fatalf("%s reads level %c", g, l)
+		}
+		first, err := time.ParseInLocation(l.layout(), strings.Split(q.From, "#")[2], zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last, _ := time.ParseInLocation(l.layout(), strings.Split(q.To, "#")[2], zone)
+		if first.Format(monthLayout) != q.Month || last.Format(monthLayout) != q.Month {
+			t.Fatalf("query %+v leaves its month", q)
+		}
+		for b := first; !b.After(last); {
+			next := b.Add(time.Hour)
+			switch l {
+			case levelDay:
+				next = b.AddDate(0, 0, 1)
+			case levelMonth:
+				next = b.AddDate(0, 1, 0)
+			}
+			for h := b; h.Before(next); h = h.Add(time.Hour) {
+				covered[h.Unix()]++
+			}
+			b = next
+		}
+	}
+	n := 0
+	for h := from; h.Before(to); h = h.Add(time.Hour) {
+		if covered[h.Unix()] != 1 {
+			t.Fatalf("%s %s [%s, %s): hour %s read %d times", g, zone, from, to, h, covered[h.Unix()])
+		}
+		n++
+	}
+	if len(covered) != n {
+		t.Fatalf("%s %s [%s, %s): %d hours read, %d in the range", g, zone, from, to, len(covered), n)
+	}
+}
