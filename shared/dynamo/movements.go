@@ -1,0 +1,50 @@
+package dynamo
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/renkei-pos/renkei/shared/reports"
+	"github.com/renkei-pos/renkei/shared/tax"
+)
+
+// MovementFromEvent returns the sales movement an event carries: an
+// order.completed's sale. ok is false for events that move no sales
+// figures.
+func MovementFromEvent(e Event) (m reports.Movement, ok bool, err error) {
+	switch e.Type {
+	case EventOrderCompleted:
+		var d orderCompletedData
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return reports.Movement{}, false, fmt.Errorf("decode %s %s: %w", e.Type, e.ID, err)
+		}
+		return saleMovement(e, d), true, nil
+	}
+	return reports.Movement{}, false, nil
+}
+
+func saleMovement(e Event, d orderCompletedData) reports.Movement {
+	m := reports.Movement{EventID: e.ID, TenantID: e.TenantID, LocationID: d.LocationID, StaffKey: staffKey(d.StaffID, d.APIKeyID), At: d.OccurredAt}
+	if m.At.IsZero() {
+		m.At = e.CreatedAt
+	}
+	for _, l := range d.Lines {
+		m.Lines = append(m.Lines, reports.MovementLine{SKU: l.SKU, Quantity: l.Quantity, Gross: l.Total + l.Discount, Discount: l.Discount,
+			Total: l.Total, TaxCategory: tax.Category(l.TaxCategory)})
+	}
+	for _, t := range d.Taxes {
+		m.Taxes = append(m.Taxes, reports.RateTax{Category: tax.Category(t.Category), Tax: t.Tax})
+	}
+	for _, p := range d.Payments {
+		m.Payments = append(m.Payments, reports.MethodAmount{Method: p.Method, Amount: p.Amount})
+	}
+	return m
+}
+
+// staffKey is a STAFF row's key: the user who sold, else the API key.
+func staffKey(staffID, apiKeyID string) string {
+	if staffID != "" {
+		return staffID
+	}
+	return apiKeyID
+}
