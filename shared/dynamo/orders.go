@@ -53,6 +53,9 @@ type orderItem struct {
 	Lines            []orderLineItem `dynamodbav:"lines"`
 	Taxes            []taxLineItem   `dynamodbav:"taxes"`
 	Payments         []paymentItem   `dynamodbav:"payments"`
+	// Reserved is the stock a PENDING_PAYMENT order holds (what its sale
+	// took), given back if it is cancelled; dropped when it settles.
+	Reserved []reservedItem `dynamodbav:"reserved,omitempty"`
 }
 
 type orderLineItem struct {
@@ -84,6 +87,8 @@ type paymentItem struct {
 	Tendered  *int64 `dynamodbav:"tendered,omitempty"`
 	Change    *int64 `dynamodbav:"change,omitempty"`
 	Reference string `dynamodbav:"reference,omitempty"`
+	// DeclineCode is why a CARD payment FAILED.
+	DeclineCode string `dynamodbav:"declineCode,omitempty"`
 }
 
 func orderToItem(tpk string, o sales.Order) orderItem {
@@ -105,7 +110,7 @@ func orderToItem(tpk string, o sales.Order) orderItem {
 		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, p := range o.Payments {
-		it.Payments = append(it.Payments, paymentItem{ID: p.ID, Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference})
+		it.Payments = append(it.Payments, paymentItem{ID: p.ID, Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode})
 	}
 	return it
 }
@@ -125,7 +130,7 @@ func (it orderItem) domain() sales.Order {
 		o.Taxes = append(o.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, p := range it.Payments {
-		o.Payments = append(o.Payments, sales.Payment{ID: p.ID, Method: sales.PaymentMethod(p.Method), Status: sales.PaymentStatus(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference})
+		o.Payments = append(o.Payments, sales.Payment{ID: p.ID, Method: sales.PaymentMethod(p.Method), Status: sales.PaymentStatus(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode})
 	}
 	return o
 }

@@ -143,11 +143,21 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 		return "", false, err
 	}
 	o := sale.Order
-	orderPut, err := putNew(st.t, orderToItem(tpk, o))
+	oit := orderToItem(tpk, o)
+	var event types.TransactWriteItem
+	if o.Status == sales.StatusPendingPayment {
+		// A card sale waiting for its card: its stock is reserved on the
+		// order, and the pending index entry takes the event's place
+		// (order.completed is written when it settles: pending.go).
+		oit.Reserved = reservedOf(sale)
+		event, err = pendingPut(ctx, st.t, o, sale.CardAccountID)
+	} else {
+		event, _, err = outboxPut(ctx, st.t, EventOrderCompleted, newOrderCompletedData(o), o.CreatedAt)
+	}
 	if err != nil {
 		return "", false, err
 	}
-	event, _, err := outboxPut(ctx, st.t, EventOrderCompleted, newOrderCompletedData(o), o.CreatedAt)
+	orderPut, err := putNew(st.t, oit)
 	if err != nil {
 		return "", false, err
 	}

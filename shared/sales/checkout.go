@@ -62,7 +62,7 @@ type PaymentInput struct {
 	Method          PaymentMethod
 	Amount          Money
 	Tendered        *Money // CASH
-	PaymentMethodID string // CARD (not available yet)
+	PaymentMethodID string // CARD, card not present: confirmed at once; "" collects on a card reader
 	Reference       string // EXTERNAL
 }
 
@@ -139,6 +139,7 @@ func (in CheckoutInput) Validate() error {
 	for i, p := range in.Payments {
 		validatePayment(&errs, p, i)
 	}
+	validateCardCount(&errs, in.Payments)
 	return errs.Err()
 }
 
@@ -185,7 +186,7 @@ func validatePayment(errs *apperr.List, p PaymentInput, i int) {
 		}
 	case External:
 	case Card:
-		errs.Add(apperr.Invalid, "card payments are not available yet", path("payments", i, "method")...)
+		validateCard(errs, p, i)
 	default:
 		errs.Add(apperr.Invalid, "method must be CASH, CARD or EXTERNAL", path("payments", i, "method")...)
 	}

@@ -128,9 +128,15 @@ func TestValidateAndPrice_BadInput(t *testing.T) {
 		}, apperr.Invalid, "input.payments"},
 		{"cash tendered short", func(in *CheckoutInput) { in.Payments = []PaymentInput{cash(2180, 2000)} }, apperr.Invalid, "input.payments.0.tendered"},
 		{"external without reference", func(in *CheckoutInput) { in.Payments = []PaymentInput{{Method: External, Amount: Money{2180, "JPY"}}} }, apperr.Invalid, "input.payments.0.reference"},
-		{"card not yet", func(in *CheckoutInput) {
-			in.Payments = []PaymentInput{{Method: Card, Amount: Money{2180, "JPY"}, PaymentMethodID: "pm_card_visa"}}
-		}, apperr.Invalid, "input.payments.0.method"},
+		{"two card payments", func(in *CheckoutInput) {
+			in.Payments = []PaymentInput{{Method: Card, Amount: Money{1000, "JPY"}}, {Method: Card, Amount: Money{1180, "JPY"}}}
+		}, apperr.Invalid, "input.payments"},
+		{"malformed payment method id", func(in *CheckoutInput) {
+			in.Payments = []PaymentInput{{Method: Card, Amount: Money{2180, "JPY"}, PaymentMethodID: "pm card\n"}}
+		}, apperr.Invalid, "input.payments.0.paymentMethodId"},
+		{"cash tendered on a card", func(in *CheckoutInput) {
+			in.Payments = []PaymentInput{{Method: Card, Amount: Money{2180, "JPY"}, Tendered: &Money{3000, "JPY"}}}
+		}, apperr.Invalid, "input.payments.0.tendered"},
 		{"unknown variant", func(in *CheckoutInput) { in.Lines[0].VariantID = "nope" }, apperr.NotFound, "input.lines.0.variantId"},
 		{"variant priced in another currency", func(in *CheckoutInput) { in.Lines[0].VariantID = "usd" }, apperr.Invalid, "input.lines.0.variantId"},
 		{"empty idempotency key", func(in *CheckoutInput) { in.IdempotencyKey = "" }, apperr.Invalid, "input.idempotencyKey"},

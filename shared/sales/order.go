@@ -40,9 +40,12 @@ const (
 // PaymentStatus is the state of one payment.
 type PaymentStatus string
 
-// The payment statuses used so far.
+// The payment statuses used so far. A CARD payment is PENDING while its
+// PaymentIntent is collected, then SUCCEEDED or FAILED (card.go).
 const (
+	PaymentPending   PaymentStatus = "PENDING"
 	PaymentSucceeded PaymentStatus = "SUCCEEDED"
+	PaymentFailed    PaymentStatus = "FAILED"
 )
 
 // Order is a completed sale. Amounts are minor units of Currency, in the
@@ -102,7 +105,12 @@ type Payment struct {
 	Amount    int64
 	Tendered  *int64 // cash handed over
 	Change    *int64
-	Reference string
+	Reference string // CARD: the PaymentIntent id
+	// DeclineCode is the processor's reason a CARD payment FAILED.
+	DeclineCode string
+	// ClientSecret is the PaymentIntent's client secret of a PENDING CARD
+	// payment collected on a card reader; returned by checkout, never stored.
+	ClientSecret string
 }
 
 // OrderFilter narrows a listing of orders.

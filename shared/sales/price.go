@@ -54,6 +54,9 @@ type Sale struct {
 	// AllowNegativeStock is the tenant's setting when the sale was priced: a
 	// sale may then take a level below zero.
 	AllowNegativeStock bool
+	// CardAccountID is the connected account of a card sale's intent, kept
+	// with its pending index entry (so expiry can cancel the intent).
+	CardAccountID string
 }
 
 // Takes are the sale's stock decrements as ledger changes, referencing the

@@ -3,12 +3,14 @@ package sales
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
@@ -16,6 +18,15 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+	// Payments is the card processor and Pending the card payment state
+	// machine's storage (card.go, pending.go); without them CARD payments
+	// are refused.
+	Payments payments.Gateway
+	Pending  PendingStore
+	// PendingTTL is how long a card sale may wait for its card
+	// (DefaultPendingTTL when 0).
+	PendingTTL time.Duration
+	Logger     *slog.Logger
 }
 
 // Checkout sells: validate, read once, price server-side, write once.
@@ -47,7 +58,11 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		return Order{}, err
 	}
 	if loaded.ReplayOrderID != "" {
-		return s.Store.GetOrder(ctx, loaded.ReplayOrderID)
+		o, err := s.Store.GetOrder(ctx, loaded.ReplayOrderID)
+		if err != nil || cardIndex(in.Payments) < 0 {
+			return o, err
+		}
+		return s.resumeCard(ctx, in, loaded.Snapshot, o)
 	}
 	var errs apperr.List
 	if !loaded.LocationFound {
@@ -72,6 +87,9 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	o.RegisterID, o.StaffID, o.APIKeyID = loaded.Register.Register.ID, p.UserID, p.APIKeyID
 	if p.IsAPIKey() {
 		o.Source = "API"
+	}
+	if i := cardIndex(in.Payments); i >= 0 {
+		return s.checkoutCard(ctx, in, sale, loaded, idem, i)
 	}
 	return s.save(ctx, sale, loaded, idem)
 }
