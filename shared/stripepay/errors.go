@@ -21,6 +21,8 @@ const (
 //   - card_error (a decline): PAYMENT_DECLINED with the decline code;
 //   - 429, 5xx, api_error, a concurrent request with the same key, network
 //     failures and timeouts: UNAVAILABLE (the client retries with its key);
+//   - a payment method that does not exist or cannot be used: INVALID on
+//     paymentMethodId (the client sent it);
 //   - an intent in the wrong state (it succeeded or was canceled meanwhile):
 //     CONFLICT;
 //   - anything else, an invalid request or a bad key: INTERNAL — our bug.
@@ -47,6 +49,9 @@ func mapError(op string, err error) error {
 		se.HTTPStatusCode >= 500, se.Type == stripe.ErrorTypeAPI,
 		se.Type == stripe.ErrorTypeIdempotency && se.HTTPStatusCode == http.StatusConflict:
 		return apperr.Wrap(cause, apperr.Unavailable, msgUnavailable)
+	case se.Type == stripe.ErrorTypeInvalidRequest && se.Param == "payment_method":
+		// The client's paymentMethodId: no such method, or not usable.
+		return &apperr.Error{Code: apperr.Invalid, Message: "the payment method cannot be used", Field: []string{"paymentMethodId"}, Err: cause}
 	case se.Code == stripe.ErrorCodePaymentIntentUnexpectedState:
 		return apperr.Wrap(cause, apperr.Conflict, "the payment changed state meanwhile")
 	default:
