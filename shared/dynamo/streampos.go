@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -109,4 +110,11 @@ func (sp *StreamPositions) Watermark(ctx context.Context) (time.Time, error) {
 // the aggregates.
 func (st *AggregateStore) AsOf(ctx context.Context) (time.Time, error) {
 	return NewStreamPositions(st.t).Watermark(ctx)
+}
+
+// Own reports whether a stream image is one of the consumer's own items (a
+// checkpoint or the watermark).
+func (sp *StreamPositions) Own(image map[string]types.AttributeValue) bool {
+	pk, _ := image[attrPK].(*types.AttributeValueMemberS)
+	return pk != nil && strings.HasPrefix(pk.Value, pkStreamPos)
 }
