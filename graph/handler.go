@@ -49,6 +49,9 @@ type Config struct {
 	ClientRate, ClientBurst int
 	// Playground serves GraphiQL at GET / (local mode).
 	Playground bool
+	// Routes are other handlers served beside /graphql, by ServeMux pattern
+	// (e.g. "POST /webhooks/stripe"), with the same request id and recovery.
+	Routes map[string]http.Handler
 }
 
 // Handler is the HTTP face of the API: POST /graphql, GET /healthz and,
@@ -106,6 +109,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("GET /healthz", h.serveHealth)
 	if cfg.Playground {
 		h.mux.HandleFunc("GET /{$}", servePlayground)
+	}
+	for pattern, route := range cfg.Routes {
+		h.mux.Handle(pattern, route)
 	}
 	return h, nil
 }

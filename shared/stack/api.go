@@ -31,6 +31,8 @@ type APIConfig struct {
 	// Identity tunes the log-in policy and the session check (the zero
 	// value is production's; tests shorten delays and TTLs).
 	Identity identity.Config
+	// Cards wires card sales and POST /webhooks/stripe (cards.go).
+	Cards CardConfig
 }
 
 // Rates are requests per second and bursts: per tenant, and per client
@@ -57,8 +59,9 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 	}
+	routes := wireCards(cfg.Cards, table, svc.Sales, cfg.Logger, cfg.Now)
 	return graph.NewHandler(graph.Config{
-		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground,
+		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,
 		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,
 		Health: func(ctx context.Context) error {
 			if err := table.Ping(ctx); err != nil {
