@@ -120,7 +120,8 @@ func (r *orderResolver) TaxBreakdown() []*taxLineResolver {
 func (r *orderResolver) Payments() []*paymentResolver {
 	out := make([]*paymentResolver, len(r.o.Payments))
 	for i, p := range r.o.Payments {
-		pr := &paymentResolver{ID: graphql.ID(p.ID), Method: string(p.Method), Status: string(p.Status), Amount: r.money(p.Amount), Reference: strPtr(p.Reference)}
+		pr := &paymentResolver{ID: graphql.ID(p.ID), Method: string(p.Method), Status: string(p.Status), Amount: r.money(p.Amount), Reference: strPtr(p.Reference),
+			ClientSecret: strPtr(p.ClientSecret)} // set only on checkout's answer for a card reader
 		if p.Tendered != nil {
 			pr.Tendered = r.money(*p.Tendered)
 		}
