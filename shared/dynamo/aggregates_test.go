@@ -166,3 +166,35 @@ func TestMovementFromEvent_Checkout(t *testing.T) {
 		t.Fatalf("figures %+v, want %+v (order %+v)", total, want, o)
 	}
 }
+
+// TestMovementFromEvent_Refund decodes the order.refunded event as
+// docs/data-model.md documents it: a refund movement at the refund's time.
+func TestMovementFromEvent_Refund(t *testing.T) {
+	data := `{"refundId": "rfd_1", "orderId": "ord_1", "orderNumber": "001-01-000042", "locationId": "loc_1", "registerId": "reg_1",
+	 "businessDate": "2026-11-28", "orderBusinessDate": "2026-11-27", "staffId": "usr_9", "currency": "JPY", "pricesIncludeTax": true,
+	 "amount": 1476, "taxTotal": 126, "restock": true, "orderStatus": "PARTIALLY_REFUNDED",
+	 "lines": [{"lineId": "ord_1-2", "variantId": "var_1", "sku": "MUG-1", "quantity": 1, "amount": 990, "taxCategory": "STANDARD", "taxRatePercent": 10},
+	           {"lineId": "ord_1-3", "variantId": "var_2", "sku": "TEA", "quantity": 1, "amount": 486, "taxCategory": "REDUCED", "taxRatePercent": 8}],
+	 "taxes": [{"taxCategory": "STANDARD", "ratePercent": 10, "taxable": 990, "tax": 90}, {"taxCategory": "REDUCED", "ratePercent": 8, "taxable": 486, "tax": 36}],
+	 "tenders": [{"method": "CASH", "amount": 1476}], "occurredAt": "2026-11-27T15:30:00Z"}`
+	m, ok, err := MovementFromEvent(Event{ID: "evt_r", Type: "order.refunded", TenantID: "tnt_x", Data: []byte(data)})
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if !m.Refund || m.LocationID != "loc_1" || m.StaffKey != "usr_9" || !m.At.Equal(time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC)) ||
+		len(m.Lines) != 2 || len(m.Taxes) != 2 || m.Payments[0].Amount != 1476 {
+		t.Fatalf("%+v", m)
+	}
+	for _, d := range reports.Deltas(m, time.UTC) {
+		switch d.SK {
+		case "T#M#2026-11#":
+			if d.Figures != (reports.Figures{Refunds: 1476, Tax: -126}) {
+				t.Errorf("totals %+v", d.Figures)
+			}
+		case "I#M#2026-11#MUG-1":
+			if d.Figures != (reports.Figures{Refunds: 990, Tax: -90}) {
+				t.Errorf("MUG-1 %+v", d.Figures)
+			}
+		}
+	}
+}

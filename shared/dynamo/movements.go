@@ -3,14 +3,16 @@ package dynamo
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/tax"
 )
 
 // MovementFromEvent returns the sales movement an event carries: an
-// order.completed's sale. ok is false for events that move no sales
-// figures.
+// order.completed's sale, or an order.refunded's refund (counted when it
+// was made, as the contract's refunds are). ok is false for events that
+// move no sales figures.
 func MovementFromEvent(e Event) (m reports.Movement, ok bool, err error) {
 	switch e.Type {
 	case EventOrderCompleted:
@@ -19,6 +21,12 @@ func MovementFromEvent(e Event) (m reports.Movement, ok bool, err error) {
 			return reports.Movement{}, false, fmt.Errorf("decode %s %s: %w", e.Type, e.ID, err)
 		}
 		return saleMovement(e, d), true, nil
+	case eventOrderRefunded:
+		var d refundMovementData
+		if err := json.Unmarshal(e.Data, &d); err != nil {
+			return reports.Movement{}, false, fmt.Errorf("decode %s %s: %w", e.Type, e.ID, err)
+		}
+		return refundMovement(e, d), true, nil
 	}
 	return reports.Movement{}, false, nil
 }
@@ -47,4 +55,49 @@ func staffKey(staffID, apiKeyID string) string {
 		return staffID
 	}
 	return apiKeyID
+}
+
+// eventOrderRefunded is the refund's outbox event (refunds.go).
+const eventOrderRefunded = "order.refunded"
+
+// refundMovementData is what reports read of an order.refunded event (its
+// documented shape, docs/data-model.md): the lines' amounts (the line
+// totals' share, in the order's price basis), the tax per rate, the
+// tenders, who refunded and when.
+type refundMovementData struct {
+	LocationID string `json:"locationId"`
+	StaffID    string `json:"staffId"`
+	APIKeyID   string `json:"apiKeyId"`
+	Lines      []struct {
+		SKU         string `json:"sku"`
+		Quantity    int64  `json:"quantity"`
+		Amount      int64  `json:"amount"`
+		TaxCategory string `json:"taxCategory"`
+	} `json:"lines"`
+	Taxes []struct {
+		TaxCategory string `json:"taxCategory"`
+		Tax         int64  `json:"tax"`
+	} `json:"taxes"`
+	Tenders []struct {
+		Method string `json:"method"`
+		Amount int64  `json:"amount"`
+	} `json:"tenders"`
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+func refundMovement(e Event, d refundMovementData) reports.Movement {
+	m := reports.Movement{EventID: e.ID, TenantID: e.TenantID, LocationID: d.LocationID, StaffKey: staffKey(d.StaffID, d.APIKeyID), At: d.OccurredAt, Refund: true}
+	if m.At.IsZero() {
+		m.At = e.CreatedAt
+	}
+	for _, l := range d.Lines {
+		m.Lines = append(m.Lines, reports.MovementLine{SKU: l.SKU, Quantity: l.Quantity, Gross: l.Amount, Total: l.Amount, TaxCategory: tax.Category(l.TaxCategory)})
+	}
+	for _, t := range d.Taxes {
+		m.Taxes = append(m.Taxes, reports.RateTax{Category: tax.Category(t.TaxCategory), Tax: t.Tax})
+	}
+	for _, t := range d.Tenders {
+		m.Payments = append(m.Payments, reports.MethodAmount{Method: t.Method, Amount: t.Amount})
+	}
+	return m
 }
