@@ -53,6 +53,8 @@ type orderItem struct {
 	Lines            []orderLineItem `dynamodbav:"lines"`
 	Taxes            []taxLineItem   `dynamodbav:"taxes"`
 	Payments         []paymentItem   `dynamodbav:"payments"`
+	// The refund attributes, written only by a refund's transaction (refunds.go).
+	orderRefundsItem
 	// Reserved is the stock a PENDING_PAYMENT order holds (what its sale
 	// took), given back if it is cancelled; dropped when it settles.
 	Reserved []reservedItem `dynamodbav:"reserved,omitempty"`
@@ -87,6 +89,7 @@ type paymentItem struct {
 	Tendered  *int64 `dynamodbav:"tendered,omitempty"`
 	Change    *int64 `dynamodbav:"change,omitempty"`
 	Reference string `dynamodbav:"reference,omitempty"`
+	Refunded  int64  `dynamodbav:"refunded,omitempty"` // what refunds gave back of it (refunds.go)
 	// DeclineCode is why a CARD payment FAILED.
 	DeclineCode string `dynamodbav:"declineCode,omitempty"`
 }
@@ -132,6 +135,7 @@ func (it orderItem) domain() sales.Order {
 	for _, p := range it.Payments {
 		o.Payments = append(o.Payments, sales.Payment{ID: p.ID, Method: sales.PaymentMethod(p.Method), Status: sales.PaymentStatus(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode})
 	}
+	it.orderRefundsItem.applyTo(&o, it.Payments)
 	return o
 }
 

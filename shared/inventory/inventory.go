@@ -70,6 +70,10 @@ const (
 // ReasonSale is recorded for the stock a checkout takes.
 const ReasonSale Reason = "SALE"
 
+// ReasonRefund is recorded for the units a refund puts back (reference: the
+// refund id).
+const ReasonRefund Reason = "REFUND"
+
 // ValidAdjustment reports whether r is a reason a client may give.
 func (r Reason) ValidAdjustment() bool {
 	switch r {

@@ -46,6 +46,9 @@ const (
 	PaymentPending   PaymentStatus = "PENDING"
 	PaymentSucceeded PaymentStatus = "SUCCEEDED"
 	PaymentFailed    PaymentStatus = "FAILED"
+	// A payment some (all) of which went back in refunds (refund_plan.go).
+	PaymentPartiallyRefunded PaymentStatus = "PARTIALLY_REFUNDED"
+	PaymentRefunded          PaymentStatus = "REFUNDED"
 )
 
 // Order is a completed sale. Amounts are minor units of Currency, in the
@@ -72,6 +75,12 @@ type Order struct {
 	Payments         []Payment
 	CreatedAt        time.Time
 	BusinessDate     string // YYYY-MM-DD in the location's timezone
+	// Refunds so far (refund.go): a summary of each, oldest first (at most
+	// MaxRefunds), what they returned in all, and per rate the base and
+	// tax they returned.
+	Refunds       []RefundSummary
+	RefundedTotal int64
+	RefundedTaxes []TaxLine
 }
 
 // Line is one line of an order, a snapshot of the variant when sold.
@@ -111,6 +120,8 @@ type Payment struct {
 	// ClientSecret is the PaymentIntent's client secret of a PENDING CARD
 	// payment collected on a card reader; returned by checkout, never stored.
 	ClientSecret string
+	// Refunded is how much of Amount went back in refunds.
+	Refunded int64
 }
 
 // OrderFilter narrows a listing of orders.

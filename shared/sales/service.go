@@ -27,6 +27,10 @@ type Service struct {
 	// (DefaultPendingTTL when 0).
 	PendingTTL time.Duration
 	Logger     *slog.Logger
+
+	// Refunds stores refunds (refund_service.go); card refunds go through
+	// Payments.
+	Refunds RefundStore
 }
 
 // Checkout sells: validate, read once, price server-side, write once.
