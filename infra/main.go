@@ -43,6 +43,9 @@ func main() {
 		ApiCodeDir:       dirs[0],
 		SchedulerCodeDir: dirs[1],
 		StreamsCodeDir:   dirs[2],
+		// The back office's pages Stripe's onboarding returns to.
+		StripeConnectReturnURL:  os.Getenv("RENKEI_STRIPE_CONNECT_RETURN_URL"),
+		StripeConnectRefreshURL: os.Getenv("RENKEI_STRIPE_CONNECT_REFRESH_URL"),
 	})
 	app.Synth(nil)
 }

@@ -26,6 +26,13 @@ type RenkeiStackProps struct {
 	SchedulerCodeDir string
 	StreamsCodeDir   string
 
+	// StripeConnectReturnURL and StripeConnectRefreshURL are where Stripe's
+	// hosted onboarding sends a merchant back (done / link expired): the
+	// back office. Empty: the API's own base URL with ?cardOnboarding=done
+	// or =refresh, until a back office exists.
+	StripeConnectReturnURL  string
+	StripeConnectRefreshURL string
+
 	// CorsAllowOrigins are the browser origins allowed to call the API
 	// (the back office). Empty means "*": the API authenticates with bearer
 	// tokens, not cookies, so a wildcard origin leaks no ambient credentials.
@@ -81,15 +88,22 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	api.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
 	api.AddEnvironment(jsii.String("RENKEI_JOBS_QUEUE_URL"), jobs.QueueUrl(), nil)
 	api.AddEnvironment(jsii.String("RENKEI_JWT_SECRET_ARN"), jwtSecret.SecretArn(), nil)
-	api.AddEnvironment(jsii.String("RENKEI_STRIPE_SECRET_KEY_ARN"), stripe.secretKey.SecretArn(), nil)
-	api.AddEnvironment(jsii.String("RENKEI_STRIPE_WEBHOOK_SECRET_ARN"), stripe.webhookSecret.SecretArn(), nil)
 	grantTable(api, table, apiTableActions)
 	jobs.GrantSendMessages(api)
-	grantGetSecretValue(api, jwtSecret, stripe.secretKey, stripe.webhookSecret)
+	grantGetSecretValue(api, jwtSecret)
 
 	stage := newHttpApi(stack, api, props.CorsAllowOrigins)
+	stripe.returnURL, stripe.refreshURL = props.StripeConnectReturnURL, props.StripeConnectRefreshURL
+	if stripe.returnURL == "" {
+		stripe.returnURL = *stage.Url() + "?cardOnboarding=done"
+	}
+	if stripe.refreshURL == "" {
+		stripe.refreshURL = *stage.Url() + "?cardOnboarding=refresh"
+	}
+	stripe.configure(api)
 
-	newScheduler(stack, props.SchedulerCodeDir, table, stripe.secretKey)
+	scheduler := newScheduler(stack, props.SchedulerCodeDir, table)
+	stripe.configure(scheduler)
 	streamFailures := newStreamConsumer(stack, props.StreamsCodeDir, table)
 
 	// Stage URLs end with "/".

@@ -291,13 +291,18 @@ var checks = []struct {
 			"RENKEI_JWT_SECRET_ARN":            ref(ids.secret),
 			"RENKEI_STRIPE_SECRET_KEY_ARN":     ref(ids.stripeKey),
 			"RENKEI_STRIPE_WEBHOOK_SECRET_ARN": ref(ids.stripeWebhook),
+			"STRIPE_CONNECT_RETURN_URL":        onboardingURL("done"),
+			"STRIPE_CONNECT_REFRESH_URL":       onboardingURL("refresh"),
 		}}})
 	}},
 	{"scheduler environment", func(t assertions.Template) {
 		resourceProps(t, ids.scheduler, obj{"Environment": obj{"Variables": obj{
-			"RENKEI_MODE":                  "aws",
-			"RENKEI_TABLE":                 ref(ids.table),
-			"RENKEI_STRIPE_SECRET_KEY_ARN": ref(ids.stripeKey),
+			"RENKEI_MODE":                      "aws",
+			"RENKEI_TABLE":                     ref(ids.table),
+			"RENKEI_STRIPE_SECRET_KEY_ARN":     ref(ids.stripeKey),
+			"RENKEI_STRIPE_WEBHOOK_SECRET_ARN": ref(ids.stripeWebhook),
+			"STRIPE_CONNECT_RETURN_URL":        onboardingURL("done"),
+			"STRIPE_CONNECT_REFRESH_URL":       onboardingURL("refresh"),
 		}}})
 	}},
 	{"streams environment", func(t assertions.Template) {
@@ -349,7 +354,7 @@ var checks = []struct {
 	{"IAM: secrets read with GetSecretValue only", func(t assertions.Template) {
 		want := map[string][]string{
 			ids.function:  {ids.secret, ids.stripeKey, ids.stripeWebhook},
-			ids.scheduler: {ids.stripeKey},
+			ids.scheduler: {ids.stripeKey, ids.stripeWebhook},
 			ids.streams:   nil,
 		}
 		for fn, secrets := range want {
@@ -614,6 +619,12 @@ func findCheck(t *testing.T, name string) func(assertions.Template) {
 	}
 	t.Fatalf("no check named %q", name)
 	return nil
+}
+
+// onboardingURL matches the default Connect return/refresh URL: the API's
+// base URL (a join of tokens) ending in ?cardOnboarding=<state>.
+func onboardingURL(state string) assertions.Matcher {
+	return like(obj{"Fn::Join": arr{"", with("/?cardOnboarding=" + state)}})
 }
 
 // ids.functions are the Lambda functions.

@@ -53,9 +53,21 @@ var (
 	}
 )
 
-// stripeSecrets are the platform's Stripe credentials.
+// stripeSecrets are the platform's Stripe credentials and onboarding URLs.
 type stripeSecrets struct {
 	secretKey, webhookSecret awssecretsmanager.Secret
+	returnURL, refreshURL    string
+}
+
+// configure gives a function that talks to Stripe the secrets' ARNs (read
+// at cold start, GetSecretValue only) and the onboarding URLs: the api and
+// the scheduler build the same card gateway from the same settings.
+func (s stripeSecrets) configure(fn awslambda.Function) {
+	fn.AddEnvironment(jsii.String("RENKEI_STRIPE_SECRET_KEY_ARN"), s.secretKey.SecretArn(), nil)
+	fn.AddEnvironment(jsii.String("RENKEI_STRIPE_WEBHOOK_SECRET_ARN"), s.webhookSecret.SecretArn(), nil)
+	fn.AddEnvironment(jsii.String("STRIPE_CONNECT_RETURN_URL"), jsii.String(s.returnURL), nil)
+	fn.AddEnvironment(jsii.String("STRIPE_CONNECT_REFRESH_URL"), jsii.String(s.refreshURL), nil)
+	grantGetSecretValue(fn, s.secretKey, s.webhookSecret)
 }
 
 // newStripeSecrets creates the two secrets with a generated placeholder: the
@@ -80,14 +92,13 @@ func newStripeSecrets(scope constructs.Construct) stripeSecrets {
 
 // newScheduler is functions/scheduler, run by an EventBridge rule every
 // schedulerInterval minutes.
-func newScheduler(scope constructs.Construct, codeDir string, table awsdynamodb.Table, stripeKey awssecretsmanager.ISecret) awslambda.Function {
+// Expiring a pending card sale cancels its PaymentIntent on Stripe: the
+// caller gives it the Stripe settings (stripeSecrets.configure).
+func newScheduler(scope constructs.Construct, codeDir string, table awsdynamodb.Table) awslambda.Function {
 	fn := newGoFunction(scope, "Scheduler", "renkei scheduled jobs (expire unpaid card sales)", codeDir, 256, schedulerTimeout)
 	fn.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
 	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
-	// Expiring a pending card sale cancels its PaymentIntent on Stripe.
-	fn.AddEnvironment(jsii.String("RENKEI_STRIPE_SECRET_KEY_ARN"), stripeKey.SecretArn(), nil)
 	grantTable(fn, table, schedulerTableActions)
-	grantGetSecretValue(fn, stripeKey)
 	awsevents.NewRule(scope, jsii.String("SchedulerSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("renkei: run the scheduled jobs"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(schedulerInterval))),
