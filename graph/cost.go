@@ -113,6 +113,12 @@ var fieldCosts = map[string]fieldCost{
 	"Mutation.syncIntegration":       {base: 2 * writeCost},
 	"Mutation.retryIntegrationJob":   {base: writeCost},
 
+	// Card payments (cards.go): a processor call or two and a write.
+	"Mutation.startCardPaymentsOnboarding":      {base: 2 * writeCost},
+	"Mutation.terminalConnectionToken":          {base: 2 * writeCost},
+	"CardOnboardingPayload.userErrors":          {max: maxUserErrors},
+	"TerminalConnectionTokenPayload.userErrors": {max: maxUserErrors},
+
 	// Nested fields that read.
 	"Item.variants":          {base: batchedReadCost, max: catalog.MaxVariants},
 	"Variant.item":           {base: batchedReadCost},

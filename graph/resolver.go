@@ -13,6 +13,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -24,6 +25,7 @@ type Services struct {
 	Catalog   *catalog.Service
 	Inventory *inventory.Service
 	Sales     *sales.Service
+	Payments  *payments.Service // card onboarding and reader tokens (cards.go)
 }
 
 // Resolver is the root of Query and Mutation; each area adds its fields in

@@ -117,6 +117,11 @@ var rootOps = map[string]rootOp{
 		vars: func(f *rolesShop) map[string]any {
 			return map[string]any{"in": map[string]any{"idempotencyKey": stockKey("roles"), "locationId": f.loc1, "lines": []any{}, "payments": []any{}}}
 		}},
+	// Card payments: the roles shop's owner onboards it (the local simulator's
+	// account takes charges at once), so allowed callers get a token.
+	"startCardPaymentsOnboarding": {perm: identity.ManageSettings, payload: "startCardPaymentsOnboarding", doc: `mutation { startCardPaymentsOnboarding { url userErrors { code } } }`, vars: noVars},
+	"terminalConnectionToken": {perm: identity.Sell, payload: "terminalConnectionToken", doc: `mutation($in: TerminalConnectionTokenInput!) { terminalConnectionToken(input: $in) { userErrors { code } } }`,
+		vars: func(f *rolesShop) map[string]any { return map[string]any{"in": map[string]any{"locationId": f.loc1}} }},
 
 	// Mutation: not built yet (graph/pending.go): top-level errors.
 	"refund": {perm: identity.Refund, doc: `mutation($in: RefundInput!) { refund(input: $in) { userErrors { code } } }`,

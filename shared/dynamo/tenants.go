@@ -40,6 +40,7 @@ type tenantItem struct {
 	ApplicationFeeBps         int    `dynamodbav:"applicationFeeBps,omitempty"`
 	StripeAccountID           string `dynamodbav:"stripeAccountId,omitempty"`
 	CardPaymentsEnabled       bool   `dynamodbav:"cardPaymentsEnabled,omitempty"`
+	StripeAccountAsOf         int64  `dynamodbav:"stripeAccountAsOf,omitempty"` // unix seconds (payments.go)
 	CreatedAt                 string `dynamodbav:"createdAt"`
 	UpdatedAt                 string `dynamodbav:"updatedAt"`
 	Version                   int64  `dynamodbav:"version"`
@@ -49,13 +50,13 @@ func tenantToItem(t tenant.Tenant) tenantItem {
 	return tenantItem{PK: "T#" + t.ID, SK: skTenant, Type: "Tenant", ID: t.ID, BusinessName: t.BusinessName, Currency: t.Currency, Timezone: t.Timezone,
 		PricesIncludeTax: t.PricesIncludeTax, TaxRounding: string(t.TaxRounding), AllowNegativeStock: t.AllowNegativeStock,
 		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, ApplicationFeeBps: t.ApplicationFeeBps,
-		StripeAccountID: t.StripeAccountID, CardPaymentsEnabled: t.CardPaymentsEnabled, CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
+		StripeAccountID: t.StripeAccountID, CardPaymentsEnabled: t.CardPaymentsEnabled, StripeAccountAsOf: unixOrZero(t.StripeAccountAsOf), CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
 }
 
 func (it tenantItem) domain() tenant.Tenant {
 	return tenant.Tenant{ID: it.ID, BusinessName: it.BusinessName, Currency: it.Currency, Timezone: it.Timezone, PricesIncludeTax: it.PricesIncludeTax,
 		TaxRounding: tenant.Rounding(it.TaxRounding), AllowNegativeStock: it.AllowNegativeStock, InvoiceRegistrationNumber: it.InvoiceRegistrationNumber,
-		ApplicationFeeBps: it.ApplicationFeeBps, StripeAccountID: it.StripeAccountID, CardPaymentsEnabled: it.CardPaymentsEnabled, CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+		ApplicationFeeBps: it.ApplicationFeeBps, StripeAccountID: it.StripeAccountID, CardPaymentsEnabled: it.CardPaymentsEnabled, StripeAccountAsOf: timeOrZero(it.StripeAccountAsOf), CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
 }
 
 func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {
@@ -136,10 +137,13 @@ type locationItem struct {
 	// RegisterCount numbers the location's registers 1…registerCount;
 	// absent on locations created before registers.
 	RegisterCount int `dynamodbav:"registerCount,omitempty"`
+	// TerminalLocationID is the location's Stripe Terminal location, set
+	// when a card reader first needs one (payments.go).
+	TerminalLocationID string `dynamodbav:"terminalLocationId,omitempty"`
 }
 
 func (it locationItem) domain() tenant.Location {
-	return tenant.Location{ID: it.ID, Number: it.Number, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt), RegisterCount: it.RegisterCount}
+	return tenant.Location{ID: it.ID, Number: it.Number, Name: it.Name, Timezone: it.Timezone, CreatedAt: parseTime(it.CreatedAt), RegisterCount: it.RegisterCount, TerminalLocationID: it.TerminalLocationID}
 }
 
 // CreateLocation numbers the location from the tenant's counter (an atomic

@@ -12,6 +12,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -58,6 +59,10 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Registers: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
 		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
+	}
+	svc.Payments = &payments.Service{Store: dynamo.NewPaymentStore(table), Tenants: tenants, Gateway: cfg.Cards.Payments}
+	if cfg.Cards.Accounts == nil {
+		cfg.Cards.Accounts = svc.Payments
 	}
 	routes := wireCards(cfg.Cards, table, svc.Sales, cfg.Logger, cfg.Now)
 	return graph.NewHandler(graph.Config{

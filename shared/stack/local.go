@@ -23,6 +23,8 @@ import (
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/sqslocal"
 	"github.com/renkei-pos/renkei/shared/sqsqueue"
+	"github.com/renkei-pos/renkei/shared/stripehook"
+	"github.com/renkei-pos/renkei/shared/stripepay"
 )
 
 // LocalConfig configures the local stack. The zero value suits tests: an
@@ -51,6 +53,9 @@ type LocalConfig struct {
 	// Identity tunes the log-in policy and the session check (zero:
 	// production's).
 	Identity identity.Config
+	// Cards are the card processor's settings; the zero value runs the
+	// labelled simulator (`make run` reads them with CardSettingsFromEnv).
+	Cards CardSettings
 }
 
 // Local is a running local stack.
@@ -65,6 +70,8 @@ type Local struct {
 
 	ddb    *dynamolocal.Server
 	sqsSrv *sqslocal.Server
+	// cards is the local card simulator (nil with a Stripe key).
+	cards  *stripepay.Simulator
 	http   *http.Server
 	served chan error
 }
@@ -122,7 +129,13 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 			return nil, err
 		}
 	}
+	gateway, sim, err := NewCardGateway(cfg.Cards, true, cfg.Logger)
+	if err != nil {
+		return nil, err
+	}
+	l.cards = sim
 	h, err := NewAPI(APIConfig{
+		Cards:    CardConfig{Payments: gateway},
 		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
 	})
@@ -135,7 +148,17 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	}
 	l.BaseURL = "http://" + ln.Addr().String()
 	l.URL = l.BaseURL + "/graphql"
-	l.http = &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+	var handler http.Handler = h
+	if sim != nil {
+		// The simulator sends its webhooks here and taps cards on its
+		// reader through a local-only route.
+		sim.SetWebhookURL(l.BaseURL + stripehook.Path)
+		mux := http.NewServeMux()
+		mux.Handle("POST "+stripepay.PresentPath, sim.Handler())
+		mux.Handle("/", h)
+		handler = mux
+	}
+	l.http = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	l.served = make(chan error, 1)
 	go func() { l.served <- l.http.Serve(ln) }()
 	return l, nil
@@ -148,6 +171,9 @@ func (l *Local) Close(ctx context.Context) error {
 		sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		errs = append(errs, l.http.Shutdown(sctx))
 		cancel()
+	}
+	if l.cards != nil {
+		errs = append(errs, l.cards.Close(ctx))
 	}
 	if l.sqsSrv != nil {
 		errs = append(errs, l.sqsSrv.Stop(ctx))

@@ -132,16 +132,18 @@ func (s *Simulator) SetWebhookURL(url string) {
 	s.url = url
 }
 
-// Close waits for webhook deliveries in flight, abandoning them when ctx ends.
+// Close abandons webhook deliveries still retrying and waits for them to
+// end (or ctx).
 func (s *Simulator) Close(ctx context.Context) error {
+	s.stop()
 	done := make(chan struct{})
 	go func() { s.deliveries.Wait(); close(done) }()
 	select {
 	case <-done:
+		return nil
 	case <-ctx.Done():
+		return ctx.Err()
 	}
-	s.stop()
-	return nil
 }
 
 func randHex() string {

@@ -22,6 +22,9 @@ type Location struct {
 	// numbered 1…RegisterCount, so their ids are known from it. 0 for a
 	// location created before registers existed, until one is created.
 	RegisterCount int
+	// TerminalLocationID is the location's card-reader location at the
+	// processor (Stripe Terminal), "" until a reader first needs one.
+	TerminalLocationID string
 }
 
 // NewLocation validates and builds a location; the timezone defaults to the tenant's.

@@ -42,8 +42,12 @@ type Tenant struct {
 	// kept true to Stripe by account.updated webhooks.
 	StripeAccountID     string
 	CardPaymentsEnabled bool
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	// StripeAccountAsOf is the Created time of the account.updated event
+	// CardPaymentsEnabled last came from (zero before any): older events
+	// change nothing.
+	StripeAccountAsOf time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // Defaults for a new tenant (Japan first).
