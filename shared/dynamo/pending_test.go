@@ -57,6 +57,9 @@ func (g *fakeGateway) CreateIntent(_ context.Context, req payments.IntentRequest
 	if !seen {
 		in := payments.Intent{ID: fmt.Sprintf("pi_%d", len(g.intents)+1), Amount: req.Amount, Metadata: req.Metadata, Status: payments.IntentRequiresPaymentMethod}
 		in.ClientSecret = in.ID + "_secret_x"
+		if contains(req.PaymentMethodID, "unknown") { // refused before anything exists
+			return payments.Intent{}, apperr.New(apperr.Invalid, "the payment method cannot be used", "paymentMethodId")
+		}
 		switch {
 		case req.PaymentMethodID == "":
 		case contains(req.PaymentMethodID, "Declined"):
@@ -248,6 +251,17 @@ func TestCardCheckout_CardNotPresent(t *testing.T) {
 		res, err := sh.svc.ExpirePendingPayments(context.Background(), time.Now().Add(sales.DefaultPendingTTL+time.Minute))
 		if err != nil || res.Expired != 1 || g.charges != 0 || sh.level(t).OnHand != 10 {
 			t.Fatalf("expiry %+v %v, stock %d", res, err, sh.level(t).OnHand)
+		}
+	})
+
+	t.Run("a payment method the processor cannot use: INVALID, stock as before, replays the same", func(t *testing.T) {
+		sh, _ := cardShop(t, 10)
+		for range 2 {
+			_, err := sh.svc.Checkout(sh.ctx, sh.card("c8", 2, "pm_unknown", 0))
+			var ae *apperr.Error
+			if !errors.As(err, &ae) || ae.Code != apperr.Invalid || fmt.Sprint(ae.Field) != "[input payments 0 paymentMethodId]" || sh.level(t).OnHand != 10 {
+				t.Fatalf("err %v, stock %d", err, sh.level(t).OnHand)
+			}
 		}
 	})
 

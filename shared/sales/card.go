@@ -160,7 +160,14 @@ func (s *Service) resumeCard(ctx context.Context, in CheckoutInput, snap Snapsho
 	}
 	switch {
 	case o.Status == StatusCanceled && o.Payments[i].Status == PaymentFailed:
-		return Order{}, declined(o.Payments[i].DeclineCode, i)
+		switch code := o.Payments[i].DeclineCode; code {
+		case unusableMethod:
+			return Order{}, cardError(apperr.New(apperr.Invalid, code), i)
+		case processorRefused:
+			return Order{}, cardError(errors.New(code), i)
+		default:
+			return Order{}, declined(code, i)
+		}
 	case o.Status != StatusPendingPayment || s.Payments == nil:
 		return o, nil
 	}
@@ -179,16 +186,24 @@ func (s *Service) resumeCard(ctx context.Context, in CheckoutInput, snap Snapsho
 // and settles the order with the outcome.
 func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Order, i int) (Order, error) {
 	intent, err := s.Payments.CreateIntent(ctx, req)
-	if apperr.CodeOf(err) == apperr.PaymentDeclined {
-		code := declineCode(err)
-		if _, _, serr := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, DeclineCode: code, At: s.Now().UTC()}); serr != nil {
-			return Order{}, fmt.Errorf("cancel declined sale %s: %w", o.ID, serr)
-		}
-		return Order{}, declined(code, i)
-	}
-	if err != nil {
+	switch {
+	case apperr.Is(err, apperr.Unavailable):
 		// The outcome is unknown: the order stays PENDING_PAYMENT (retry
 		// with the same key, the webhook, or expiry settles it).
+		return Order{}, cardError(err, i)
+	case err != nil:
+		// The processor answered and charged nothing (a decline, a payment
+		// method it cannot use, a refused request): the sale is cancelled.
+		code := processorRefused
+		switch apperr.CodeOf(err) {
+		case apperr.PaymentDeclined:
+			code = declineCode(err)
+		case apperr.Invalid:
+			code = unusableMethod
+		}
+		if _, _, serr := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, DeclineCode: code, At: s.Now().UTC()}); serr != nil {
+			return Order{}, fmt.Errorf("cancel refused card sale %s: %w", o.ID, serr)
+		}
 		return Order{}, cardError(err, i)
 	}
 	switch intent.Status {
@@ -256,6 +271,12 @@ func declineCode(err error) string {
 
 var declineCodeIn = regexp.MustCompile(`\(([a-z_]{3,64})\)`)
 
+// The decline codes of card sales the processor refused without a decline.
+const (
+	unusableMethod   = "invalid_payment_method"
+	processorRefused = "processor_error"
+)
+
 // cardError turns a processor failure into the checkout's answer: a
 // declined card or an invalid request stays the user's; an outage is
 // UNAVAILABLE (retry with the same key); anything else is internal.
@@ -266,7 +287,7 @@ func cardError(err error, i int) error {
 	case apperr.Unavailable:
 		return apperr.New(apperr.Unavailable, "the card processor did not answer; nothing was charged twice — send the sale again with the same idempotencyKey")
 	case apperr.Invalid:
-		return apperr.New(apperr.Invalid, "the card processor refused the payment request", path("payments", i)...)
+		return apperr.New(apperr.Invalid, "the payment method cannot be used", path("payments", i, "paymentMethodId")...)
 	}
 	return fmt.Errorf("card payment: %w", err)
 }
