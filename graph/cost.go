@@ -3,6 +3,7 @@ package graph
 import (
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/inventory"
+	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -39,12 +40,12 @@ const (
 // Bounds the domain does not (yet) hold in a constant. The capability that
 // builds the field must enforce them, or change them here.
 const (
-	maxUserErrors     = 50   // userErrors of one payload: userErrors() keeps the first 50
-	maxErrorPath      = 10   // UserError.field: the deepest input path is 8 segments
-	maxRefunds        = 100  // refunds of one order (refunds are not built yet)
-	maxOfflineSales   = 500  // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
-	maxSalesRows      = 1000 // rows of one salesSummary (reports are not built yet)
-	maxIntegrations   = 50   // integrations of one tenant (integrations are not built yet)
+	maxUserErrors     = 50              // userErrors of one payload: userErrors() keeps the first 50
+	maxErrorPath      = 10              // UserError.field: the deepest input path is 8 segments
+	maxRefunds        = 100             // refunds of one order (refunds are not built yet)
+	maxOfflineSales   = 500             // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
+	maxSalesRows      = reports.MaxRows // rows of one salesSummary, enforced by the reports service
+	maxIntegrations   = 50              // integrations of one tenant (integrations are not built yet)
 	maxStockLevelsOut = max(inventory.MaxAdjustChanges, 2*inventory.MaxTransferLines)
 )
 
@@ -82,7 +83,7 @@ var fieldCosts = map[string]fieldCost{
 	"Query.order":           {base: readCost},
 	"Query.orders":          {base: 5 * readCost}, // a filtered listing reads up to its read budget
 	"Query.customers":       {base: readCost},
-	"Query.salesSummary":    {base: 10 * readCost, max: maxSalesRows},
+	"Query.salesSummary":    {base: 30 * readCost, max: maxSalesRows}, // per location: ≤ 2 queries per month of the range, plus the tenant and asOf
 	"Query.integrations":    {base: readCost, max: maxIntegrations},
 	"Query.integrationJobs": {base: readCost},
 	"Query.registers":       {base: 2 * readCost, max: tenant.MaxRegisters}, // the location, then its registers in one batch

@@ -44,11 +44,6 @@ type searchArgs struct {
 	Query *string
 }
 
-// SalesSummary reports sales.
-func (r *Resolver) SalesSummary(ctx context.Context, _ struct{ Input salesSummaryInput }) ([]*salesRowResolver, error) {
-	return nil, notImplemented(ctx, "salesSummary", identity.ReadReports)
-}
-
 // Integrations lists integrations.
 func (r *Resolver) Integrations(ctx context.Context) ([]*integrationResolver, error) {
 	return nil, notImplemented(ctx, "integrations", identity.ReadIntegrations)
@@ -182,24 +177,6 @@ type paymentTotalResolver struct {
 type closeRegisterPayloadResolver struct {
 	RegisterClose *registerCloseResolver
 	UserErrors    []*userError
-}
-
-type salesSummaryInput struct {
-	From       graphql.Time
-	To         graphql.Time
-	LocationID *graphql.ID
-	GroupBy    string
-}
-
-type salesRowResolver struct {
-	Key        string
-	OrderCount int32
-	Quantity   Long
-	GrossSales *money
-	Discounts  *money
-	Refunds    *money
-	NetSales   *money
-	Tax        *money
 }
 
 type integrationResolver struct {

@@ -14,6 +14,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/payments"
+	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -26,6 +27,7 @@ type Services struct {
 	Inventory *inventory.Service
 	Sales     *sales.Service
 	Payments  *payments.Service // card onboarding and reader tokens (cards.go)
+	Reports   *reports.Service
 }
 
 // Resolver is the root of Query and Mutation; each area adds its fields in

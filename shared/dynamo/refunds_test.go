@@ -325,3 +325,30 @@ func TestRefundStore_Card(t *testing.T) {
 		}
 	})
 }
+
+// TestRefundStore_NothingToPay: a sale of total 0 (no payments) refunds to
+// nothing, tenders nothing, and still moves the order and the stock.
+func TestRefundStore_NothingToPay(t *testing.T) {
+	sh, cards := refundShop(t, mustTable(t), 0)
+	tpk, _ := tenantPK(sh.ctx)
+	now := time.Now().UTC()
+	id := ids.NewAt("ord", now)
+	o := sales.Order{ID: id, Number: "001-01-999998", LocationID: sh.loc.ID, Status: sales.StatusCompleted, Source: "POS", Currency: "JPY", PricesIncludeTax: true,
+		Lines:     []sales.Line{{ID: id + "-1", VariantID: sh.variant.ID, Name: "Tea", SKU: "TEA", Quantity: 2, TaxCategory: tax.Reduced, TaxRatePercent: 8}},
+		Taxes:     []sales.TaxLine{{Category: tax.Reduced, RatePercent: 8}},
+		CreatedAt: now, BusinessDate: now.Format("2006-01-02")}
+	put, err := putNew(sh.tb, orderToItem(tpk, o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.tb.Transact(sh.ctx, []types.TransactWriteItem{put}); err != nil {
+		t.Fatal(err)
+	}
+	got, r, err := sh.refund("z1", id, 2, true)
+	if err != nil || r.Amount != 0 || len(r.Tenders) != 0 || got.Status != sales.StatusRefunded || len(cards.calls) != 0 {
+		t.Fatalf("refund %+v order %s: %v", r, got.Status, err)
+	}
+	if l := sh.level(t); l.OnHand != 2 {
+		t.Fatalf("level %+v", l)
+	}
+}

@@ -97,7 +97,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 			return false, err
 		}
 		if loaded.ReplayRefundID != "" {
-			order, out, err = s.replayRefund(ctx, in.OrderID, loaded.ReplayRefundID)
+			order, out, err = s.replayRefund(ctx, p, in.OrderID, loaded.ReplayRefundID)
 			return false, err
 		}
 		if !loaded.OrderFound || !p.CanUseLocation(loaded.Order.LocationID) {
@@ -117,7 +117,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 		case err != nil:
 			return false, err
 		case replayed:
-			order, out, err = s.replayRefund(ctx, in.OrderID, id)
+			order, out, err = s.replayRefund(ctx, p, in.OrderID, id)
 			return false, err
 		}
 		order, out = plan.Order, plan.Refund
@@ -189,11 +189,15 @@ func CardRefundKey(orderID string, n int, paymentID string) string {
 }
 
 // replayRefund reads the refund a previous request with the same key wrote,
-// and its order as it is now.
-func (s *Service) replayRefund(ctx context.Context, orderID, refundID string) (Order, Refund, error) {
+// and its order as it is now; for a caller who may not work at the order's
+// location (the key is the tenant's, not the caller's), NOT_FOUND.
+func (s *Service) replayRefund(ctx context.Context, p identity.Principal, orderID, refundID string) (Order, Refund, error) {
 	r, err := s.Refunds.GetRefund(ctx, refundID)
 	if err != nil {
 		return Order{}, Refund{}, err
+	}
+	if !p.CanUseLocation(r.LocationID) || r.OrderID != orderID {
+		return Order{}, Refund{}, apperr.New(apperr.NotFound, "order not found", path("orderId")...)
 	}
 	o, err := s.Store.GetOrder(ctx, orderID)
 	if err != nil {

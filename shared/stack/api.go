@@ -59,6 +59,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Registers: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
 		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
+		Reports:   NewReports(table),
 	}
 	svc.Payments = &payments.Service{Store: dynamo.NewPaymentStore(table), Tenants: tenants, Gateway: cfg.Cards.Payments}
 	if cfg.Cards.Accounts == nil {

@@ -56,6 +56,9 @@ type LocalConfig struct {
 	// Cards are the card processor's settings; the zero value runs the
 	// labelled simulator (`make run` reads them with CardSettingsFromEnv).
 	Cards CardSettings
+	// StreamInterval is the pause between the stream poller's passes
+	// (0: 200 ms).
+	StreamInterval time.Duration
 }
 
 // Local is a running local stack.
@@ -72,6 +75,7 @@ type Local struct {
 	sqsSrv *sqslocal.Server
 	// cards is the local card simulator (nil with a Stripe key).
 	cards  *stripepay.Simulator
+	stream *streamConsumer // the table's stream consumer (streams.go)
 	http   *http.Server
 	served chan error
 }
@@ -112,6 +116,9 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		return nil, err
 	}
 	if err := dynamo.New(l.DynamoDB, cfg.Table).EnsureTable(ctx); err != nil {
+		return nil, err
+	}
+	if l.stream, err = startStreamConsumer(ctx, endpoint, cfg.Table, cfg.StreamInterval, cfg.Logger); err != nil {
 		return nil, err
 	}
 	if l.sqsSrv, err = sqslocal.Start(ctx, sqslocal.Options{}); err != nil {
@@ -172,6 +179,7 @@ func (l *Local) Close(ctx context.Context) error {
 		errs = append(errs, l.http.Shutdown(sctx))
 		cancel()
 	}
+	l.stream.stop()
 	if l.cards != nil {
 		errs = append(errs, l.cards.Close(ctx))
 	}

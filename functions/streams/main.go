@@ -1,0 +1,29 @@
+// Command streams is the table's one stream consumer in production: the
+// Lambda function behind the DynamoDB stream's event source mapping (batch
+// of one shard, ReportBatchItemFailures). Every concern that reads the
+// stream is a handler of stack.StreamHandler: the sales aggregator, and the
+// integration hub's dispatcher when it lands.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/renkei-pos/renkei/shared/ddbstream"
+	"github.com/renkei-pos/renkei/shared/dynamo"
+	"github.com/renkei-pos/renkei/shared/stack"
+)
+
+func main() {
+	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	aws, err := stack.LoadAWS(context.Background(), os.Getenv)
+	if err != nil {
+		logger.Error("cold start failed", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+	table := dynamo.New(aws.DynamoDB, aws.Table)
+	lambda.Start(ddbstream.Lambda(stack.StreamHandler(table, logger), dynamo.NewStreamPositions(table), logger))
+}
