@@ -34,19 +34,22 @@ const (
 
 // Table actions per function: each role lists what its code calls, so no
 // role can Scan the table (a full-table read across tenants) and only the
-// API may delete items. TransactWriteItems is authorized per action inside
-// it (Put, Update, Delete, ConditionCheckItem).
+// API and the scheduler (settling an order removes it from the pending
+// index) may delete items. TransactWriteItems is authorized per action
+// inside it (Put, Update, Delete, ConditionCheckItem).
 var (
 	apiTableActions = []string{
 		"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
 		"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 	}
-	// The scheduler finds expired pending orders and releases their stock.
+	// The scheduler finds expired pending orders (the pending index) and
+	// settles them: order, stock released, pending entry deleted.
 	schedulerTableActions = []string{
-		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
+		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
 		"dynamodb:Query", "dynamodb:UpdateItem",
 	}
-	// The stream consumer adds to aggregates (reads for dedupe, updates).
+	// The stream consumer adds to aggregates (reads for dedupe, updates) and
+	// keeps its shard positions and watermark in the table.
 	streamsTableActions = []string{
 		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
 		"dynamodb:Query", "dynamodb:UpdateItem",
