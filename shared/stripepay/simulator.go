@@ -177,6 +177,8 @@ func (s *Simulator) CreateAccount(_ context.Context, req payments.AccountRequest
 		return payments.Account{}, err
 	}
 	a := payments.Account{ID: derivedID("acct", req.TenantID), ChargesEnabled: true}
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.emit("account.updated", a.ID, map[string]any{"id": a.ID, "object": "account", "type": "standard", "country": "JP",
 		"charges_enabled": true, "payouts_enabled": true, "details_submitted": true, "metadata": map[string]string{"tenant_id": req.TenantID}})
 	return a, nil
