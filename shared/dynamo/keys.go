@@ -10,7 +10,7 @@ import (
 
 // Key prefixes. Tenant-owned partitions start with "T#<tenantId>"; the
 // platform prefixes below are reached only by the identity store before a
-// tenant is known.
+// tenant is known (and STRIPEACCT#, payments.go, by the payment store).
 const (
 	skTenant      = "TENANT"
 	skUserPrefix  = "USER#"
