@@ -64,16 +64,6 @@ func (r *Resolver) Refund(ctx context.Context, _ struct{ Input refundInput }) (*
 	return nil, notImplemented(ctx, "refund", identity.Refund)
 }
 
-// SyncOfflineSales uploads offline sales.
-func (r *Resolver) SyncOfflineSales(ctx context.Context, _ struct{ Input syncOfflineSalesInput }) (*syncOfflineSalesPayloadResolver, error) {
-	return nil, notImplemented(ctx, "syncOfflineSales", identity.Sell)
-}
-
-// CloseRegister closes a business day.
-func (r *Resolver) CloseRegister(ctx context.Context, _ struct{ Input closeRegisterInput }) (*closeRegisterPayloadResolver, error) {
-	return nil, notImplemented(ctx, "closeRegister", identity.CloseRegister)
-}
-
 // ConnectIntegration connects an integration.
 func (r *Resolver) ConnectIntegration(ctx context.Context, _ struct{ Input connectIntegrationInput }) (*integrationPayloadResolver, error) {
 	return nil, notImplemented(ctx, "connectIntegration", identity.ManageIntegration)
@@ -118,65 +108,6 @@ type refundPayloadResolver struct {
 	Order      *orderResolver
 	Refund     *refundResolver
 	UserErrors []*userError
-}
-
-type syncOfflineSalesInput struct {
-	Sales []offlineSaleInput
-}
-
-type offlineSaleInput struct {
-	ClientSaleID  string
-	OccurredAt    graphql.Time
-	LocationID    graphql.ID
-	RegisterID    *graphql.ID
-	Lines         []checkoutLineInput
-	OrderDiscount *discountInput
-	CustomerID    *graphql.ID
-	Payments      []paymentInput
-}
-
-type offlineSaleResultResolver struct {
-	ClientSaleID string
-	Status       string
-	Order        *orderResolver
-	UserErrors   []*userError
-}
-
-type syncOfflineSalesPayloadResolver struct {
-	Results    []*offlineSaleResultResolver
-	UserErrors []*userError
-}
-
-type closeRegisterInput struct {
-	IdempotencyKey string
-	LocationID     graphql.ID
-	RegisterID     *graphql.ID
-	BusinessDate   string
-	CountedCash    moneyInput
-}
-
-type registerCloseResolver struct {
-	ID            graphql.ID
-	Location      *locationResolver
-	BusinessDate  string
-	OrderCount    int32
-	NetSales      *money
-	TaxBreakdown  []*taxLineResolver
-	PaymentTotals []*paymentTotalResolver
-	ExpectedCash  *money
-	CountedCash   *money
-	Difference    *money
-	ClosedAt      graphql.Time
-}
-
-type paymentTotalResolver struct {
-	Method string
-	Amount *money
-}
-
-type closeRegisterPayloadResolver struct {
-	RegisterClose *registerCloseResolver
-	UserErrors    []*userError
 }
 
 type integrationResolver struct {
