@@ -40,12 +40,12 @@ const (
 // Bounds the domain does not (yet) hold in a constant. The capability that
 // builds the field must enforce them, or change them here.
 const (
-	maxUserErrors     = 50               // userErrors of one payload: userErrors() keeps the first 50
-	maxErrorPath      = 10               // UserError.field: the deepest input path is 8 segments
-	maxRefunds        = sales.MaxRefunds // refunds of one order: PlanRefund refuses the 101st
-	maxOfflineSales   = 500              // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
-	maxSalesRows      = reports.MaxRows  // rows of one salesSummary, enforced by the reports service
-	maxIntegrations   = 50               // integrations of one tenant (integrations are not built yet)
+	maxUserErrors     = 50              // userErrors of one payload: userErrors() keeps the first 50
+	maxErrorPath      = 10              // UserError.field: the deepest input path is 8 segments
+	maxRefunds        = 100             // refunds of one order (refunds are not built yet)
+	maxOfflineSales   = 500             // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
+	maxSalesRows      = reports.MaxRows // rows of one salesSummary, enforced by the reports service
+	maxIntegrations   = 50              // integrations of one tenant (integrations are not built yet)
 	maxStockLevelsOut = max(inventory.MaxAdjustChanges, 2*inventory.MaxTransferLines)
 )
 

@@ -59,6 +59,11 @@ func (r *Resolver) IntegrationJobs(ctx context.Context, args struct {
 	return nil, notImplementedPage(ctx, "integrationJobs", identity.ReadIntegrations, args.First)
 }
 
+// Refund refunds.
+func (r *Resolver) Refund(ctx context.Context, _ struct{ Input refundInput }) (*refundPayloadResolver, error) {
+	return nil, notImplemented(ctx, "refund", identity.Refund)
+}
+
 // SyncOfflineSales uploads offline sales.
 func (r *Resolver) SyncOfflineSales(ctx context.Context, _ struct{ Input syncOfflineSalesInput }) (*syncOfflineSalesPayloadResolver, error) {
 	return nil, notImplemented(ctx, "syncOfflineSales", identity.Sell)
@@ -87,6 +92,32 @@ func (r *Resolver) SyncIntegration(ctx context.Context, _ struct{ Input syncInte
 // RetryIntegrationJob retries a failed job.
 func (r *Resolver) RetryIntegrationJob(ctx context.Context, _ struct{ Input retryIntegrationJobInput }) (*integrationJobPayloadResolver, error) {
 	return nil, notImplemented(ctx, "retryIntegrationJob", identity.ManageIntegration)
+}
+
+type refundResolver struct {
+	ID        graphql.ID
+	Amount    *money
+	Reason    *string
+	CreatedAt graphql.Time
+}
+
+type refundInput struct {
+	IdempotencyKey string
+	OrderID        graphql.ID
+	Lines          []refundLineInput
+	Restock        bool
+	Reason         *string
+}
+
+type refundLineInput struct {
+	LineID   graphql.ID
+	Quantity Long
+}
+
+type refundPayloadResolver struct {
+	Order      *orderResolver
+	Refund     *refundResolver
+	UserErrors []*userError
 }
 
 type syncOfflineSalesInput struct {

@@ -15,6 +15,9 @@ import (
 
 var apiURL string
 
+// local is the running stack, for what has no HTTP face (the scheduler's jobs).
+var local *stack.Local
+
 // testJWTSecret lets tests mint tokens the server accepts (e.g. expired ones).
 var testJWTSecret = []byte("e2e-test-signing-key-0123456789abcdef")
 
@@ -26,7 +29,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "start local stack:", err)
 		os.Exit(1)
 	}
-	apiURL = l.URL
+	apiURL, local = l.URL, l
 	code := m.Run()
 	_ = l.Close(context.Background())
 	os.Exit(code)

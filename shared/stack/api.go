@@ -57,7 +57,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		Tenants:   &tenant.Service{Store: tenants, Access: identity.TenantAccess{}, Now: cfg.Now},
 		Catalog:   &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
 		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Registers: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
-		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Refunds: dynamo.NewRefundStore(table), Now: cfg.Now},
+		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 		Reports:   NewReports(table),
 	}
