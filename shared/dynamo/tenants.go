@@ -41,6 +41,7 @@ type tenantItem struct {
 	StripeAccountID           string `dynamodbav:"stripeAccountId,omitempty"`
 	CardPaymentsEnabled       bool   `dynamodbav:"cardPaymentsEnabled,omitempty"`
 	StripeAccountAsOf         int64  `dynamodbav:"stripeAccountAsOf,omitempty"` // unix seconds (payments.go)
+	LocationSeq               int64  `dynamodbav:"locationSeq,omitempty"`       // CreateLocation's counter: UpdateTenant writes the item whole, so it carries it over
 	CreatedAt                 string `dynamodbav:"createdAt"`
 	UpdatedAt                 string `dynamodbav:"updatedAt"`
 	Version                   int64  `dynamodbav:"version"`
@@ -100,6 +101,7 @@ func (st *TenantStore) UpdateTenant(ctx context.Context, fn func(*tenant.Tenant)
 		}
 		next := tenantToItem(tn)
 		next.CreatedAt = it.CreatedAt
+		next.LocationSeq = it.LocationSeq
 		next.Version = it.Version + 1
 		av, err := attributevalue.MarshalMap(next)
 		if err != nil {
@@ -157,7 +159,7 @@ func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) (t
 	cctx, cancel := st.t.call(ctx)
 	out, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
 		TableName: &st.t.name, Key: key(pk, skTenant),
-		UpdateExpression:          aws.String("ADD locationSeq :one"),
+		UpdateExpression:          aws.String("ADD locationSeq :one, version :one"), // a concurrent UpdateTenant reads the counter again
 		ConditionExpression:       aws.String("attribute_exists(pk)"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
 		ReturnValues:              types.ReturnValueUpdatedNew,
