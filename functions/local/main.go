@@ -52,6 +52,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	l, err := stack.StartLocal(ctx, stack.LocalConfig{
 		DataDir: dataDir, DynamoDBEndpoint: getenv("RENKEI_DYNAMODB_ENDPOINT"), HTTPAddr: addr,
 		Table: getenv("RENKEI_TABLE"), Logger: logger, EngineLog: engineLog,
+		Cards: stack.CardSettingsFromEnv(getenv), // no STRIPE_SECRET_KEY: the labelled card simulator
 	})
 	if err != nil {
 		return err
