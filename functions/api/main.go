@@ -1,6 +1,7 @@
-// Command api is the GraphQL API Lambda (HTTP API, payload format 2.0). It
-// builds its clients once per cold start and serves the same net/http
-// handler as the local stack.
+// Command api is the GraphQL API Lambda (HTTP API, payload format 2.0): POST
+// /graphql and POST /webhooks/stripe. It builds its clients once per cold
+// start (reading its secrets from Secrets Manager then) and serves the same
+// net/http handler as the local stack.
 package main
 
 import (
@@ -34,7 +35,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if len(aws.JWTSecret) == 0 {
 		return nil, errors.New("set RENKEI_JWT_SECRET_ARN or RENKEI_JWT_SECRET")
 	}
-	api, err := stack.NewAPI(stack.APIConfig{DynamoDB: aws.DynamoDB, Table: aws.Table, JWTSecret: aws.JWTSecret, Logger: logger})
+	cards, err := aws.CardConfig(getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	api, err := stack.NewAPI(stack.APIConfig{DynamoDB: aws.DynamoDB, Table: aws.Table, JWTSecret: aws.JWTSecret, Logger: logger, Cards: cards})
 	if err != nil {
 		return nil, fmt.Errorf("build API: %w", err)
 	}

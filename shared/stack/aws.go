@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
+	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -40,7 +42,9 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 		return nil, errors.New("RENKEI_TABLE is not set")
 	}
 	cfg, err := config.LoadDefaultConfig(ctx,
-		config.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}),
+		// A buildable client (not a bare http.Client), so that settings such
+		// as AWS_CA_BUNDLE can still adjust its transport.
+		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(5*time.Second)),
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) { o.MaxAttempts = 3; o.MaxBackoff = 500 * time.Millisecond })
 		}))
@@ -73,4 +77,24 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 		return nil, err
 	}
 	return a, nil
+}
+
+// CardConfig builds the card processor of a Lambda from its Stripe secrets
+// and the onboarding URLs (STRIPE_CONNECT_RETURN_URL, _REFRESH_URL). In AWS
+// there is never a simulator: without a Stripe key — or while the stack's
+// generated placeholder is still in the secret — card payments are refused
+// and POST /webhooks/stripe is not served, and the cold-start log says so.
+func (a *AWS) CardConfig(getenv func(string) string, logger *slog.Logger) (CardConfig, error) {
+	s := CardSettingsFromEnv(getenv)
+	s.SecretKey, s.WebhookSecret = a.StripeSecretKey, a.StripeWebhookSecret
+	if !strings.HasPrefix(s.SecretKey, "sk_") && !strings.HasPrefix(s.SecretKey, "rk_") {
+		// Never log the value, not even a placeholder's.
+		logger.Warn("no Stripe secret key (sk_… or rk_…) configured: card payments are refused")
+		s.SecretKey = ""
+	}
+	gw, _, err := NewCardGateway(s, false, logger)
+	if err != nil {
+		return CardConfig{}, fmt.Errorf("card processor: %w", err)
+	}
+	return CardConfig{Payments: gw}, nil
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 )
 
 // DefaultSchedulerInterval is how often the local stack runs the scheduled
@@ -57,4 +59,10 @@ func Tick(ctx context.Context, interval time.Duration, jobs []Job, now func() ti
 			_ = RunJobs(ctx, jobs, now(), logger)
 		}
 	}
+}
+
+// ScheduledJobs are the jobs every scheduler run runs, in order: the same
+// list in functions/scheduler (AWS) and in the local stack's ticker.
+func ScheduledJobs(ddb *dynamodb.Client, table string, cards CardConfig, logger *slog.Logger) []Job {
+	return []Job{PendingPaymentsJob(ddb, table, cards, logger)}
 }
