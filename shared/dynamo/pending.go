@@ -99,7 +99,8 @@ func pendingPut(ctx context.Context, t *Table, o sales.Order, accountID string) 
 	return putNew(t, it)
 }
 
-// Settle moves a PENDING_PAYMENT order (sales.PendingStore): one
+// Settle moves a PENDING_PAYMENT order (sales.PendingStore): a GetItem of
+// the order (none when the caller knows it, set.Known), then one
 // TransactWriteItems of the order (conditioned on still being pending), its
 // pending index entry's delete, the dedupe record when an event is applied,
 // and either the order.completed event or one level write per reserved
@@ -110,17 +111,28 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 		return sales.Order{}, false, err
 	}
 	tid, _ := tenant.IDFrom(ctx)
-	var it orderItem
-	found, err := st.t.get(ctx, key(orderPK(tpk, set.OrderID), skOrder), &it)
-	if err != nil {
-		return sales.Order{}, false, fmt.Errorf("get order: %w", err)
-	}
-	if !found {
-		return sales.Order{}, false, apperr.New(apperr.NotFound, "order not found")
-	}
-	o := it.domain()
-	if o.Status != sales.StatusPendingPayment {
-		return o, false, nil
+	var (
+		o        sales.Order
+		reserved []reservedItem
+	)
+	if k := set.Known; k != nil && k.Order.ID == set.OrderID && k.Order.Status == sales.StatusPendingPayment {
+		// As written by this process; the status condition below proves it
+		// is still so.
+		o, reserved = k.Order, reservedOf(*k)
+		o.Payments = append([]sales.Payment(nil), o.Payments...)
+	} else {
+		var it orderItem
+		found, err := st.t.get(ctx, key(orderPK(tpk, set.OrderID), skOrder), &it)
+		if err != nil {
+			return sales.Order{}, false, fmt.Errorf("get order: %w", err)
+		}
+		if !found {
+			return sales.Order{}, false, apperr.New(apperr.NotFound, "order not found")
+		}
+		o, reserved = it.domain(), it.Reserved
+		if o.Status != sales.StatusPendingPayment {
+			return o, false, nil
+		}
 	}
 	o.Status = sales.StatusCanceled
 	if set.Paid {
@@ -161,7 +173,7 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 		}
 		items = append(items, event)
 	} else {
-		for _, r := range it.Reserved {
+		for _, r := range reserved {
 			entry := levelChangeItem{Reason: ReasonSaleCanceled, Delta: r.Quantity, Reference: o.ID, OccurredAt: fmtTime(set.At)}
 			items = append(items, levelWrite(st.t, tpk, o.LocationID, r.VariantID, entry, levelOnHand{add: ":plus"}, "",
 				map[string]types.AttributeValue{":plus": n(r.Quantity)}))

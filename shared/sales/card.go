@@ -146,7 +146,11 @@ func (s *Service) checkoutCard(ctx context.Context, in CheckoutInput, sale Sale,
 	if err != nil {
 		return Order{}, err
 	}
-	return s.charge(ctx, req, saved, i)
+	var known *Sale
+	if saved.ID == sale.Order.ID { // not another request's order (a concurrent replay)
+		known = &sale
+	}
+	return s.charge(ctx, req, saved, i, known)
 }
 
 // resumeCard answers a replayed checkout whose order is still waiting for
@@ -179,12 +183,13 @@ func (s *Service) resumeCard(ctx context.Context, in CheckoutInput, snap Snapsho
 		}
 		return withClientSecret(o, intent), nil
 	}
-	return s.charge(ctx, req, o, i)
+	return s.charge(ctx, req, o, i, nil)
 }
 
 // charge confirms the card of a PENDING_PAYMENT order written just before
-// and settles the order with the outcome.
-func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Order, i int) (Order, error) {
+// and settles the order with the outcome. known is the sale as this request
+// wrote it (nil when replayed), which spares the settlement a read.
+func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Order, i int, known *Sale) (Order, error) {
 	intent, err := s.Payments.CreateIntent(ctx, req)
 	switch {
 	case apperr.Is(err, apperr.Unavailable):
@@ -201,14 +206,14 @@ func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Orde
 		case apperr.Invalid:
 			code = unusableMethod
 		}
-		if _, _, serr := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, DeclineCode: code, At: s.Now().UTC()}); serr != nil {
+		if _, _, serr := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, DeclineCode: code, At: s.Now().UTC(), Known: known}); serr != nil {
 			return Order{}, fmt.Errorf("cancel refused card sale %s: %w", o.ID, serr)
 		}
 		return Order{}, cardError(err, i)
 	}
 	switch intent.Status {
 	case payments.IntentSucceeded:
-		settled, _, err := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, Paid: true, IntentID: intent.ID, At: s.Now().UTC()})
+		settled, _, err := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, Paid: true, IntentID: intent.ID, At: s.Now().UTC(), Known: known})
 		if err != nil {
 			return Order{}, fmt.Errorf("complete card sale %s: %w", o.ID, err)
 		}
@@ -226,7 +231,7 @@ func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Orde
 		if code == "" {
 			code = string(intent.Status)
 		}
-		if _, _, err := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, IntentID: intent.ID, DeclineCode: code, At: s.Now().UTC()}); err != nil {
+		if _, _, err := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, IntentID: intent.ID, DeclineCode: code, At: s.Now().UTC(), Known: known}); err != nil {
 			return Order{}, fmt.Errorf("cancel declined sale %s: %w", o.ID, err)
 		}
 		return Order{}, declined(code, i)

@@ -38,6 +38,9 @@ type Settlement struct {
 	// the same event is applied once; "" when not from a webhook.
 	EventID string
 	At      time.Time
+	// Known is the sale as this process just wrote it, PENDING_PAYMENT
+	// (the checkout settling its own charge): the store need not read it.
+	Known *Sale
 }
 
 // PendingRef is a PENDING_PAYMENT order as the pending index lists it.
