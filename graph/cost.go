@@ -40,12 +40,12 @@ const (
 // Bounds the domain does not (yet) hold in a constant. The capability that
 // builds the field must enforce them, or change them here.
 const (
-	maxUserErrors     = 50              // userErrors of one payload: userErrors() keeps the first 50
-	maxErrorPath      = 10              // UserError.field: the deepest input path is 8 segments
-	maxRefunds        = 100             // refunds of one order (refunds are not built yet)
-	maxOfflineSales   = 500             // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
-	maxSalesRows      = reports.MaxRows // rows of one salesSummary, enforced by the reports service
-	maxIntegrations   = 50              // integrations of one tenant (integrations are not built yet)
+	maxUserErrors     = 50               // userErrors of one payload: userErrors() keeps the first 50
+	maxErrorPath      = 10               // UserError.field: the deepest input path is 8 segments
+	maxRefunds        = sales.MaxRefunds // refunds of one order: PlanRefund refuses the 101st
+	maxOfflineSales   = 500              // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
+	maxSalesRows      = reports.MaxRows  // rows of one salesSummary, enforced by the reports service
+	maxIntegrations   = 50               // integrations of one tenant (integrations are not built yet)
 	maxStockLevelsOut = max(inventory.MaxAdjustChanges, 2*inventory.MaxTransferLines)
 )
 
@@ -107,7 +107,7 @@ var fieldCosts = map[string]fieldCost{
 	"Mutation.createCustomer":        {base: writeCost},
 	"Mutation.checkout":              {base: 2 * writeCost},
 	"Mutation.refund":                {base: 2 * writeCost},
-	"Mutation.syncOfflineSales":      {base: maxOfflineSales * writeCost},
+	"Mutation.syncOfflineSales":      {base: offlineSyncWrites * writeCost},
 	"Mutation.closeRegister":         {base: 2 * writeCost},
 	"Mutation.connectIntegration":    {base: writeCost},
 	"Mutation.disconnectIntegration": {base: writeCost},
@@ -131,6 +131,7 @@ var fieldCosts = map[string]fieldCost{
 	"OrderLine.variant":      {base: batchedReadCost},
 	"Customer.orders":        {base: readCost},
 	"RegisterClose.location": {base: batchedReadCost},
+	"RegisterClose.register": {base: batchedReadCost},
 	"Order.register":         {base: batchedReadCost},
 	"ApiKey.register":        {base: batchedReadCost},
 	"Register.location":      {base: batchedReadCost},
@@ -162,7 +163,7 @@ var fieldCosts = map[string]fieldCost{
 	"CustomerPayload.userErrors":         {max: maxUserErrors},
 	"CheckoutPayload.userErrors":         {max: maxUserErrors},
 	"RefundPayload.userErrors":           {max: maxUserErrors},
-	"OfflineSaleResult.userErrors":       {max: maxUserErrors},
+	"OfflineSaleResult.userErrors":       {max: sales.MaxOfflineSaleErrors},
 	"SyncOfflineSalesPayload.userErrors": {max: maxUserErrors},
 	"CloseRegisterPayload.userErrors":    {max: maxUserErrors},
 	"IntegrationPayload.userErrors":      {max: maxUserErrors},
@@ -174,6 +175,13 @@ var fieldCosts = map[string]fieldCost{
 	"CustomerConnection.nodes":       {perPage: true},
 	"IntegrationJobConnection.nodes": {perPage: true},
 }
+
+// A sync of 500 sales writes ~16–20 transactions of ~25–31 sales (and the
+// close revisions late sales make); one sale per transaction is the
+// fallback of a group a race cancelled. Priced at 50 transactions, so a full
+// sync's results can carry clientSaleId, status, order { id number } and
+// userErrors { field code message } within MaxCost.
+const offlineSyncWrites = 50
 
 // Fields that open a session: at most one of them per request, and a
 // request holding one is limited per client address whatever its

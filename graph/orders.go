@@ -44,9 +44,6 @@ func (r *orderResolver) Subtotal() *money        { return r.money(r.o.Subtotal) 
 func (r *orderResolver) DiscountTotal() *money   { return r.money(r.o.DiscountTotal) }
 func (r *orderResolver) TaxTotal() *money        { return r.money(r.o.TaxTotal) }
 func (r *orderResolver) Total() *money           { return r.money(r.o.Total) }
-func (r *orderResolver) Refunds() []*refundResolver {
-	return []*refundResolver{}
-}
 
 func (r *orderResolver) money(v int64) *money { return &money{Amount: Long(v), Currency: r.o.Currency} }
 

@@ -117,21 +117,25 @@ var rootOps = map[string]rootOp{
 		vars: func(f *rolesShop) map[string]any {
 			return map[string]any{"in": map[string]any{"idempotencyKey": stockKey("roles"), "locationId": f.loc1, "lines": []any{}, "payments": []any{}}}
 		}},
+	"syncOfflineSales": {perm: identity.Sell, payload: "syncOfflineSales", doc: `mutation($in: SyncOfflineSalesInput!) { syncOfflineSales(input: $in) { results { status } userErrors { code } } }`,
+		vars: input(map[string]any{"sales": []any{}})}, // nothing to sync once allowed
+	"closeRegister": {perm: identity.CloseRegister, payload: "closeRegister", doc: `mutation($in: CloseRegisterInput!) { closeRegister(input: $in) { registerClose { id } userErrors { code } } }`,
+		vars: func(f *rolesShop) map[string]any {
+			return map[string]any{"in": map[string]any{"idempotencyKey": stockKey("roles"), "locationId": f.loc1, "businessDate": "2026-11-01",
+				"countedCash": map[string]any{"amount": -1, "currency": "JPY"}}} // INVALID once allowed
+		}},
 	// Card payments: the roles shop's owner onboards it (the local simulator's
 	// account takes charges at once), so allowed callers get a token.
 	"startCardPaymentsOnboarding": {perm: identity.ManageSettings, payload: "startCardPaymentsOnboarding", doc: `mutation { startCardPaymentsOnboarding { url userErrors { code } } }`, vars: noVars},
 	"terminalConnectionToken": {perm: identity.Sell, payload: "terminalConnectionToken", doc: `mutation($in: TerminalConnectionTokenInput!) { terminalConnectionToken(input: $in) { userErrors { code } } }`,
 		vars: func(f *rolesShop) map[string]any { return map[string]any{"in": map[string]any{"locationId": f.loc1}} }},
 
-	// Mutation: not built yet (graph/pending.go): top-level errors.
-	"refund": {perm: identity.Refund, doc: `mutation($in: RefundInput!) { refund(input: $in) { userErrors { code } } }`,
-		vars: input(map[string]any{"idempotencyKey": "k", "orderId": "ord_x", "lines": []any{}, "restock": false})},
-	"syncOfflineSales": {perm: identity.Sell, doc: `mutation($in: SyncOfflineSalesInput!) { syncOfflineSales(input: $in) { userErrors { code } } }`,
-		vars: input(map[string]any{"sales": []any{}})},
-	"closeRegister": {perm: identity.CloseRegister, doc: `mutation($in: CloseRegisterInput!) { closeRegister(input: $in) { userErrors { code } } }`,
+	"refund": {perm: identity.Refund, payload: "refund", doc: `mutation($in: RefundInput!) { refund(input: $in) { refund { id } userErrors { code } } }`,
 		vars: func(f *rolesShop) map[string]any {
-			return map[string]any{"in": map[string]any{"idempotencyKey": "k", "locationId": f.loc1, "businessDate": "2026-11-01", "countedCash": map[string]any{"amount": 0, "currency": "JPY"}}}
-		}},
+			return map[string]any{"in": map[string]any{"idempotencyKey": stockKey("roles"), "orderId": f.order1, "lines": []any{}, "restock": false}}
+		}}, // INVALID (no lines) once allowed
+
+	// Mutation: not built yet (graph/pending.go): top-level errors.
 	"connectIntegration": {perm: identity.ManageIntegration, doc: `mutation($in: ConnectIntegrationInput!) { connectIntegration(input: $in) { userErrors { code } } }`,
 		vars: input(map[string]any{"provider": "WEBHOOK", "name": "x", "settings": map[string]any{}})},
 	"disconnectIntegration": {perm: identity.ManageIntegration, doc: `mutation($in: DisconnectIntegrationInput!) { disconnectIntegration(input: $in) { userErrors { code } } }`,

@@ -56,25 +56,10 @@ func matchIdempotency(item map[string]types.AttributeValue, hash string) ([]byte
 // replayed=true, another one IDEMPOTENCY_KEY_REUSED; nothing is looked up
 // again. A *CanceledError it returns indexes the caller's items from 0.
 func (t *Table) TransactIdempotent(ctx context.Context, req idempotency.Request, result []byte, items []types.TransactWriteItem, now time.Time) (stored []byte, replayed bool, err error) {
-	k, err := t.idempotencyKey(ctx, req)
+	put, err := t.idempotencyPut(ctx, req, result, now)
 	if err != nil {
 		return nil, false, err
 	}
-	item := map[string]types.AttributeValue{
-		"type":        s("Idempotency"),
-		"requestHash": s(req.Hash),
-		"result":      &types.AttributeValueMemberB{Value: result},
-		"createdAt":   s(now.UTC().Format(time.RFC3339Nano)),
-		attrTTL:       &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(IdempotencyTTL).Unix(), 10)},
-	}
-	for a, v := range k {
-		item[a] = v
-	}
-	put := types.TransactWriteItem{Put: &types.Put{
-		TableName: &t.name, Item: item,
-		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
-		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-	}}
 	err = t.Transact(ctx, append([]types.TransactWriteItem{put}, items...))
 	var ce *CanceledError
 	switch {
@@ -92,4 +77,28 @@ func (t *Table) TransactIdempotent(ctx context.Context, req idempotency.Request,
 		return nil, false, err
 	}
 	return result, false, nil
+}
+
+// idempotencyPut is the Put of req's record holding result, conditioned on
+// there being none (a failed condition returns the record there).
+func (t *Table) idempotencyPut(ctx context.Context, req idempotency.Request, result []byte, now time.Time) (types.TransactWriteItem, error) {
+	k, err := t.idempotencyKey(ctx, req)
+	if err != nil {
+		return types.TransactWriteItem{}, err
+	}
+	item := map[string]types.AttributeValue{
+		"type":        s("Idempotency"),
+		"requestHash": s(req.Hash),
+		"result":      &types.AttributeValueMemberB{Value: result},
+		"createdAt":   s(now.UTC().Format(time.RFC3339Nano)),
+		attrTTL:       &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(IdempotencyTTL).Unix(), 10)},
+	}
+	for a, v := range k {
+		item[a] = v
+	}
+	return types.TransactWriteItem{Put: &types.Put{
+		TableName: &t.name, Item: item,
+		ConditionExpression:                 aws.String("attribute_not_exists(pk)"),
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}, nil
 }

@@ -159,8 +159,12 @@ func (st *InventoryStore) Apply(ctx context.Context, w inventory.Write) ([]inven
 }
 
 // levelOnHand is how a level write changes onHand: SET to the value named by
-// set, or ADD the value named by add.
-type levelOnHand struct{ set, add string }
+// set, or ADD the value named by add. clearOversold removes the oversold
+// mark (a write that sets a level to zero or more).
+type levelOnHand struct {
+	set, add      string
+	clearOversold bool
+}
 
 // Every write of a stock level goes through levelWrite: it sets every
 // attribute of stockItem but onHand and version (so whichever write comes
@@ -189,6 +193,9 @@ func levelWrite(t *Table, tpk, locationID, variantID string, entry levelChangeIt
 	if onHand.add != "" {
 		add += ", onHand " + onHand.add
 	}
+	if onHand.clearOversold {
+		add += " REMOVE oversoldAt"
+	}
 	u := &types.Update{
 		TableName: &t.name, Key: stockKey(tpk, locationID, variantID),
 		UpdateExpression:                    aws.String(set + add),
@@ -213,7 +220,7 @@ func levelUpdate(t *Table, tpk string, u inventory.Update, at time.Time) types.T
 		values[":read"] = n(v)
 	}
 	entry := levelChangeItem{Reason: string(u.Reason), Delta: u.Delta, OccurredAt: fmtTime(at)}
-	return levelWrite(t, tpk, l.LocationID, l.VariantID, entry, levelOnHand{set: ":onHand"}, cond, values)
+	return levelWrite(t, tpk, l.LocationID, l.VariantID, entry, levelOnHand{set: ":onHand", clearOversold: l.OnHand >= 0}, cond, values)
 }
 
 // levelTake subtracts a take's quantity from the level as it is when the

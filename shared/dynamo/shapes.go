@@ -92,6 +92,9 @@ type stockItem struct {
 	Version    int64            `dynamodbav:"version"`
 	UpdatedAt  string           `dynamodbav:"updatedAt"`
 	Change     *levelChangeItem `dynamodbav:"change,omitempty"` // absent on levels last written before ledger entries
+	// OversoldAt is set when an offline sale took the level below zero
+	// (offline.go MarkOversold) and removed when a count sets it again.
+	OversoldAt string `dynamodbav:"oversoldAt,omitempty"`
 }
 
 // levelChangeItem is what one write did to a level: why, by how much (for a
@@ -117,7 +120,11 @@ func (c levelChangeItem) attributeValue() types.AttributeValue {
 const skStock = "STOCK"
 
 func (it stockItem) domain() inventory.StockLevel {
-	return inventory.StockLevel{LocationID: it.LocationID, VariantID: it.VariantID, OnHand: it.OnHand, Version: it.Version, UpdatedAt: parseTime(it.UpdatedAt)}
+	l := inventory.StockLevel{LocationID: it.LocationID, VariantID: it.VariantID, OnHand: it.OnHand, Version: it.Version, UpdatedAt: parseTime(it.UpdatedAt)}
+	if it.OversoldAt != "" {
+		l.OversoldAt = parseTime(it.OversoldAt)
+	}
+	return l
 }
 
 // stockKey returns the key of a stock level of the tenant in ctx.

@@ -19,6 +19,9 @@ type StockLevel struct {
 	OnHand     int64
 	Version    int64 // incremented by every change
 	UpdatedAt  time.Time
+	// OversoldAt is when an offline sale took the level below zero; zero
+	// when none did since the level was last set to a counted value.
+	OversoldAt time.Time
 }
 
 // LevelKey names one stock level.

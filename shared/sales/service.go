@@ -18,6 +18,11 @@ import (
 type Service struct {
 	Store Store
 	Now   func() time.Time
+
+	// Offline writes offline syncs (offline.go), Closes daily closes (close.go).
+	Offline OfflineStore
+	Closes  CloseStore
+
 	// Payments is the card processor and Pending the card payment state
 	// machine's storage (card.go, pending.go); without them CARD payments
 	// are refused.

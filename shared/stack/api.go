@@ -53,11 +53,12 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	}
 	table := dynamo.New(cfg.DynamoDB, cfg.Table)
 	tenants := dynamo.NewTenantStore(table)
+	salesStore := dynamo.NewSalesStore(table)
 	svc := graph.Services{
 		Tenants:   &tenant.Service{Store: tenants, Access: identity.TenantAccess{}, Now: cfg.Now},
 		Catalog:   &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
 		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Registers: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
-		Sales:     &sales.Service{Store: dynamo.NewSalesStore(table), Now: cfg.Now},
+		Sales:     &sales.Service{Store: salesStore, Offline: salesStore, Closes: salesStore, Refunds: dynamo.NewRefundStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 		Reports:   NewReports(table),
 	}
