@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/renkei-pos/renkei/shared/stack"
 )
@@ -33,6 +34,14 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if dataDir == "" {
 		dataDir = ".local"
 	}
+	interval := time.Duration(0) // stack.DefaultSchedulerInterval
+	if v := getenv("RENKEI_SCHEDULER_INTERVAL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d == 0 {
+			return fmt.Errorf("RENKEI_SCHEDULER_INTERVAL=%q: want a duration such as 1m or 30s, or a negative one to run no scheduled jobs", v)
+		}
+		interval = d
+	}
 	level := slog.LevelInfo
 	if getenv("RENKEI_LOG_LEVEL") == "debug" {
 		level = slog.LevelDebug
@@ -52,7 +61,8 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	l, err := stack.StartLocal(ctx, stack.LocalConfig{
 		DataDir: dataDir, DynamoDBEndpoint: getenv("RENKEI_DYNAMODB_ENDPOINT"), HTTPAddr: addr,
 		Table: getenv("RENKEI_TABLE"), Logger: logger, EngineLog: engineLog,
-		Cards: stack.CardSettingsFromEnv(getenv), // no STRIPE_SECRET_KEY: the labelled card simulator
+		Cards:             stack.CardSettingsFromEnv(getenv), // no STRIPE_SECRET_KEY: the labelled card simulator
+		SchedulerInterval: interval,
 	})
 	if err != nil {
 		return err

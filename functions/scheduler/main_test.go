@@ -34,7 +34,7 @@ func TestBuild(t *testing.T) {
 			t.Fatal(err)
 		}
 		var logs bytes.Buffer
-		logger := slog.New(slog.NewJSONHandler(&logs, nil))
+		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		// The stack's generated placeholder is still in the key's secret.
 		run, err := build(t.Context(), env(map[string]string{
 			"RENKEI_TABLE": "renkei-scheduler-test", "STRIPE_SECRET_KEY": "Qx7generatedPlaceholder0000000000",

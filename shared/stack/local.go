@@ -56,6 +56,11 @@ type LocalConfig struct {
 	// Cards are the card processor's settings; the zero value runs the
 	// labelled simulator (`make run` reads them with CardSettingsFromEnv).
 	Cards CardSettings
+	// SchedulerInterval is how often the scheduled jobs run (the
+	// EventBridge rule's rate in AWS); 0: DefaultSchedulerInterval,
+	// negative: never (tests run a job themselves, e.g.
+	// ExpirePendingPayments).
+	SchedulerInterval time.Duration
 	// StreamInterval is the pause between the stream poller's passes
 	// (0: 200 ms).
 	StreamInterval time.Duration
@@ -76,6 +81,10 @@ type Local struct {
 	// cards is the local card simulator (nil with a Stripe key).
 	cards  *stripepay.Simulator
 	stream *streamConsumer // the table's stream consumer (streams.go)
+	// jobs are the scheduled jobs and ticker their local schedule
+	// (scheduler.go).
+	jobs   []Job
+	ticker *ticker
 	http   *http.Server
 	served chan error
 }
@@ -141,6 +150,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		return nil, err
 	}
 	l.cards = sim
+	l.jobs = ScheduledJobs(l.DynamoDB, cfg.Table, CardConfig{Payments: gateway}, cfg.Logger)
 	h, err := NewAPI(APIConfig{
 		Cards:    CardConfig{Payments: gateway},
 		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
@@ -168,6 +178,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	l.http = &http.Server{Handler: handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 	l.served = make(chan error, 1)
 	go func() { l.served <- l.http.Serve(ln) }()
+	l.ticker = startTicker(cfg.SchedulerInterval, l.jobs, cfg.Logger)
 	return l, nil
 }
 
@@ -179,6 +190,7 @@ func (l *Local) Close(ctx context.Context) error {
 		errs = append(errs, l.http.Shutdown(sctx))
 		cancel()
 	}
+	l.ticker.stop()
 	l.stream.stop()
 	if l.cards != nil {
 		errs = append(errs, l.cards.Close(ctx))

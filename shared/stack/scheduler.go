@@ -36,7 +36,8 @@ func RunJobs(ctx context.Context, jobs []Job, now time.Time, logger *slog.Logger
 			errs = append(errs, fmt.Errorf("job %s: %w", j.Name, err))
 			continue
 		}
-		logger.Info("scheduled job done", attrs...)
+		// Every minute: at debug level, or the local log is all ticks.
+		logger.Debug("scheduled job done", attrs...)
 	}
 	return errors.Join(errs...)
 }
@@ -65,4 +66,37 @@ func Tick(ctx context.Context, interval time.Duration, jobs []Job, now func() ti
 // list in functions/scheduler (AWS) and in the local stack's ticker.
 func ScheduledJobs(ddb *dynamodb.Client, table string, cards CardConfig, logger *slog.Logger) []Job {
 	return []Job{PendingPaymentsJob(ddb, table, cards, logger)}
+}
+
+// ticker is the local stack's running Tick.
+type ticker struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// startTicker runs Tick in the background; a negative interval runs
+// nothing (stop is then a no-op, as on a nil ticker).
+func startTicker(interval time.Duration, jobs []Job, logger *slog.Logger) *ticker {
+	if interval < 0 {
+		return nil
+	}
+	if interval == 0 {
+		interval = DefaultSchedulerInterval
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &ticker{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(t.done)
+		Tick(ctx, interval, jobs, time.Now, logger)
+	}()
+	return t
+}
+
+// stop ends the ticker and waits for a run in progress to finish.
+func (t *ticker) stop() {
+	if t == nil {
+		return
+	}
+	t.cancel()
+	<-t.done
 }

@@ -14,7 +14,7 @@ import (
 func TestRunJobs(t *testing.T) {
 	t.Run("every job runs even after a failure; failures are joined and logged", func(t *testing.T) {
 		var logs bytes.Buffer
-		logger := slog.New(slog.NewJSONHandler(&logs, nil))
+		logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		now := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
 		var ran []string
 		var sawNow time.Time
