@@ -115,6 +115,7 @@ func orderToItem(tpk string, o sales.Order) orderItem {
 	for _, p := range o.Payments {
 		it.Payments = append(it.Payments, paymentItem{ID: p.ID, Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode})
 	}
+	it.orderRefundsItem = refundStateToItem(o, it.Payments)
 	return it
 }
 

@@ -73,6 +73,25 @@ func (r orderRefundsItem) applyTo(o *sales.Order, payments []paymentItem) {
 	}
 }
 
+// refundStateToItem is the order's refund state as stored, setting each
+// payment's refunded amount on payments (the order's, in order), so an
+// order written whole keeps its refunds.
+func refundStateToItem(o sales.Order, payments []paymentItem) orderRefundsItem {
+	r := orderRefundsItem{RefundCount: int64(len(o.Refunds)), RefundedTotal: o.RefundedTotal}
+	for _, t := range o.RefundedTaxes {
+		r.RefundedTaxes = append(r.RefundedTaxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
+	}
+	for _, s := range o.Refunds {
+		r.Refunds = append(r.Refunds, refundSummaryItem{ID: s.ID, Amount: s.Amount, Reason: s.Reason, CreatedAt: fmtTime(s.CreatedAt)})
+	}
+	for i := range payments {
+		if i < len(o.Payments) {
+			payments[i].Refunded = o.Payments[i].Refunded
+		}
+	}
+	return r
+}
+
 type refundItem struct {
 	PK                string             `dynamodbav:"pk"`
 	SK                string             `dynamodbav:"sk"`

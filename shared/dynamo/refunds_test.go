@@ -352,3 +352,30 @@ func TestRefundStore_NothingToPay(t *testing.T) {
 		t.Fatalf("level %+v", l)
 	}
 }
+
+// TestOrderItem_RefundsRoundTrip: an order written whole keeps its refund
+// state (a write of the domain order loses nothing a refund set).
+func TestOrderItem_RefundsRoundTrip(t *testing.T) {
+	at := time.Date(2026, 11, 28, 1, 2, 3, 0, time.UTC)
+	o := sales.Order{ID: "ord_1", Status: sales.StatusPartiallyRefunded, CreatedAt: at,
+		Lines:         []sales.Line{{ID: "ord_1-1", Quantity: 3, RefundedQuantity: 1, TaxCategory: tax.Reduced}},
+		Payments:      []sales.Payment{{ID: "pay_1", Method: sales.Cash, Status: sales.PaymentPartiallyRefunded, Amount: 900, Refunded: 300}},
+		Refunds:       []sales.RefundSummary{{ID: "rfd_1", Amount: 300, Reason: "broken", CreatedAt: at}},
+		RefundedTotal: 300, RefundedTaxes: []sales.TaxLine{{Category: tax.Reduced, RatePercent: 8, Taxable: 300, Tax: 22}}}
+	av, err := attributevalue.MarshalMap(orderToItem("T#tnt", o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := av["refundCount"]; !ok {
+		t.Fatalf("no refundCount in %v", av)
+	}
+	var it orderItem
+	if err := attributevalue.UnmarshalMap(av, &it); err != nil {
+		t.Fatal(err)
+	}
+	got := it.domain()
+	if fmt.Sprint(got.Refunds, got.RefundedTotal, got.RefundedTaxes, got.Payments[0].Refunded, got.Lines[0].RefundedQuantity) !=
+		fmt.Sprint(o.Refunds, o.RefundedTotal, o.RefundedTaxes, o.Payments[0].Refunded, o.Lines[0].RefundedQuantity) {
+		t.Fatalf("round trip: %+v", got)
+	}
+}
