@@ -118,6 +118,10 @@ func TestRefundStore_Refund(t *testing.T) {
 	if l := sh.level(t); l.OnHand != 3 || l.Change == nil || *l.Change != (levelChangeItem{Reason: "REFUND", Delta: 1, Reference: r.ID, OccurredAt: fmtTime(r.CreatedAt)}) {
 		t.Fatalf("level %+v change %+v: want the unit back, recorded as REFUND of the refund", l, l.Change)
 	}
+	changed := events(t, sh.tb, sh.ctx)
+	if last := changed[len(changed)-1]; last.Reason != "REFUND" || last.Delta != 1 || last.OnHand != 3 || last.Reference != r.ID {
+		t.Fatalf("inventory.changed from the level's stream image: %+v", changed)
+	}
 	items := sh.refundItems(t)
 	tpk, _ := tenantPK(sh.ctx)
 	if len(items) != 1 || items[0].GSI1PK != refundListPK(tpk, sh.loc.ID) || !strings.HasSuffix(items[0].GSI1SK, "#"+r.ID) || items[0].BusinessDate == "" ||
