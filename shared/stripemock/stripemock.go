@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 )
 
@@ -57,7 +56,7 @@ func Start(ctx context.Context) (*Server, error) {
 	s := &Server{url: "http://" + httpAddr, out: &bytes.Buffer{}, done: make(chan error, 1)}
 	s.cmd = exec.Command(bin, "-http-addr", httpAddr, "-https-addr", httpsAddr)
 	s.cmd.Stdout, s.cmd.Stderr = &lockedWriter{w: s.out}, &lockedWriter{w: s.out}
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	s.cmd.SysProcAttr = procAttr()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start stripe-mock: %w", err)
 	}
