@@ -3,6 +3,7 @@ package stripepay_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -171,5 +172,20 @@ func TestSimulator_Account(t *testing.T) {
 	}
 	if u, _ := sim.OnboardingLink(context.Background(), a.ID); !strings.HasPrefix(u, "http://127.0.0.1:8080/done?") {
 		t.Fatalf("link %q", u)
+	}
+}
+
+func TestNewSimulator_SaysSo(t *testing.T) {
+	var logs strings.Builder
+	sim, err := stripepay.NewSimulator(stripepay.SimulatorConfig{WebhookSecret: "whsec_x", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close(context.Background())
+	if !strings.Contains(logs.String(), "card payments: local simulator, no money moves") {
+		t.Fatalf("start log %q", logs.String())
+	}
+	if strings.Contains(logs.String(), "whsec_x") {
+		t.Fatal("the start log carries the webhook secret")
 	}
 }
