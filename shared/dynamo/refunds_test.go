@@ -383,3 +383,56 @@ func TestOrderItem_RefundsRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %+v", got)
 	}
 }
+
+// TestRefundStore_SameKeyAtOnce: two requests with one key at once are one
+// refund; both answer with it.
+func TestRefundStore_SameKeyAtOnce(t *testing.T) {
+	sh, _ := refundShop(t, mustTable(t), 5)
+	o, err := sh.checkout(t, "sale", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	got := make([]string, 4)
+	for i := range got {
+		wg.Go(func() {
+			_, r, err := sh.refund("same", o.ID, 1, true)
+			if err != nil {
+				t.Errorf("request %d: %v", i, err)
+			}
+			got[i] = r.ID
+		})
+	}
+	wg.Wait()
+	for _, id := range got {
+		if id != got[0] {
+			t.Fatalf("refund ids %v: want one refund", got)
+		}
+	}
+	if l := sh.level(t); l.OnHand != 3 || len(sh.refundItems(t)) != 1 {
+		t.Fatalf("level %+v, %d refunds", l, len(sh.refundItems(t)))
+	}
+}
+
+// TestRefundStore_RegisterKey: cash refunded by an API key bound to a
+// register at the order's location goes out of that register's drawer.
+func TestRefundStore_RegisterKey(t *testing.T) {
+	sh, _ := refundShop(t, mustTable(t), 5)
+	regs := sh.registers(t, 2)
+	o, err := sh.checkout(t, "sale", 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := identity.PrincipalFrom(sh.ctx)
+	key := identity.Principal{TenantID: p.TenantID, APIKeyID: "key_1", RegisterID: regs[1], LocationIDs: []string{sh.loc.ID}, Scopes: []identity.Scope{identity.ScopeOrdersWrite}}
+	_, r, err := sh.svc.Refund(identity.WithPrincipal(sh.ctx, key), sales.RefundInput{IdempotencyKey: "k", OrderID: o.ID, Lines: []sales.RefundLineInput{{LineID: o.ID + "-1", Quantity: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.RegisterID != regs[1] || o.RegisterID != regs[0] || r.APIKeyID != "key_1" || r.StaffID != "" {
+		t.Fatalf("refund at %s by %q/%q; the sale was at %s", r.RegisterID, r.APIKeyID, r.StaffID, o.RegisterID)
+	}
+	if items := sh.refundItems(t); len(items) != 1 || items[0].RegisterID != regs[1] {
+		t.Fatalf("stored %+v", items)
+	}
+}
