@@ -42,9 +42,16 @@ const dayOrdersQuery = `query($loc: ID!, $from: Time!, $to: Time!) { orders(filt
     taxBreakdown { taxCategory taxableAmount { amount } tax { amount } }
     payments { method amount { amount } } } } }`
 
-// expectedClose adds up, from the orders as the API lists them, what a
-// close of date (of register, or the whole location when "") must say.
-func expectedClose(tb testing.TB, token, loc, register, date string) map[string]int64 {
+// dayRefund is a cash refund the test made, with the tax it gave back.
+type dayRefund struct {
+	register, category string
+	amount, tax        int64
+}
+
+// expectedClose adds up, from the orders as the API lists them and the
+// cash refunds the test made that day, what a close of date (of register,
+// or the whole location when "") must say.
+func expectedClose(tb testing.TB, token, loc, register, date string, refunds ...dayRefund) map[string]int64 {
 	tb.Helper()
 	day, _ := time.ParseInLocation(time.DateOnly, date, tokyo)
 	r := gql(tb, token, dayOrdersQuery, map[string]any{"loc": loc, "from": day.UTC().Format(time.RFC3339), "to": day.AddDate(0, 0, 1).Add(-time.Millisecond).UTC().Format(time.RFC3339Nano)})
@@ -71,7 +78,15 @@ func expectedClose(tb testing.TB, token, loc, register, date string) map[string]
 			want["pay:"+pm["method"].(string)] += int64(pm["amount"].(map[string]any)["amount"].(float64))
 		}
 	}
-	want["net"] = want["gross"] - want["discounts"]
+	for _, r := range refunds {
+		if register == "" || r.register == register {
+			want["refunds"] += r.amount
+			want["tax:"+r.category] -= r.tax
+			want["taxable:"+r.category] -= r.amount
+			want["pay:CASH"] -= r.amount
+		}
+	}
+	want["net"] = want["gross"] - want["discounts"] - want["refunds"]
 	return want
 }
 
@@ -107,9 +122,17 @@ func TestCloseRegister_FiguresAreTheDaysOrders(t *testing.T) {
 	reg2 := str(t, createRegister(t, s.m.token, s.loc, "Till 2").Data, "createRegister.register.id")
 	reg1 := str(t, gql(t, s.m.token, `query($loc: ID!) { registers(locationId: $loc) { id } }`, map[string]any{"loc": s.loc}).Data, "registers.0.id")
 
-	// Register 1: a cash sale, a sale with ¥185 off the order paid by an
-	// external tender; register 2: a cash sale and an offline card sale.
-	mustOK(t, checkout(t, s.m.token, s.basket(stockKey("c1"), cashPayment(2185, 3000))), "checkout")
+	// Register 1: a cash sale, one of its onigiri refunded in cash, and a
+	// sale with ¥185 off the order paid by an external tender; register 2:
+	// a cash sale and an offline card sale.
+	order, onigiriLine, _ := soldBasket(t, s, stockKey("c1"))
+	rr := refund(t, s.m.token, stockKey("refund"), order, false, refundLine(onigiriLine, 1))
+	mustOK(t, rr, "refund")
+	// ¥540 of a reduced-rate line, prices tax-inclusive: tax 540 × 8 / 108 = 40.
+	refunds := []dayRefund{{register: reg1, category: "REDUCED", amount: num(t, rr.Data, "refund.refund.amount.amount"), tax: 40}}
+	if refunds[0].amount != 540 {
+		t.Fatalf("refund of one onigiri: %d", refunds[0].amount)
+	}
 	disc := s.basket(stockKey("c2"), map[string]any{"method": "EXTERNAL", "amount": map[string]any{"amount": 2000, "currency": "JPY"}, "reference": "PayPay 123"})
 	disc["orderDiscount"] = map[string]any{"amount": map[string]any{"amount": 185, "currency": "JPY"}}
 	mustOK(t, checkout(t, s.m.token, disc), "checkout")
@@ -127,12 +150,12 @@ func TestCloseRegister_FiguresAreTheDaysOrders(t *testing.T) {
 	for _, tc := range []struct {
 		name, register string
 		counted        int64
-	}{{"register 1", reg1, 2000}, {"register 2", reg2, 2185}, {"whole location", "", 4370}} {
+	}{{"register 1", reg1, 1600}, {"register 2", reg2, 2185}, {"whole location", "", 3830}} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := closeRegister(t, s.m.token, closeInput(s.loc, tc.register, today, tc.counted))
 			mustOK(t, r, "closeRegister")
 			c := field(t, r.Data, "closeRegister.registerClose").(map[string]any)
-			want := expectedClose(t, s.m.token, s.loc, tc.register, today)
+			want := expectedClose(t, s.m.token, s.loc, tc.register, today, refunds...)
 			sameFigures(t, "close figures", closeFigures(t, c), want)
 			if got := int64(c["expectedCash"].(map[string]any)["amount"].(float64)); got != want["pay:CASH"] {
 				t.Fatalf("expectedCash = %d, want %d", got, want["pay:CASH"])
@@ -154,7 +177,8 @@ func TestCloseRegister_FiguresAreTheDaysOrders(t *testing.T) {
 			}
 		})
 	}
-	if want := expectedClose(t, s.m.token, s.loc, "", today); want["orders"] != 4 || want["pay:CARD"] != 1645 || want["pay:EXTERNAL"] != 2000 || want["discounts"] == 0 {
+	if want := expectedClose(t, s.m.token, s.loc, "", today, refunds...); want["orders"] != 4 || want["pay:CARD"] != 1645 || want["pay:EXTERNAL"] != 2000 ||
+		want["discounts"] == 0 || want["refunds"] != 540 || want["pay:CASH"] != 2185+2185-540 {
 		t.Fatalf("the day's orders are not the ones sold: %v", want)
 	}
 }
