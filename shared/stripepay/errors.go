@@ -54,6 +54,11 @@ func mapError(op string, err error) error {
 		return &apperr.Error{Code: apperr.Invalid, Message: "the payment method cannot be used", Field: []string{"paymentMethodId"}, Err: cause}
 	case se.Code == stripe.ErrorCodePaymentIntentUnexpectedState:
 		return apperr.Wrap(cause, apperr.Conflict, "the payment changed state meanwhile")
+	case se.Type == stripe.ErrorTypeIdempotency:
+		// The key was used with other parameters: a refund keyed by the
+		// order's refund number lost the number to a concurrent refund of
+		// another amount; the caller plans it again under the next number.
+		return apperr.Wrap(cause, apperr.Conflict, "a concurrent request used this idempotency key")
 	default:
 		return apperr.Wrap(cause, apperr.Internal, msgInternal)
 	}

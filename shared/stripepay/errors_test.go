@@ -25,6 +25,7 @@ func TestGateway_ErrorMapping(t *testing.T) {
 		{"rate limited", 429, `{"error":{"type":"invalid_request_error","code":"rate_limit","message":"Too many requests"}}`, apperr.Unavailable},
 		{"outage", 500, `{"error":{"type":"api_error","message":"boom"}}`, apperr.Unavailable},
 		{"concurrent key", 409, `{"error":{"type":"idempotency_error","message":"in progress"}}`, apperr.Unavailable},
+		{"key reused with other parameters", 400, `{"error":{"type":"idempotency_error","message":"Keys for idempotent requests can only be used with the same parameters they were first used with."}}`, apperr.Conflict},
 		{"state changed", 400, `{"error":{"type":"invalid_request_error","code":"payment_intent_unexpected_state","message":"already succeeded"}}`, apperr.Conflict},
 		{"our bug", 400, `{"error":{"type":"invalid_request_error","code":"parameter_unknown","param":"foo","message":"Received unknown parameter: foo"}}`, apperr.Internal},
 		{"bad key", 401, `{"error":{"type":"invalid_request_error","message":"Invalid API Key provided: sk_test_***"}}`, apperr.Internal},
