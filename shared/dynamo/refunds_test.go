@@ -436,3 +436,40 @@ func TestRefundStore_RegisterKey(t *testing.T) {
 		t.Fatalf("stored %+v", items)
 	}
 }
+
+// TestRefundStore_ConcurrentCardRefunds: two refunds of one card order at
+// once (other keys, other amounts) race for the order's refund number and
+// so for the processor key: the loser's card refund is refused (the key was
+// used with another amount), it is planned again under the next number, and
+// the card is refunded exactly what the two refunds say.
+func TestRefundStore_ConcurrentCardRefunds(t *testing.T) {
+	for round := range 3 {
+		sh, cards := refundShop(t, mustTable(t), 0)
+		o := cardOrder(t, sh)
+		var wg sync.WaitGroup
+		refs := make([]sales.Refund, 2)
+		for i, qty := range []int64{1, 2} {
+			wg.Go(func() {
+				var err error
+				if _, refs[i], err = sh.refund(fmt.Sprintf("c%d-%d", round, i), o.ID, qty, false); err != nil {
+					t.Errorf("refund %d: %v", i, err)
+				}
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		var atProcessor int64
+		for _, a := range cards.amounts {
+			atProcessor += a
+		}
+		if len(cards.ids) != 2 || atProcessor != 900 || refs[0].Tenders[0].Reference == refs[1].Tenders[0].Reference {
+			t.Fatalf("round %d: processor refunds %v (%d), tenders %+v / %+v", round, cards.amounts, atProcessor, refs[0].Tenders, refs[1].Tenders)
+		}
+		stored, _ := sh.st.GetOrder(sh.ctx, o.ID)
+		if stored.Payments[0].Refunded != 900 || stored.Lines[0].RefundedQuantity != 3 || len(stored.Refunds) != 2 {
+			t.Fatalf("round %d: order %+v", round, stored)
+		}
+	}
+}
