@@ -49,6 +49,10 @@ const (
 	// DLQ (the design's "DLQ after 5"); job state in DynamoDB keeps it visible.
 	maxJobReceives = 5
 
+	// apiTimeout is the api function's timeout (seconds), below API
+	// Gateway's 30 s integration limit.
+	apiTimeout = 25
+
 	// API Gateway default-stage throttling: a coarse, account-protecting
 	// ceiling. Per-tenant limits are enforced in the application.
 	apiRateLimit  = 100 // steady-state requests per second
@@ -196,9 +200,12 @@ func newJobsQueue(scope constructs.Construct) awssqs.Queue {
 // newApiFunction is the GraphQL API handler (functions/api), built outside
 // CDK. It also serves POST /webhooks/stripe.
 func newApiFunction(scope constructs.Construct, codeDir string) awslambda.Function {
-	// Requests are interactive (a POS checkout); API Gateway gives up at
-	// 30 s anyway. Long work belongs to the worker.
-	return newGoFunction(scope, "Api", "renkei GraphQL API and Stripe webhooks", codeDir, 512, 10)
+	// Requests are interactive (a POS checkout) and API Gateway gives up at
+	// 30 s; long work belongs to the worker. A card checkout calls Stripe on
+	// the request path (a 20 s HTTP timeout) and a webhook may take 10 s:
+	// functions/api ends each request's context a little before this
+	// timeout, so a slow Stripe is answered UNAVAILABLE, not cut off.
+	return newGoFunction(scope, "Api", "renkei GraphQL API and Stripe webhooks", codeDir, 512, apiTimeout)
 }
 
 // newGoFunction is a Go Lambda (a prebuilt `bootstrap` in codeDir) with its

@@ -279,7 +279,7 @@ var checks = []struct {
 		}
 	}},
 	{"function sizing and tracing", func(t assertions.Template) {
-		resourceProps(t, ids.function, obj{"MemorySize": 512, "Timeout": 10, "TracingConfig": obj{"Mode": "Active"}})
+		resourceProps(t, ids.function, obj{"MemorySize": 512, "Timeout": 25, "TracingConfig": obj{"Mode": "Active"}})
 		resourceProps(t, ids.scheduler, obj{"MemorySize": 256, "Timeout": 50, "TracingConfig": obj{"Mode": "Active"}})
 		resourceProps(t, ids.streams, obj{"MemorySize": 256, "Timeout": 60, "TracingConfig": obj{"Mode": "Active"}})
 	}},

@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/awslabs/aws-lambda-go-api-proxy/httpadapter"
 
@@ -24,7 +26,26 @@ func main() {
 		logger.Error("cold start failed", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
-	lambda.Start(h.ProxyWithContext)
+	lambda.Start(beforeDeadline(h.ProxyWithContext, headroom))
+}
+
+// headroom is how long before the invocation's own deadline a request's
+// context ends: long enough to write an answer (UNAVAILABLE from a slow
+// Stripe, say) instead of being cut off by the runtime.
+const headroom = 2 * time.Second
+
+type proxy func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
+
+// beforeDeadline runs next with a context ending headroom before ctx's.
+func beforeDeadline(next proxy, headroom time.Duration) proxy {
+	return func(ctx context.Context, req events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithDeadline(ctx, dl.Add(-headroom))
+			defer cancel()
+		}
+		return next(ctx, req)
+	}
 }
 
 func build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (*httpadapter.HandlerAdapterV2, error) {

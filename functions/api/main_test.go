@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -92,6 +93,27 @@ func TestBuild(t *testing.T) {
 			t.Fatalf("err = %v", err)
 		}
 	})
+}
+
+func TestBeforeDeadline(t *testing.T) {
+	var got time.Time
+	var had bool
+	next := func(ctx context.Context, _ events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		got, had = ctx.Deadline()
+		return events.APIGatewayV2HTTPResponse{}, nil
+	}
+	lambdaDeadline := time.Now().Add(25 * time.Second)
+	ctx, cancel := context.WithDeadline(context.Background(), lambdaDeadline)
+	defer cancel()
+	if _, err := beforeDeadline(next, 2*time.Second)(ctx, events.APIGatewayV2HTTPRequest{}); err != nil {
+		t.Fatal(err)
+	}
+	if !had || !got.Equal(lambdaDeadline.Add(-2*time.Second)) {
+		t.Fatalf("request deadline %v (set %v), want 2 s before %v", got, had, lambdaDeadline)
+	}
+	if _, err := beforeDeadline(next, 2*time.Second)(context.Background(), events.APIGatewayV2HTTPRequest{}); err != nil || had {
+		t.Fatalf("a context without deadline got one: %v %v", got, err)
+	}
 }
 
 func env(m map[string]string) func(string) string {
