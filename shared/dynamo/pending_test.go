@@ -377,6 +377,21 @@ func TestCardCheckout_Reader(t *testing.T) {
 		}
 	})
 
+	t.Run("processor outage before the intent: UNAVAILABLE, nothing written; the retry sells once", func(t *testing.T) {
+		sh, g := cardShop(t, 10)
+		g.failNext = true
+		if _, err := sh.svc.Checkout(sh.ctx, sh.card("r4", 2, "", 0)); apperr.CodeOf(err) != apperr.Unavailable {
+			t.Fatalf("err %v", err)
+		}
+		if sh.level(t).OnHand != 10 || len(sh.pendingEntries(t, time.Now().Add(time.Hour))) != 0 || sh.registerSeq(t, sh.loc.FirstRegister().ID) != 0 {
+			t.Fatal("an unanswered intent left something written")
+		}
+		o, err := sh.svc.Checkout(sh.ctx, sh.card("r4", 2, "", 0))
+		if err != nil || o.Status != sales.StatusPendingPayment || len(g.intents) != 1 || sh.level(t).OnHand != 8 {
+			t.Fatalf("retry %v %s, %d intents", err, o.Status, len(g.intents))
+		}
+	})
+
 	t.Run("the order write fails: the intent is cancelled", func(t *testing.T) {
 		sh, g := cardShop(t, 1)
 		_, err := sh.svc.Checkout(sh.ctx, sh.card("r3", 2, "", 0))
