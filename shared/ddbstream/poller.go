@@ -34,7 +34,8 @@ type Poller struct {
 	Logger    *slog.Logger
 	// Interval is the pause between passes over the stream (default 200 ms).
 	Interval time.Duration
-	// BatchSize is the records of one GetRecords (default 100).
+	// BatchSize is the records of one GetRecords (default 1000, the most
+	// the API gives).
 	BatchSize int32
 	Now       func() time.Time
 
@@ -66,7 +67,7 @@ func (p *Poller) Run(ctx context.Context) error {
 		p.Interval = 200 * time.Millisecond
 	}
 	if p.BatchSize <= 0 {
-		p.BatchSize = 100
+		p.BatchSize = 1000
 	}
 	if p.Now == nil {
 		p.Now = time.Now

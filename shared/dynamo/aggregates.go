@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 	"github.com/renkei-pos/renkei/shared/reports"
 )
 
@@ -131,4 +132,42 @@ func (st *AggregateStore) Aggregates(ctx context.Context, locationID string, q r
 			Discounts: it.Discounts, Refunds: it.Refunds, Tax: it.Tax}}
 	}
 	return out, nil
+}
+
+// Backfill writes aggregate items of a location with the figures given,
+// replacing what they held: rebuilding aggregates from the orders (e.g.
+// after a fix to how movements count) and seeding benchmarks with a year
+// of history. It writes no markers and is not the stream's path: replaying
+// it is harmless only because it replaces rather than adds.
+func (st *AggregateStore) Backfill(ctx context.Context, locationID string, items []reports.Delta) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(items); start += 25 {
+		var reqs []types.WriteRequest
+		for _, d := range items[start:min(start+25, len(items))] {
+			f := d.Figures
+			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
+				attrPK: s(aggregatePK(tpk, locationID, d.Month)), attrSK: s(d.SK), "type": s("Aggregate"),
+				"orders": n(f.Orders), "qty": n(f.Quantity), "gross": n(f.Gross), "disc": n(f.Discounts), "refunds": n(f.Refunds), "tax": n(f.Tax),
+			}}})
+		}
+		err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
+			cctx, cancel := st.t.call(ctx)
+			out, err := st.t.client.BatchWriteItem(cctx, &dynamodb.BatchWriteItemInput{RequestItems: map[string][]types.WriteRequest{st.t.name: reqs}})
+			cancel()
+			if err != nil {
+				return throttled(err), fmt.Errorf("backfill aggregates: %w", err)
+			}
+			if reqs = out.UnprocessedItems[st.t.name]; len(reqs) > 0 {
+				return true, errors.New("backfill aggregates: unprocessed items")
+			}
+			return false, nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -63,7 +63,7 @@ func TestAggregateStore_ExactlyOnce(t *testing.T) {
 			}
 			for _, it := range items {
 				k, _ := reports.RowKey(g, loc, it.SK)
-				out[k] = out[k].Add(it.Figures)
+				out[k] = out[k].Add(it.Figures.Times(q.Sign))
 			}
 		}
 		return out
@@ -92,6 +92,17 @@ func TestAggregateStore_ExactlyOnce(t *testing.T) {
 		t.Errorf("%d item rows; SKU-000 %+v, SKU-059 %+v", len(items), items["SKU-000"], items["SKU-059"])
 	}
 
+	t.Run("a backfill replaces items' figures", func(t *testing.T) {
+		month := reports.Deltas(small, zone)[0].Month
+		sk := "T#D#2026-11-26#"
+		if err := st.Backfill(ctx, loc, []reports.Delta{{Month: month, SK: sk, Figures: reports.Figures{Orders: 7, Gross: 700}}}); err != nil {
+			t.Fatal(err)
+		}
+		got := read(reports.ByDay, day, day.AddDate(0, 0, 1))
+		if got["2026-11-26"] != (reports.Figures{Orders: 7, Gross: 700}) {
+			t.Fatalf("%+v", got)
+		}
+	})
 	t.Run("another tenant reads none of it", func(t *testing.T) {
 		other := tenantCtx(t)
 		for _, q := range reports.Plan(day, day.AddDate(0, 0, 1), zone, reports.ByDay) {

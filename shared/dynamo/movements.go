@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/reports"
+	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tax"
 )
 
@@ -100,4 +102,15 @@ func refundMovement(e Event, d refundMovementData) reports.Movement {
 		m.Payments = append(m.Payments, reports.MethodAmount{Method: t.Method, Amount: t.Amount})
 	}
 	return m
+}
+
+// OrderCompletedEvent returns the order.completed event checkout writes to
+// the outbox for o (same data, a fresh event id): benchmarks generate a
+// history of sales through the aggregator from it.
+func OrderCompletedEvent(tenantID string, o sales.Order) (Event, error) {
+	data, err := json.Marshal(newOrderCompletedData(o))
+	if err != nil {
+		return Event{}, fmt.Errorf("encode order.completed: %w", err)
+	}
+	return Event{ID: ids.NewAt("evt", o.CreatedAt), Type: EventOrderCompleted, TenantID: tenantID, CreatedAt: o.CreatedAt, Data: data}, nil
 }

@@ -53,6 +53,12 @@ func (f Figures) Add(g Figures) Figures {
 	return Figures{f.Orders + g.Orders, f.Quantity + g.Quantity, f.Gross + g.Gross, f.Discounts + g.Discounts, f.Refunds + g.Refunds, f.Tax + g.Tax}
 }
 
+// Times returns f with every figure multiplied by k (−1: a bucket's part
+// taken away).
+func (f Figures) Times(k int64) Figures {
+	return Figures{k * f.Orders, k * f.Quantity, k * f.Gross, k * f.Discounts, k * f.Refunds, k * f.Tax}
+}
+
 // Net is gross sales less discounts and refunds.
 func (f Figures) Net() int64 { return f.Gross - f.Discounts - f.Refunds }
 

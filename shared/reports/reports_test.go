@@ -185,46 +185,82 @@ func TestPlan_CoversEachHourOnce(t *testing.T) {
 
 func checkPlan(t *testing.T, from, to time.Time, zone *time.Location, g Grouping) {
 	t.Helper()
-	covered := map[int64]int{}
+	covered := map[int64]int64{}
 	for _, q := range Plan(from, to, zone, g) {
 		lf, ll := q.From[2], q.To[2]
-		if lf != ll || q.From[0] != byte(g.dimension()[0]) {
-			t.Fatalf("query %+v mixes levels or dimensions", q)
+		if lf != ll || q.From[0] != byte(g.dimension()[0]) || (q.Sign != 1 && q.Sign != -1) {
+			t.Fatalf("query %+v mixes levels or dimensions, or has no sign", q)
 		}
 		l := level(lf)
-		if g == ByHour && l != levelHour || g == ByDay && l == levelMonth {
+		if g == ByHour && l != levelHour && l != levelHourOfMonth || g == ByDay && l != levelDay && l != levelHour || l == levelHourOfMonth && g != ByHour {
 			t.Fatalf("%s reads level %c", g, l)
 		}
-		first, err := time.ParseInLocation(l.layout(), strings.Split(q.From, "#")[2], zone)
+		layout := l.layout()
+		if l == levelHourOfMonth {
+			layout = hourLayout[:len(monthLayout)]
+		}
+		label := func(sk string) string { return strings.Split(sk, "#")[2][:len(layout)] }
+		first, err := time.ParseInLocation(layout, label(q.From), zone)
 		if err != nil {
 			t.Fatal(err)
 		}
-		last, _ := time.ParseInLocation(l.layout(), strings.Split(q.To, "#")[2], zone)
+		last, _ := time.ParseInLocation(layout, label(q.To), zone)
 		if first.Format(monthLayout) != q.Month || last.Format(monthLayout) != q.Month {
 			t.Fatalf("query %+v leaves its month", q)
 		}
 		for b := first; !b.After(last); {
-			next := b.Add(time.Hour)
-			switch l {
-			case levelDay:
-				next = b.AddDate(0, 0, 1)
-			case levelMonth:
-				next = b.AddDate(0, 1, 0)
+			p := piece{l: l, start: b}
+			for h := b; h.Before(p.next()); h = h.Add(time.Hour) {
+				covered[h.Unix()] += q.Sign
 			}
-			for h := b; h.Before(next); h = h.Add(time.Hour) {
-				covered[h.Unix()]++
-			}
-			b = next
+			b = p.next()
 		}
 	}
 	n := 0
 	for h := from; h.Before(to); h = h.Add(time.Hour) {
 		if covered[h.Unix()] != 1 {
-			t.Fatalf("%s %s [%s, %s): hour %s read %d times", g, zone, from, to, h, covered[h.Unix()])
+			t.Fatalf("%s %s [%s, %s): hour %s counted %d times", g, zone, from, to, h, covered[h.Unix()])
 		}
 		n++
 	}
-	if len(covered) != n {
-		t.Fatalf("%s %s [%s, %s): %d hours read, %d in the range", g, zone, from, to, len(covered), n)
+	for h, c := range covered {
+		if c != 0 && (h < from.Unix() || h >= to.Unix()) {
+			t.Fatalf("%s %s [%s, %s): hour %s outside the range counted %d times", g, zone, from, to, time.Unix(h, 0), c)
+		}
+	}
+}
+
+// TestPlan_AYearEndingNow: a year ending now reads whole months (the
+// last less the hours after now) and the first day's hours, never the days
+// of the partial months; HOUR reads months by hour of day.
+func TestPlan_AYearEndingNow(t *testing.T) {
+	to := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC) // 15:00 in Tokyo
+	from := to.AddDate(-1, 0, 0)
+	for _, g := range []Grouping{ByItem, ByHour} {
+		qs := Plan(from, to, tokyo, g)
+		items := 0
+		for _, q := range qs {
+			switch q.From[2] {
+			case byte(levelDay):
+				t.Fatalf("%s: a year ending now reads days: %+v", g, qs)
+			case byte(levelMonth):
+				items++
+			case byte(levelHourOfMonth):
+				items += 24
+			case byte(levelHour):
+				a, _ := time.Parse(hourLayout, strings.Split(q.From, "#")[2])
+				b, _ := time.Parse(hourLayout, strings.Split(q.To, "#")[2])
+				items += int(b.Sub(a).Hours()) + 1
+			}
+		}
+		// The 9 hours of the first day (15:00–24:00), 12 months, the last
+		// less its 9 hours after the range.
+		want := 9 + 12 + 9
+		if g == ByHour {
+			want = 9 + 12*24 + 9
+		}
+		if items != want || len(qs) != 14 {
+			t.Errorf("%s: %d items per key in %d queries, want %d: %+v", g, items, len(qs), want, qs)
+		}
 	}
 }

@@ -132,7 +132,7 @@ func (s *Service) SalesSummary(ctx context.Context, in SummaryInput) (Summary, e
 			if !ok {
 				continue
 			}
-			byKey[k] = byKey[k].Add(it.Figures)
+			byKey[k] = byKey[k].Add(it.Figures.Times(reads[i].q.Sign))
 		}
 	}
 	if err := errors.Join(asOfErr, tenantErr); err != nil {
@@ -144,7 +144,9 @@ func (s *Service) SalesSummary(ctx context.Context, in SummaryInput) (Summary, e
 	}
 	out := Summary{Rows: make([]Row, 0, len(byKey)), Currency: t.Currency, AsOf: asOf}
 	for k, f := range byKey {
-		out.Rows = append(out.Rows, Row{Key: k, Figures: f})
+		if f != (Figures{}) { // a key whose figures were all taken away again
+			out.Rows = append(out.Rows, Row{Key: k, Figures: f})
+		}
 	}
 	slices.SortFunc(out.Rows, func(a, b Row) int { return cmp.Compare(a.Key, b.Key) })
 	return out, nil
