@@ -134,6 +134,9 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 			return o, false, nil
 		}
 	}
+	if set.EventID != "" && !eventMatches(o, set) {
+		return o, false, nil
+	}
 	o.Status = sales.StatusCanceled
 	if set.Paid {
 		o.Status = sales.StatusCompleted
@@ -194,6 +197,23 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 		return sales.Order{}, false, fmt.Errorf("settle order %s: %w", set.OrderID, err)
 	}
 	return o, true, nil
+}
+
+// eventMatches reports whether a webhook's intent is the order's: the
+// intent id the order holds (if any yet) and the card payment's amount.
+func eventMatches(o sales.Order, set sales.Settlement) bool {
+	for _, p := range o.Payments {
+		if p.Method != sales.Card {
+			continue
+		}
+		if p.Reference != "" && p.Reference != set.IntentID {
+			return false
+		}
+		if set.Amount != 0 && p.Amount != set.Amount {
+			return false
+		}
+	}
+	return true
 }
 
 // ExpiredPending queries the pending index's hour buckets from

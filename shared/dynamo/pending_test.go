@@ -344,6 +344,27 @@ func TestCardCheckout_Reader(t *testing.T) {
 		}
 	})
 
+	t.Run("an event about another intent (copied metadata) or amount changes nothing", func(t *testing.T) {
+		sh, g := cardShop(t, 10)
+		o, err := sh.svc.Checkout(sh.ctx, sh.card("r5", 2, "", 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		own := *g.intents["pi_1"]
+		other := own
+		other.ID, other.Status = "pi_other", payments.IntentSucceeded
+		cheap := own
+		cheap.Amount, cheap.Status = 1, payments.IntentSucceeded
+		for _, in := range []payments.Intent{other, cheap} {
+			if got, err := sh.svc.ApplyPaymentEvent(context.Background(), event(payments.EventIntentSucceeded, "evt_"+in.ID, in)); err != nil || got != sales.EventNoChange {
+				t.Fatalf("%+v: %s %v", in, got, err)
+			}
+		}
+		if got := sh.order(t, o.ID); got.Status != sales.StatusPendingPayment || len(g.refunds) != 0 {
+			t.Fatalf("order %s, refunds %v", got.Status, g.refunds)
+		}
+	})
+
 	t.Run("failure cancels and releases the stock once; a success after it is refunded", func(t *testing.T) {
 		sh, g := cardShop(t, 10)
 		o, err := sh.svc.Checkout(sh.ctx, sh.card("r2", 3, "", 0))

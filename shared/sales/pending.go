@@ -31,8 +31,13 @@ type Settlement struct {
 	// Paid completes the order (its CARD payment SUCCEEDED); false cancels
 	// it (the payment FAILED) and gives its stock back.
 	Paid bool
-	// IntentID becomes the CARD payment's reference when set.
+	// IntentID becomes the CARD payment's reference when set. For a
+	// webhook (EventID set) it must also be the intent the order holds when
+	// it holds one, and Amount (when not 0) the card payment's amount: an
+	// event about another intent (e.g. one a connected account made itself
+	// with copied metadata) changes nothing.
 	IntentID    string
+	Amount      int64
 	DeclineCode string // why the card failed ("expired" for the expiry job)
 	// EventID is the processor event applied, recorded with the change so
 	// the same event is applied once; "" when not from a webhook.
@@ -108,7 +113,7 @@ func (s *Service) ApplyPaymentEvent(ctx context.Context, ev payments.Event) (Eve
 			s.logger().WarnContext(ctx, "cancel failed intent", "tenantId", tid, "intentId", ev.Intent.ID, "error", err.Error())
 		}
 	}
-	st := Settlement{OrderID: oid, Paid: paid, IntentID: ev.Intent.ID, EventID: ev.ID, At: s.Now().UTC()}
+	st := Settlement{OrderID: oid, Paid: paid, IntentID: ev.Intent.ID, Amount: ev.Intent.Amount, EventID: ev.ID, At: s.Now().UTC()}
 	if !paid {
 		st.DeclineCode = ev.Intent.DeclineCode
 		if st.DeclineCode == "" {
@@ -123,10 +128,22 @@ func (s *Service) ApplyPaymentEvent(ctx context.Context, ev payments.Event) (Eve
 		return "", err
 	case moved:
 		return EventApplied, nil
-	case paid && o.Status == StatusCanceled:
+	case paid && o.Status == StatusCanceled && holdsIntent(o, *ev.Intent):
 		return s.refundLate(ctx, ev)
 	}
 	return EventNoChange, nil
+}
+
+// holdsIntent reports whether intent may be the order's card payment: the
+// intent id it holds (none yet: a charge whose outcome was never known) and
+// its amount.
+func holdsIntent(o Order, intent payments.Intent) bool {
+	for _, p := range o.Payments {
+		if p.Method == Card {
+			return (p.Reference == "" || p.Reference == intent.ID) && p.Amount == intent.Amount
+		}
+	}
+	return false
 }
 
 // refundLate refunds an intent that succeeded after its sale was cancelled
