@@ -96,5 +96,9 @@ func (a *AWS) CardConfig(getenv func(string) string, logger *slog.Logger) (CardC
 	if err != nil {
 		return CardConfig{}, fmt.Errorf("card processor: %w", err)
 	}
-	return CardConfig{Payments: gw}, nil
+	ttl, err := PendingTTLFromEnv(getenv)
+	if err != nil {
+		return CardConfig{}, err
+	}
+	return CardConfig{Payments: gw, PendingTTL: ttl}, nil
 }

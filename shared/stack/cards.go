@@ -74,3 +74,18 @@ func (l *Local) ExpirePendingPayments(ctx context.Context, now time.Time, logger
 	}
 	return PendingPaymentsJob(l.DynamoDB, l.Table, cfg, logger).Run(ctx, now)
 }
+
+// PendingTTLFromEnv reads RENKEI_PENDING_PAYMENT_TTL, how long a card sale
+// may wait for its card before the scheduler cancels it: a Go duration
+// between 1m and 24h ("" keeps sales.DefaultPendingTTL, 15m).
+func PendingTTLFromEnv(getenv func(string) string) (time.Duration, error) {
+	v := getenv("RENKEI_PENDING_PAYMENT_TTL")
+	if v == "" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < time.Minute || d > 24*time.Hour {
+		return 0, fmt.Errorf("RENKEI_PENDING_PAYMENT_TTL must be a duration between 1m and 24h, e.g. 15m")
+	}
+	return d, nil
+}
