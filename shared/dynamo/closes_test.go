@@ -1,13 +1,16 @@
 package dynamo
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -77,5 +80,40 @@ func TestSalesStore_CloseRevisions(t *testing.T) {
 	future.IdempotencyKey, future.BusinessDate = "close-3", time.Now().In(zone).AddDate(0, 0, 2).Format(time.DateOnly)
 	if _, err := svc.CloseRegister(sh.ctx, future); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("a future date: %v", err)
+	}
+}
+
+// failingCloses is the close store with SaveClose down.
+type failingCloses struct{ *SalesStore }
+
+func (failingCloses) SaveClose(context.Context, sales.RegisterClose, *idempotency.Request) (sales.RegisterClose, bool, error) {
+	return sales.RegisterClose{}, false, errors.New("storage down")
+}
+
+// TestSalesStore_LateSaleRevisionAfterARetry: a sync whose sales were
+// written but whose revision failed answers an error; sent again, its
+// sales are DUPLICATE and the revision is made then.
+func TestSalesStore_LateSaleRevisionAfterARetry(t *testing.T) {
+	sh := newShop(t, mustTable(t), 100)
+	svc := sh.offlineService()
+	zone, _ := sh.loc.Zone()
+	at := time.Now().In(zone).AddDate(0, 0, -1)
+	date := at.Format(time.DateOnly)
+	c, err := svc.CloseRegister(sh.ctx, sales.CloseInput{IdempotencyKey: "close", LocationID: sh.loc.ID, BusinessDate: date, CountedCash: sales.Money{Currency: "JPY"}})
+	if err != nil || c.OrderCount != 0 {
+		t.Fatalf("%+v %v", c, err)
+	}
+	late := []sales.OfflineSaleInput{sh.offlineSale("late", at, 1)}
+	down := &sales.Service{Store: sh.st, Offline: sh.st, Closes: failingCloses{sh.st}, Now: time.Now}
+	if _, err := down.SyncOfflineSales(sh.ctx, late); err == nil {
+		t.Fatal("the revision's failure was not reported")
+	}
+	res, err := svc.SyncOfflineSales(sh.ctx, late)
+	if err != nil || res[0].Status != sales.OfflineDuplicate {
+		t.Fatalf("%+v %v", res, err)
+	}
+	latest, err := sh.st.LatestCloses(sh.ctx, sh.loc.ID, date)
+	if err != nil || len(latest) != 1 || latest[0].Revision != 2 || latest[0].OrderCount != 1 {
+		t.Fatalf("after the retry: %+v %v", latest, err)
 	}
 }

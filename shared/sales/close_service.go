@@ -125,16 +125,21 @@ func withOrders(day []Order, written []*Order, loc, date string) []Order {
 }
 
 // reviseCloses makes the next revision of every close of the dates the
-// sync's new orders fall on — each location's close and the close of the
+// sync's orders fall on — each location's close and the close of the
 // register that took them — whose figures they change. Revisions keep the
-// counted cash of the one before (nobody counted again).
+// counted cash of the one before (nobody counted again). DUPLICATE sales
+// count too: a sync that failed after writing its sales but before their
+// revisions is sent again, and the retry makes them.
 func (sy *offlineSync) reviseCloses(ctx context.Context, locations map[string]tenant.Location) error {
 	type day struct{ loc, date string }
 	registers := map[day]map[string]bool{}
-	for _, o := range sy.created {
-		if o == nil {
-			continue
+	var orders []*Order
+	for i := range sy.results {
+		if o := sy.results[i].Order; o != nil && sy.results[i].Status != OfflineRejected {
+			orders = append(orders, o)
 		}
+	}
+	for _, o := range orders {
 		d := day{o.LocationID, o.BusinessDate}
 		if registers[d] == nil {
 			registers[d] = map[string]bool{"": true}
@@ -142,7 +147,11 @@ func (sy *offlineSync) reviseCloses(ctx context.Context, locations map[string]te
 		registers[d][o.RegisterID] = true
 	}
 	for d, regs := range registers {
-		zone, err := locations[d.loc].Zone()
+		loc, ok := locations[d.loc]
+		if !ok { // a replayed sale of a location since removed: no close to revise
+			continue
+		}
+		zone, err := loc.Zone()
 		if err != nil {
 			return err
 		}
@@ -155,16 +164,16 @@ func (sy *offlineSync) reviseCloses(ctx context.Context, locations map[string]te
 			if err != nil {
 				return false, err
 			}
-			orders, refunds, err := sy.s.Closes.DayActivity(ctx, d.loc, from, to)
+			dayOrders, refunds, err := sy.s.Closes.DayActivity(ctx, d.loc, from, to)
 			if err != nil {
 				return false, err
 			}
-			orders = withOrders(orders, sy.created, d.loc, d.date)
+			sold := withOrders(dayOrders, orders, d.loc, d.date)
 			for _, old := range latest {
 				if !regs[old.RegisterID] {
 					continue
 				}
-				c, _, err := nextClose(old.Key(), latest, orders, refunds, old.CountedCash, sy.now)
+				c, _, err := nextClose(old.Key(), latest, sold, refunds, old.CountedCash, sy.now)
 				if err != nil {
 					return false, err
 				}
