@@ -146,6 +146,8 @@ var fieldCosts = map[string]fieldCost{
 	"Order.taxBreakdown":                 {perEnum: "TaxCategory"},
 	"Order.payments":                     {max: sales.MaxPayments},
 	"Order.refunds":                      {max: maxRefunds},
+	"Refund.taxBreakdown":                {perEnum: "TaxCategory"},
+	"Refund.tenders":                     {max: sales.MaxPayments},
 	"RegisterClose.taxBreakdown":         {perEnum: "TaxCategory"},
 	"RegisterClose.paymentTotals":        {perEnum: "PaymentMethod"},
 	"InventoryPayload.stockLevels":       {max: maxStockLevelsOut},

@@ -33,10 +33,19 @@ func (in refundInput) domain() sales.RefundInput {
 }
 
 type refundResolver struct {
-	ID        graphql.ID
+	ID           graphql.ID
+	Amount       *money
+	Reason       *string
+	CreatedAt    graphql.Time
+	TaxTotal     *money
+	TaxBreakdown []*taxLineResolver
+	Tenders      []*refundTenderResolver
+}
+
+type refundTenderResolver struct {
+	Method    string
 	Amount    *money
-	Reason    *string
-	CreatedAt graphql.Time
+	Reference *string
 }
 
 type refundPayloadResolver struct {
@@ -54,7 +63,7 @@ func (r *Resolver) Refund(ctx context.Context, args struct{ Input refundInput })
 		return &refundPayloadResolver{UserErrors: ue}, err
 	}
 	or := r.newOrderResolvers(ctx, []sales.Order{o})[0]
-	return &refundPayloadResolver{Order: or, Refund: or.refund(sales.RefundSummary{ID: rf.ID, Amount: rf.Amount, Reason: rf.Reason, CreatedAt: rf.CreatedAt}), UserErrors: []*userError{}}, nil
+	return &refundPayloadResolver{Order: or, Refund: or.refund(rf.Summary()), UserErrors: []*userError{}}, nil
 }
 
 // Refunds are the order's refunds, oldest first (at most sales.MaxRefunds).
@@ -67,5 +76,13 @@ func (r *orderResolver) Refunds() []*refundResolver {
 }
 
 func (r *orderResolver) refund(s sales.RefundSummary) *refundResolver {
-	return &refundResolver{ID: graphql.ID(s.ID), Amount: r.money(s.Amount), Reason: strPtr(s.Reason), CreatedAt: graphql.Time{Time: s.CreatedAt}}
+	out := &refundResolver{ID: graphql.ID(s.ID), Amount: r.money(s.Amount), Reason: strPtr(s.Reason), CreatedAt: graphql.Time{Time: s.CreatedAt},
+		TaxTotal: r.money(s.TaxTotal), TaxBreakdown: make([]*taxLineResolver, len(s.Taxes)), Tenders: make([]*refundTenderResolver, len(s.Tenders))}
+	for i, t := range s.Taxes {
+		out.TaxBreakdown[i] = &taxLineResolver{TaxCategory: string(t.Category), RatePercent: int32(t.RatePercent), TaxableAmount: r.money(t.Taxable), Tax: r.money(t.Tax)}
+	}
+	for i, t := range s.Tenders {
+		out.Tenders[i] = &refundTenderResolver{Method: string(t.Method), Amount: r.money(t.Amount), Reference: strPtr(t.Reference)}
+	}
+	return out
 }

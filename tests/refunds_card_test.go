@@ -2,6 +2,7 @@ package tests
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,11 @@ func TestRefund_CardSale(t *testing.T) {
 	mustOK(t, rf, "refund")
 	if num(t, rf.Data, "refund.refund.amount.amount") != 540 || str(t, rf.Data, "refund.order.status") != "REFUNDED" || onHand(t, s.m, s.loc, s.onigiri) != 100 {
 		t.Fatalf("card refund: %v", rf.Data)
+	}
+	if num(t, rf.Data, "refund.refund.tenders.0.amount.amount") != 140 || str(t, rf.Data, "refund.refund.tenders.0.method") != "CASH" ||
+		num(t, rf.Data, "refund.refund.tenders.1.amount.amount") != 400 || str(t, rf.Data, "refund.refund.tenders.1.method") != "CARD" ||
+		!strings.HasPrefix(str(t, rf.Data, "refund.refund.tenders.1.reference"), "re_") {
+		t.Fatalf("tenders: %v", field(t, rf.Data, "refund.refund.tenders"))
 	}
 	pays := gql(t, s.m.token, `query($id: ID!) { order(id: $id) { payments { method status } } }`, map[string]any{"id": order})
 	if got := fmt.Sprint(field(t, pays.Data, "order.payments")); got != "[map[method:CASH status:REFUNDED] map[method:CARD status:REFUNDED]]" {

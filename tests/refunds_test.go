@@ -6,7 +6,8 @@ import (
 )
 
 const refundMutation = `mutation($in: RefundInput!) { refund(input: $in) {
-  refund { id amount { amount currency } reason createdAt }
+  refund { id amount { amount currency } reason createdAt taxTotal { amount }
+    taxBreakdown { taxCategory ratePercent taxableAmount { amount } tax { amount } } tenders { method amount { amount } reference } }
   order { id status total { amount } lines { id sku quantity refundedQuantity } refunds { id amount { amount } reason } }
   userErrors { field message code } } }`
 
@@ -50,6 +51,11 @@ func TestRefund_RestockStatusAndReplay(t *testing.T) {
 		str(t, r.Data, "refund.order.status") != "PARTIALLY_REFUNDED" || num(t, r.Data, "refund.order.lines.0.refundedQuantity") != 1 ||
 		str(t, r.Data, "refund.order.refunds.0.id") != refundID {
 		t.Fatalf("refund: %v", r.Data)
+	}
+	// One onigiri, reduced rate, tax-inclusive: ⌊540 × 8 / 108⌋ = 40, back in cash.
+	if got := fmt.Sprint(field(t, r.Data, "refund.refund.taxBreakdown"), field(t, r.Data, "refund.refund.tenders")); got !=
+		"[map[ratePercent:8 tax:map[amount:40] taxCategory:REDUCED taxableAmount:map[amount:540]]] [map[amount:map[amount:540] method:CASH reference:<nil>]]" {
+		t.Fatalf("tax and tenders: %s", got)
 	}
 	if got := onHand(t, s.m, s.loc, s.onigiri); got != 99 {
 		t.Fatalf("onigiri on hand %d after a restocked refund, want 99", got)

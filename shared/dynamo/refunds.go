@@ -50,10 +50,36 @@ type orderRefundsItem struct {
 }
 
 type refundSummaryItem struct {
-	ID        string `dynamodbav:"id"`
-	Amount    int64  `dynamodbav:"amount"`
-	Reason    string `dynamodbav:"reason,omitempty"`
-	CreatedAt string `dynamodbav:"createdAt"`
+	ID        string             `dynamodbav:"id"`
+	Amount    int64              `dynamodbav:"amount"`
+	TaxTotal  int64              `dynamodbav:"taxTotal"`
+	Reason    string             `dynamodbav:"reason,omitempty"`
+	Taxes     []taxLineItem      `dynamodbav:"taxes"`
+	Tenders   []refundTenderItem `dynamodbav:"tenders"`
+	CreatedAt string             `dynamodbav:"createdAt"`
+}
+
+func summaryToItem(s sales.RefundSummary) refundSummaryItem {
+	it := refundSummaryItem{ID: s.ID, Amount: s.Amount, TaxTotal: s.TaxTotal, Reason: s.Reason, CreatedAt: fmtTime(s.CreatedAt),
+		Taxes: []taxLineItem{}, Tenders: []refundTenderItem{}}
+	for _, t := range s.Taxes {
+		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
+	}
+	for _, t := range s.Tenders {
+		it.Tenders = append(it.Tenders, refundTenderItem{PaymentID: t.PaymentID, Method: string(t.Method), Amount: t.Amount, Reference: t.Reference})
+	}
+	return it
+}
+
+func (it refundSummaryItem) domain() sales.RefundSummary {
+	s := sales.RefundSummary{ID: it.ID, Amount: it.Amount, TaxTotal: it.TaxTotal, Reason: it.Reason, CreatedAt: parseTime(it.CreatedAt)}
+	for _, t := range it.Taxes {
+		s.Taxes = append(s.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
+	}
+	for _, t := range it.Tenders {
+		s.Tenders = append(s.Tenders, sales.RefundTender{PaymentID: t.PaymentID, Method: sales.PaymentMethod(t.Method), Amount: t.Amount, Reference: t.Reference})
+	}
+	return s
 }
 
 // applyTo sets the order's refund state from the item (payments: the
@@ -64,7 +90,7 @@ func (r orderRefundsItem) applyTo(o *sales.Order, payments []paymentItem) {
 		o.RefundedTaxes = append(o.RefundedTaxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, s := range r.Refunds {
-		o.Refunds = append(o.Refunds, sales.RefundSummary{ID: s.ID, Amount: s.Amount, Reason: s.Reason, CreatedAt: parseTime(s.CreatedAt)})
+		o.Refunds = append(o.Refunds, s.domain())
 	}
 	for i := range o.Payments {
 		if i < len(payments) {
@@ -82,7 +108,7 @@ func refundStateToItem(o sales.Order, payments []paymentItem) orderRefundsItem {
 		r.RefundedTaxes = append(r.RefundedTaxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, s := range o.Refunds {
-		r.Refunds = append(r.Refunds, refundSummaryItem{ID: s.ID, Amount: s.Amount, Reason: s.Reason, CreatedAt: fmtTime(s.CreatedAt)})
+		r.Refunds = append(r.Refunds, summaryToItem(s))
 	}
 	for i := range payments {
 		if i < len(o.Payments) {
@@ -356,7 +382,7 @@ func (st *RefundStore) orderUpdate(tpk string, p sales.RefundPlan) (types.Transa
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode refunded taxes: %w", err)
 	}
-	summary, err := attributevalue.Marshal([]refundSummaryItem{{ID: r.ID, Amount: r.Amount, Reason: r.Reason, CreatedAt: fmtTime(r.CreatedAt)}})
+	summary, err := attributevalue.Marshal([]refundSummaryItem{summaryToItem(r.Summary())})
 	if err != nil {
 		return types.TransactWriteItem{}, fmt.Errorf("encode refund summary: %w", err)
 	}

@@ -90,12 +90,22 @@ type RefundTender struct {
 	Reference string
 }
 
-// RefundSummary is what an order keeps of each of its refunds.
+// RefundSummary is what an order keeps of each of its refunds: enough to
+// print a return receipt (per-rate base and tax) and to hand the money back
+// (per tender), not the lines.
 type RefundSummary struct {
 	ID        string
 	Amount    int64
+	TaxTotal  int64
 	Reason    string
+	Taxes     []TaxLine
+	Tenders   []RefundTender
 	CreatedAt time.Time
+}
+
+// Summary is what the order keeps of the refund.
+func (r Refund) Summary() RefundSummary {
+	return RefundSummary{ID: r.ID, Amount: r.Amount, TaxTotal: r.TaxTotal, Reason: r.Reason, Taxes: r.Taxes, Tenders: r.Tenders, CreatedAt: r.CreatedAt}
 }
 
 // Validate checks the input's shape before any I/O.

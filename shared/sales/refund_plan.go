@@ -122,14 +122,15 @@ func PlanRefund(o Order, in RefundInput, rc RefundContext) (RefundPlan, error) {
 		return RefundPlan{}, err
 	}
 	next.RefundedTotal += r.Amount
-	next.Refunds = append(next.Refunds, RefundSummary{ID: r.ID, Amount: r.Amount, Reason: r.Reason, CreatedAt: r.CreatedAt})
 	next.Status = StatusRefunded
 	for _, l := range next.Lines {
 		if l.RefundedQuantity < l.Quantity {
 			next.Status = StatusPartiallyRefunded
 		}
 	}
-	return RefundPlan{Refund: r, Order: next, Read: len(o.Refunds)}, nil
+	p := RefundPlan{Refund: r, Order: next, Read: len(o.Refunds)}
+	p.Order.Refunds = append(p.Order.Refunds, r.Summary())
+	return p, nil
 }
 
 // planTaxes computes the refund's tax once per rate and adds it to the

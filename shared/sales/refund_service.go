@@ -178,6 +178,7 @@ func (s *Service) refundCards(ctx context.Context, plan *RefundPlan, account str
 		}
 		plan.Refund.Tenders[i].Reference = res.ID
 	}
+	plan.Order.Refunds[len(plan.Order.Refunds)-1] = plan.Refund.Summary()
 	return nil
 }
 
