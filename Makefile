@@ -76,7 +76,7 @@ bench-gateway: deps
 
 bench-api: deps build
 	@echo "api bootstrap (linux/arm64, stripped): $$(stat -c %s build/api/bootstrap) bytes"
-	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench)|start-to-ready'
+	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench|\s+reports_bench)|start-to-ready'
 
 ## bench-start: time `make run`'s binary from exec to a healthy /healthz
 bench-start: deps
