@@ -35,6 +35,13 @@ import (
 
 var _ sales.OfflineStore = (*SalesStore)(nil)
 
+// offlineReadWave is how many keys a sync reads at once (8 BatchGetItem
+// calls in parallel). A typical sync of 500 sales needs fewer; what bounds
+// the keys of one is its body (1 MiB of lines naming variants), so a sync
+// naming thousands of variants reads them in waves rather than in hundreds
+// of calls at once.
+const offlineReadWave = 8 * maxBatchGet
+
 // LoadOffline reads the tenant, locations, registers, customers, variants,
 // stock levels and idempotency records of a sync.
 func (st *SalesStore) LoadOffline(ctx context.Context, q sales.OfflineQuery) (sales.OfflineLoaded, error) {
@@ -71,9 +78,13 @@ func (st *SalesStore) LoadOffline(ctx context.Context, q sales.OfflineQuery) (sa
 		hashes[pk], keyOf[pk] = r.Hash, r.Key
 		keys = append(keys, k)
 	}
-	raws, err := st.t.batchGetConcurrently(ctx, keys)
-	if err != nil {
-		return sales.OfflineLoaded{}, fmt.Errorf("load offline sales: %w", err)
+	var raws []map[string]types.AttributeValue
+	for start := 0; start < len(keys); start += offlineReadWave {
+		got, err := st.t.batchGetConcurrently(ctx, keys[start:min(start+offlineReadWave, len(keys))])
+		if err != nil {
+			return sales.OfflineLoaded{}, fmt.Errorf("load offline sales: %w", err)
+		}
+		raws = append(raws, got...)
 	}
 	out := sales.OfflineLoaded{Locations: map[string]tenant.Location{}, Registers: map[string]sales.RegisterState{}, Customers: map[string]sales.Customer{},
 		Variants: map[string]catalog.Variant{}, Levels: map[inventory.LevelKey]inventory.StockLevel{}, Replays: map[string]sales.Replay{}}

@@ -205,3 +205,32 @@ func TestSalesStore_OfflineConcurrentSyncs(t *testing.T) {
 	}
 	t.Logf("%d transactions, %d cancelled by the race", c.calls.Load(), c.cancelled.Load())
 }
+
+// TestSalesStore_OfflineReadInWaves: a sync naming more keys than one wave
+// (500 records, 500 variants, 500 levels) reads them all: each sale is
+// answered, here NOT_FOUND for its unknown variant, and one good sale is
+// created among them.
+func TestSalesStore_OfflineReadInWaves(t *testing.T) {
+	sh := newShop(t, mustTable(t), 100)
+	at := time.Now().Add(-time.Hour)
+	batch := make([]sales.OfflineSaleInput, 500)
+	for i := range batch {
+		batch[i] = sh.offlineSale(fmt.Sprint("wave-", i), at, 1)
+		if i != 250 {
+			batch[i].Lines[0].VariantID = fmt.Sprintf("var_%026d", i)
+		}
+	}
+	res, err := sh.offlineService().SyncOfflineSales(sh.ctx, batch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		want := sales.OfflineRejected
+		if i == 250 {
+			want = sales.OfflineCreated
+		}
+		if r.Status != want || (want == sales.OfflineRejected && r.Errors[0].Code != apperr.NotFound) {
+			t.Fatalf("sale %d: %+v", i, r)
+		}
+	}
+}
