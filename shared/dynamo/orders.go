@@ -43,6 +43,7 @@ type orderItem struct {
 	APIKeyID         string          `dynamodbav:"apiKeyId,omitempty"`
 	Currency         string          `dynamodbav:"currency"`
 	PricesIncludeTax bool            `dynamodbav:"pricesIncludeTax"`
+	TaxRounding      string          `dynamodbav:"taxRounding,omitempty"` // absent on orders taken before orders kept it
 	Subtotal         int64           `dynamodbav:"subtotal"`
 	OrderDiscount    int64           `dynamodbav:"orderDiscount"`
 	DiscountTotal    int64           `dynamodbav:"discountTotal"`
@@ -100,7 +101,7 @@ func orderToItem(tpk string, o sales.Order) orderItem {
 		ID: o.ID, Number: o.Number, LocationID: o.LocationID, RegisterID: o.RegisterID, Status: string(o.Status), Source: o.Source, CustomerID: o.CustomerID,
 		StaffID: o.StaffID, APIKeyID: o.APIKeyID, Currency: o.Currency, PricesIncludeTax: o.PricesIncludeTax,
 		Subtotal: o.Subtotal, OrderDiscount: o.OrderDiscount, DiscountTotal: o.DiscountTotal, TaxTotal: o.TaxTotal, Total: o.Total,
-		CreatedAt: fmtTime(o.CreatedAt), BusinessDate: o.BusinessDate,
+		CreatedAt: fmtTime(o.CreatedAt), BusinessDate: o.BusinessDate, TaxRounding: string(o.TaxRounding),
 	}
 	if o.CustomerID != "" {
 		it.GSI2PK, it.GSI2SK = customerOrdersPK(tpk, o.CustomerID), it.GSI1SK
@@ -124,7 +125,7 @@ func (it orderItem) domain() sales.Order {
 		ID: it.ID, Number: it.Number, LocationID: it.LocationID, RegisterID: it.RegisterID, Status: sales.OrderStatus(it.Status), Source: it.Source, CustomerID: it.CustomerID,
 		StaffID: it.StaffID, APIKeyID: it.APIKeyID, Currency: it.Currency, PricesIncludeTax: it.PricesIncludeTax,
 		Subtotal: it.Subtotal, OrderDiscount: it.OrderDiscount, DiscountTotal: it.DiscountTotal, TaxTotal: it.TaxTotal, Total: it.Total,
-		CreatedAt: parseTime(it.CreatedAt), BusinessDate: it.BusinessDate,
+		CreatedAt: parseTime(it.CreatedAt), BusinessDate: it.BusinessDate, TaxRounding: tax.Rounding(it.TaxRounding),
 	}
 	for _, l := range it.Lines {
 		o.Lines = append(o.Lines, sales.Line{ID: l.ID, VariantID: l.VariantID, Name: l.Name, SKU: l.SKU, Quantity: l.Quantity, UnitPrice: l.UnitPrice,

@@ -21,6 +21,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tax"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // refundShop is a shop whose service also refunds, through this store and
@@ -471,5 +472,25 @@ func TestRefundStore_ConcurrentCardRefunds(t *testing.T) {
 		if stored.Payments[0].Refunded != 900 || stored.Lines[0].RefundedQuantity != 3 || len(stored.Refunds) != 2 {
 			t.Fatalf("round %d: order %+v", round, stored)
 		}
+	}
+}
+
+// TestRefundStore_SaleRounding: a refund rounds its tax the way its sale
+// did, even after the tenant changed its rounding.
+func TestRefundStore_SaleRounding(t *testing.T) {
+	sh, _ := refundShop(t, mustTable(t), 5)
+	o, err := sh.checkout(t, "sale", 3) // FLOOR, the tenant's default
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored, _ := sh.st.GetOrder(sh.ctx, o.ID); stored.TaxRounding != tax.Floor {
+		t.Fatalf("order rounding %q", stored.TaxRounding)
+	}
+	if _, err := NewTenantStore(sh.tb).UpdateTenant(sh.ctx, func(tn *tenant.Tenant) error { tn.TaxRounding = tenant.RoundCeiling; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// One unit of 300 at 8 %, tax-inclusive: 22.2 — 22 by FLOOR, 23 by CEILING.
+	if _, r, err := sh.refund("r1", o.ID, 1, false); err != nil || r.TaxTotal != 22 {
+		t.Fatalf("refund tax %d (%v), want 22: the sale's FLOOR", r.TaxTotal, err)
 	}
 }

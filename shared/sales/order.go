@@ -81,6 +81,9 @@ type Order struct {
 	Refunds       []RefundSummary
 	RefundedTotal int64
 	RefundedTaxes []TaxLine
+	// TaxRounding is how the sale's tax was rounded; its refunds round the
+	// same way ("" on orders taken before orders kept it).
+	TaxRounding tax.Rounding
 }
 
 // Line is one line of an order, a snapshot of the variant when sold.

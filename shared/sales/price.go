@@ -128,7 +128,7 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 	}
 	o := Order{
 		ID: orderID, LocationID: snap.Location.ID, Status: StatusCompleted, Source: "POS",
-		Currency: t.Currency, PricesIncludeTax: t.PricesIncludeTax,
+		Currency: t.Currency, PricesIncludeTax: t.PricesIncludeTax, TaxRounding: tax.Rounding(t.TaxRounding),
 		Subtotal: res.Subtotal, OrderDiscount: res.OrderDiscount, DiscountTotal: res.DiscountTotal, TaxTotal: res.TaxTotal, Total: res.Total,
 		Payments: payments, CreatedAt: now, BusinessDate: now.In(zone).Format("2006-01-02"),
 	}

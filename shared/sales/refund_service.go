@@ -148,7 +148,10 @@ func (s *Service) planRefund(ctx context.Context, p identity.Principal, in Refun
 		zone = time.UTC
 	}
 	rc := RefundContext{RefundID: refundID, RegisterID: o.RegisterID, StaffID: p.UserID, APIKeyID: p.APIKeyID,
-		Rounding: tax.Rounding(loaded.Tenant.TaxRounding), Now: s.Now().UTC(), Zone: zone, Tracked: place.Tracked}
+		Rounding: o.TaxRounding, Now: s.Now().UTC(), Zone: zone, Tracked: place.Tracked}
+	if !rc.Rounding.Valid() { // an order from before orders kept their rounding
+		rc.Rounding = tax.Rounding(loaded.Tenant.TaxRounding)
+	}
 	if p.RegisterID != "" {
 		if lid, _, ok := tenant.ParseRegisterID(p.RegisterID); ok && lid == o.LocationID {
 			rc.RegisterID = p.RegisterID
