@@ -44,6 +44,8 @@ func summary(tb testing.TB, token string, in map[string]any) (map[string]salesRo
 
 // soldOrder is what a checkout answered, as a report counts it.
 type soldOrder struct {
+	id        string
+	lineIDs   map[string]string // by SKU
 	createdAt time.Time
 	row       salesRow
 	items     map[string]salesRow // by SKU
@@ -60,7 +62,7 @@ func sold(tb testing.TB, r gqlResponse) soldOrder {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	s := soldOrder{createdAt: at, items: map[string]salesRow{}, taxes: map[string]salesRow{}, payments: map[string]int64{}}
+	s := soldOrder{id: o["id"].(string), lineIDs: map[string]string{}, createdAt: at, items: map[string]salesRow{}, taxes: map[string]salesRow{}, payments: map[string]int64{}}
 	taxOf := map[string]int64{}
 	for _, raw := range o["taxBreakdown"].([]any) {
 		t := raw.(map[string]any)
@@ -75,6 +77,7 @@ func sold(tb testing.TB, r gqlResponse) soldOrder {
 		line.tax = taxOf[cat]
 		line.net = line.gross - line.disc
 		s.items[l["sku"].(string)] = line
+		s.lineIDs[l["sku"].(string)] = l["id"].(string)
 		s.taxes[cat] = line
 		s.row = s.row.add(line)
 	}
@@ -110,9 +113,10 @@ func waitForAsOf(tb testing.TB, token string, in map[string]any, at time.Time) m
 }
 
 // TestSalesSummary_MatchesOrders sells a few baskets (cash, split
-// cash/external, an order discount) and checks salesSummary by DAY, ITEM,
-// PAYMENT_METHOD, TAX_CATEGORY, LOCATION, HOUR and STAFF against the
-// orders to the yen, once asOf has passed the last of them.
+// cash/external, an order discount), refunds one onigiri, and checks
+// salesSummary by DAY, ITEM, PAYMENT_METHOD, TAX_CATEGORY, LOCATION, HOUR
+// and STAFF against the orders and the refund to the yen, once asOf has
+// passed the last of them.
 func TestSalesSummary_MatchesOrders(t *testing.T) {
 	s := newStore(t, "reports", nil)
 	var orders []soldOrder
@@ -124,7 +128,19 @@ func TestSalesSummary_MatchesOrders(t *testing.T) {
 	// 3×540 + 2×1105 = 3830, 10% off: 3447.
 	discounted["payments"] = []any{cashPayment(3447, 5000)}
 	orders = append(orders, sold(t, checkout(t, s.m.token, discounted)))
-	last := orders[len(orders)-1].createdAt
+	// A manager refunds one of the first order's onigiri (cash).
+	manager, managerID := createStaff(t, s.m, "MANAGER", nil)
+	rr := gql(t, manager, `mutation($in: RefundInput!) { refund(input: $in) { refund { amount { amount } taxTotal { amount } createdAt } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"idempotencyKey": "rf1", "orderId": orders[0].id, "restock": false,
+			"lines": []any{map[string]any{"lineId": orders[0].lineIDs[s.onigiriSKU], "quantity": 1}}}})
+	mustOK(t, rr, "refund")
+	refunded := salesRow{refunds: num(t, rr.Data, "refund.refund.amount.amount"), tax: -num(t, rr.Data, "refund.refund.taxTotal.amount")}
+	refunded.net = -refunded.refunds
+	refundedAt, err := time.Parse(time.RFC3339Nano, str(t, rr.Data, "refund.refund.createdAt"))
+	if err != nil || refunded.refunds != 540 || refunded.tax != -40 {
+		t.Fatalf("refund %v %v", rr.Data, err)
+	}
+	last := refundedAt
 
 	jst, _ := time.LoadLocation("Asia/Tokyo")
 	from := last.Truncate(time.Hour).Add(-48 * time.Hour)
@@ -149,6 +165,13 @@ func TestSalesSummary_MatchesOrders(t *testing.T) {
 		}
 		total = total.add(o.row)
 	}
+	// The refund counts when it was made, under who made it.
+	local := refundedAt.In(jst)
+	for g, k := range map[string]string{"DAY": local.Format("2006-01-02"), "HOUR": local.Format("15"), "LOCATION": s.loc, "STAFF": managerID,
+		"ITEM": s.onigiriSKU, "TAX_CATEGORY": "REDUCED"} {
+		want[g][k] = want[g][k].add(refunded)
+	}
+	total = total.add(refunded)
 	for g, w := range want {
 		t.Run(g, func(t *testing.T) {
 			rows, _, r := summary(t, s.m.token, in(g))
@@ -168,6 +191,7 @@ func TestSalesSummary_MatchesOrders(t *testing.T) {
 				paid[m] += a
 			}
 		}
+		paid["CASH"] -= refunded.refunds // given back in cash
 		var sum salesRow
 		for m, row := range rows {
 			// Prices include tax: what a method took is its net sales.
