@@ -494,3 +494,23 @@ func TestRefundStore_SaleRounding(t *testing.T) {
 		t.Fatalf("refund tax %d (%v), want 22: the sale's FLOOR", r.TaxTotal, err)
 	}
 }
+
+// TestRefundStore_RetriesConflicts: DynamoDB cancels a transaction with
+// TransactionConflict under contention (DynamoDB Local never does: it is
+// injected); the refund is retried and written once.
+func TestRefundStore_RetriesConflicts(t *testing.T) {
+	left, calls := &atomic.Int64{}, &atomic.Int64{}
+	sh, _ := refundShop(t, mustTable(t, conflictInjector(left, calls)), 5)
+	o, err := sh.checkout(t, "sale", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := calls.Load()
+	left.Store(2)
+	if _, _, err := sh.refund("r1", o.ID, 1, true); err != nil {
+		t.Fatal(err)
+	}
+	if calls.Load()-before != 3 || sh.level(t).OnHand != 4 || len(sh.refundItems(t)) != 1 {
+		t.Fatalf("%d transactions, level %+v, %d refunds", calls.Load()-before, sh.level(t), len(sh.refundItems(t)))
+	}
+}
