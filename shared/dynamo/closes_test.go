@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,5 +116,43 @@ func TestSalesStore_LateSaleRevisionAfterARetry(t *testing.T) {
 	latest, err := sh.st.LatestCloses(sh.ctx, sh.loc.ID, date)
 	if err != nil || len(latest) != 1 || latest[0].Revision != 2 || latest[0].OrderCount != 1 {
 		t.Fatalf("after the retry: %+v %v", latest, err)
+	}
+}
+
+// racingCloses runs a late sync right after the close's first read of the
+// day: the sync finds no close yet, the close misses its sale.
+type racingCloses struct {
+	*SalesStore
+	race func()
+	once sync.Once
+}
+
+func (r *racingCloses) DayActivity(ctx context.Context, loc string, from, to time.Time) ([]sales.Order, []sales.Refund, error) {
+	orders, refunds, err := r.SalesStore.DayActivity(ctx, loc, from, to)
+	r.once.Do(r.race)
+	return orders, refunds, err
+}
+
+// TestSalesStore_CloseSettlesARacingLateSync: a close that read the day
+// just before a late sync wrote, and was written after the sync looked for
+// closes, reads the day again and answers the revision that counts it.
+func TestSalesStore_CloseSettlesARacingLateSync(t *testing.T) {
+	sh := newShop(t, mustTable(t), 100)
+	svc := sh.offlineService()
+	zone, _ := sh.loc.Zone()
+	at := time.Now().In(zone).AddDate(0, 0, -1)
+	racing := &racingCloses{SalesStore: sh.st}
+	racing.race = func() {
+		if res, err := svc.SyncOfflineSales(sh.ctx, []sales.OfflineSaleInput{sh.offlineSale("racing", at, 1)}); err != nil || res[0].Status != sales.OfflineCreated {
+			t.Errorf("racing sync: %+v %v", res, err)
+		}
+	}
+	closing := &sales.Service{Store: sh.st, Offline: sh.st, Closes: racing, Now: time.Now}
+	c, err := closing.CloseRegister(sh.ctx, sales.CloseInput{IdempotencyKey: "close", LocationID: sh.loc.ID, BusinessDate: at.Format(time.DateOnly), CountedCash: sales.Money{Amount: 300, Currency: "JPY"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Revision != 2 || c.OrderCount != 1 || c.Difference != 0 || c.CountedCash != 300 {
+		t.Fatalf("close %+v: want revision 2 counting the racing sale", c)
 	}
 }

@@ -52,9 +52,11 @@ func (s *Service) CloseRegister(ctx context.Context, in CloseInput) (RegisterClo
 	if in.BusinessDate > now.In(zone).Format(time.DateOnly) {
 		return RegisterClose{}, apperr.New(apperr.Invalid, "businessDate is in the future", "input", "businessDate")
 	}
+	k := CloseKey{LocationID: in.LocationID, RegisterID: in.RegisterID, BusinessDate: in.BusinessDate}
 	var out RegisterClose
+	wrote := false
 	err = backoff.Contention.Retry(ctx, func(int) (bool, error) {
-		c, latest, err := s.computeClose(ctx, CloseKey{LocationID: in.LocationID, RegisterID: in.RegisterID, BusinessDate: in.BusinessDate}, zone, in.CountedCash.Amount, now)
+		c, latest, err := s.computeClose(ctx, k, zone, in.CountedCash.Amount, now)
 		if err != nil {
 			return false, err
 		}
@@ -63,11 +65,53 @@ func (s *Service) CloseRegister(ctx context.Context, in CloseInput) (RegisterClo
 			out = *latest
 			return false, nil
 		}
-		stored, _, err := s.Closes.SaveClose(ctx, c, &req)
-		out = stored
+		stored, replayed, err := s.Closes.SaveClose(ctx, c, &req)
+		out, wrote = stored, err == nil && !replayed
 		return apperr.Is(err, apperr.Conflict), err
 	})
-	return out, err
+	if err != nil || !wrote {
+		return out, err
+	}
+	return s.settleClose(ctx, k, zone, out, now)
+}
+
+// settleClose reads the day again after a close was written and, while its
+// figures moved, writes the next revision (with the newest revision's
+// counted cash). A late sync that wrote its sales after the close read the
+// day but looked for closes before it was written made no revision; this
+// read comes after both, so the close ends counting them.
+func (s *Service) settleClose(ctx context.Context, k CloseKey, zone *time.Location, c RegisterClose, now time.Time) (RegisterClose, error) {
+	from, to, err := DayBounds(k.BusinessDate, zone)
+	if err != nil {
+		return RegisterClose{}, err
+	}
+	err = backoff.Contention.Retry(ctx, func(int) (bool, error) {
+		latest, err := s.Closes.LatestCloses(ctx, k.LocationID, k.BusinessDate)
+		if err != nil {
+			return false, err
+		}
+		orders, refunds, err := s.Closes.DayActivity(ctx, k.LocationID, from, to)
+		if err != nil {
+			return false, err
+		}
+		for _, l := range latest {
+			if l.Key() != k {
+				continue
+			}
+			next, _, err := nextClose(k, latest, orders, refunds, l.CountedCash, now)
+			if err != nil || sameFigures(l, next) {
+				c = l
+				return false, err
+			}
+			stored, _, err := s.Closes.SaveClose(ctx, next, nil)
+			if err == nil {
+				c = stored
+			}
+			return apperr.Is(err, apperr.Conflict), err
+		}
+		return false, nil
+	})
+	return c, err
 }
 
 // computeClose computes the next revision of a close (counted is the cash
