@@ -13,11 +13,13 @@ import (
 	"github.com/renkei-pos/renkei/shared/ids"
 )
 
-// Events reach the dispatcher (the table's one stream consumer, yet to be
-// built) as new images on the table's stream, in two ways:
+// Events reach the table's one stream consumer (shared/ddbstream; its
+// handlers are listed in stack.StreamHandler: the sales aggregator, and the
+// integrations dispatcher to come) as new images on the table's stream, in
+// two ways:
 //
 //   - outbox items (`T#<tid>#EVT#<eventId>`, written by outboxPut inside the
-//     business transaction): order.completed;
+//     business transaction): order.completed, order.refunded;
 //   - stock levels: every write of a level records its ledger entry
 //     (`change`) with the new version (levelWrite), so each new image of a
 //     level is one inventory.changed event, exact even for a sale's take,
