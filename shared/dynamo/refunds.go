@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
@@ -389,7 +390,6 @@ func (st *RefundStore) orderUpdate(tpk string, p sales.RefundPlan) (types.Transa
 	values := map[string]types.AttributeValue{
 		":status": s(string(o.Status)), ":count": n(int64(p.Read + 1)), ":total": n(o.RefundedTotal), ":taxes": taxesAV,
 		":summary": summary, ":none": &types.AttributeValueMemberL{Value: []types.AttributeValue{}},
-		":completed": s(string(sales.StatusCompleted)), ":partial": s(string(sales.StatusPartiallyRefunded)),
 	}
 	names := map[string]string{"#status": "status", "#refunds": "refunds"}
 	set := "SET #status = :status, refundCount = :count, refundedTotal = :total, refundedTaxes = :taxes, #refunds = list_append(if_not_exists(#refunds, :none), :summary)"
@@ -413,18 +413,56 @@ func (st *RefundStore) orderUpdate(tpk string, p sales.RefundPlan) (types.Transa
 		set += fmt.Sprintf(", #payments[%d].refunded = %s, #payments[%d].#status = %ss", i, v, i, v)
 		values[v], values[v+"s"] = n(o.Payments[i].Refunded), s(string(o.Payments[i].Status))
 	}
-	cond := "attribute_exists(pk) AND #status IN (:completed, :partial) AND "
-	if p.Read == 0 {
-		cond += "attribute_not_exists(refundCount)"
-	} else {
-		cond += "refundCount = :read"
-		values[":read"] = n(int64(p.Read))
-	}
+	cond := refundableCondition(p, names, values, r.CreatedAt)
 	return types.TransactWriteItem{Update: &types.Update{
 		TableName: &st.t.name, Key: key(orderPK(tpk, o.ID), skOrder),
-		UpdateExpression: aws.String(set), ConditionExpression: aws.String(cond),
+		UpdateExpression: aws.String(set + " REMOVE refundClaim"), ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 	}}, nil
+}
+
+// refundableCondition is what a refund's writes of the order require: the
+// order exists, is refundable, still has the refunds read, and no other
+// request holds a live claim on it (refundClaim: {hash, until}).
+func refundableCondition(p sales.RefundPlan, names map[string]string, values map[string]types.AttributeValue, now time.Time) string {
+	names["#status"], names["#hash"], names["#until"] = "status", "hash", "until"
+	values[":completed"], values[":partial"] = s(string(sales.StatusCompleted)), s(string(sales.StatusPartiallyRefunded))
+	values[":claim"], values[":now"] = s(p.Claim), s(now.UTC().Format(sortTime)) // fixed width: compares as text
+	cond := "attribute_exists(pk) AND #status IN (:completed, :partial) AND " +
+		"(attribute_not_exists(refundClaim) OR refundClaim.#hash = :claim OR refundClaim.#until < :now) AND "
+	if p.Read == 0 {
+		return cond + "attribute_not_exists(refundCount)"
+	}
+	values[":read"] = n(int64(p.Read))
+	return cond + "refundCount = :read"
+}
+
+// ClaimCardRefund sets the order's refundClaim to the plan's request until
+// the given time, under the same condition as the refund's write.
+func (st *RefundStore) ClaimCardRefund(ctx context.Context, p sales.RefundPlan, until time.Time) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	names, values := map[string]string{}, map[string]types.AttributeValue{
+		":c": &types.AttributeValueMemberM{Value: map[string]types.AttributeValue{"hash": s(p.Claim), "until": s(until.UTC().Format(sortTime))}},
+	}
+	cond := refundableCondition(p, names, values, p.Refund.CreatedAt)
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	_, err = st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+		TableName: &st.t.name, Key: key(orderPK(tpk, p.Order.ID), skOrder),
+		UpdateExpression: aws.String("SET refundClaim = :c"), ConditionExpression: aws.String(cond),
+		ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+	})
+	var failed *types.ConditionalCheckFailedException
+	if errors.As(err, &failed) {
+		return fmt.Errorf("claim the order for a card refund: %w", sales.ErrOrderMoved)
+	}
+	if err != nil {
+		return fmt.Errorf("claim the order for a card refund: %w", err)
+	}
+	return nil
 }
 
 // orderRefundedData is the data of the order.refunded outbox event: what a

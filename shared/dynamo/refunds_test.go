@@ -44,9 +44,15 @@ type fakeCards struct {
 	amounts map[string]int64
 	calls   []payments.RefundRequest
 	fail    error
+	during  func() // called once, before the next refund is answered
 }
 
 func (f *fakeCards) Refund(_ context.Context, req payments.RefundRequest) (payments.RefundResult, error) {
+	if f.during != nil {
+		during := f.during
+		f.during = nil
+		during()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, req)
@@ -68,8 +74,11 @@ func (f *fakeCards) Refund(_ context.Context, req payments.RefundRequest) (payme
 }
 
 func (sh shop) refund(key, orderID string, qty int64, restock bool) (sales.Order, sales.Refund, error) {
-	return sh.svc.Refund(sh.ctx, sales.RefundInput{IdempotencyKey: key, OrderID: orderID, Restock: restock,
-		Lines: []sales.RefundLineInput{{LineID: orderID + "-1", Quantity: qty}}})
+	return sh.svc.Refund(sh.ctx, refundRequest(key, orderID, qty, restock))
+}
+
+func refundRequest(key, orderID string, qty int64, restock bool) sales.RefundInput {
+	return sales.RefundInput{IdempotencyKey: key, OrderID: orderID, Restock: restock, Lines: []sales.RefundLineInput{{LineID: orderID + "-1", Quantity: qty}}}
 }
 
 // refundItems reads the refund items of the test's table.
@@ -305,7 +314,7 @@ func TestRefundStore_Card(t *testing.T) {
 				t.Fatalf("card refund %+v", c)
 			}
 		}
-		if len(keys) != 1 || !keys[sales.CardRefundKey(o.ID, 0, o.Payments[0].ID)] || len(cards.ids) != 1 {
+		if len(keys) != 1 || !keys[sales.CardRefundKey(o.ID, o.Payments[0].ID, refundRequest("c1", o.ID, 1, false).Request().Hash)] || len(cards.ids) != 1 {
 			t.Fatalf("processor keys %v, %d refunds at the processor: want one", keys, len(cards.ids))
 		}
 		if len(r.Tenders) != 1 || r.Tenders[0].Method != sales.Card || r.Tenders[0].Reference != "re_1" {
@@ -325,7 +334,7 @@ func TestRefundStore_Card(t *testing.T) {
 		if stored.Status != sales.StatusRefunded || stored.RefundedTaxes[0].Tax != 88 || stored.Payments[0].Status != sales.PaymentRefunded {
 			t.Fatalf("order %+v", stored)
 		}
-		if last := cards.calls[len(cards.calls)-1]; last.IdempotencyKey != sales.CardRefundKey(o.ID, 1, o.Payments[0].ID) {
+		if last := cards.calls[len(cards.calls)-1]; last.IdempotencyKey != sales.CardRefundKey(o.ID, o.Payments[0].ID, refundRequest("c2", o.ID, 3, false).Request().Hash) {
 			t.Fatalf("second refund's processor key %s", last.IdempotencyKey)
 		}
 	})
@@ -512,5 +521,56 @@ func TestRefundStore_RetriesConflicts(t *testing.T) {
 	}
 	if calls.Load()-before != 3 || sh.level(t).OnHand != 4 || len(sh.refundItems(t)) != 1 {
 		t.Fatalf("%d transactions, level %+v, %d refunds", calls.Load()-before, sh.level(t), len(sh.refundItems(t)))
+	}
+}
+
+// TestRefundStore_CardClaim: while a refund with a card part is between the
+// processor and its write, no other refund of the order commits (it would
+// change what the card part should have been): a cash refund asked then is
+// UNAVAILABLE and writes nothing; asked again afterwards it is planned from
+// the order as the card refund left it.
+func TestRefundStore_CardClaim(t *testing.T) {
+	sh, cards := refundShop(t, mustTable(t), 0)
+	tpk, _ := tenantPK(sh.ctx)
+	now := time.Now().UTC()
+	id := ids.NewAt("ord", now)
+	o := sales.Order{ID: id, Number: "001-01-999997", LocationID: sh.loc.ID, Status: sales.StatusCompleted, Source: "POS", Currency: "JPY", PricesIncludeTax: true,
+		Lines:    []sales.Line{{ID: id + "-1", VariantID: sh.variant.ID, Name: "Tea", SKU: "TEA", Quantity: 4, UnitPrice: 300, Total: 1200, TaxCategory: tax.Reduced, TaxRatePercent: 8}},
+		Subtotal: 1200, TaxTotal: 88, Total: 1200, Taxes: []sales.TaxLine{{Category: tax.Reduced, RatePercent: 8, Taxable: 1200, Tax: 88}},
+		Payments: []sales.Payment{{ID: ids.NewAt("pay", now), Method: sales.Cash, Status: sales.PaymentSucceeded, Amount: 500},
+			{ID: ids.NewAt("pay", now), Method: sales.Card, Status: sales.PaymentSucceeded, Amount: 700, Reference: "pi_2"}},
+		CreatedAt: now, BusinessDate: now.Format("2006-01-02")}
+	put, err := putNew(sh.tb, orderToItem(tpk, o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sh.tb.Transact(sh.ctx, []types.TransactWriteItem{put}); err != nil {
+		t.Fatal(err)
+	}
+	var during error
+	cards.during = func() { // 300 in cash, asked while the card refund is at the processor
+		_, _, during = sh.refund("cash", id, 1, false)
+	}
+	_, card, err := sh.refund("card", id, 2, false) // 600: 500 cash, 100 card
+	if err != nil {
+		t.Fatal(err)
+	}
+	if apperr.CodeOf(during) != apperr.Unavailable || len(card.Tenders) != 2 || card.Tenders[1].Amount != 100 {
+		t.Fatalf("refund asked meanwhile: %v; card refund tenders %+v", during, card.Tenders)
+	}
+	_, cash, err := sh.refund("cash", id, 1, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cash.Tenders) != 1 || cash.Tenders[0].Method != sales.Card || cash.Tenders[0].Amount != 300 {
+		t.Fatalf("second refund's tenders %+v: the cash is spent, the card pays", cash.Tenders)
+	}
+	var atProcessor int64
+	for _, a := range cards.amounts {
+		atProcessor += a
+	}
+	stored, _ := sh.st.GetOrder(sh.ctx, id)
+	if atProcessor != 400 || stored.Payments[1].Refunded != 400 || stored.Payments[0].Refunded != 500 {
+		t.Fatalf("processor refunded %d, order %+v", atProcessor, stored.Payments)
 	}
 }

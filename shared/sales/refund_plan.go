@@ -33,6 +33,9 @@ type RefundPlan struct {
 	// write is conditioned on it, so two refunds of one order cannot both
 	// spend the same units.
 	Read int
+	// Claim names the request (its hash): the write is refused while
+	// another request holds a live claim on the order (ClaimCardRefund).
+	Claim string
 }
 
 // lineShareUpTo is the part of a line's total that its first n units carry:

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,6 +39,12 @@ type RefundPlace struct {
 	Tracked       map[string]bool
 }
 
+// CardRefundClaim is how long a refund with a card part holds its order
+// between asking the processor and writing: other refunds of the order wait
+// (answered UNAVAILABLE after the usual retries) rather than commit in
+// between. Longer than the processor's timeout.
+const CardRefundClaim = 2 * time.Minute
+
 // ErrOrderMoved is SaveRefund's answer when the order changed after it was
 // read (another refund was written, or its status moved): nothing was
 // written, and the refund must be planned again from the order as it is.
@@ -53,6 +58,10 @@ type RefundStore interface {
 	LoadRefund(ctx context.Context, orderID string, idem idempotency.Request) (RefundLoaded, error)
 	// LoadRefundPlace reads a location and variants in one batched read.
 	LoadRefundPlace(ctx context.Context, locationID string, variantIDs []string) (RefundPlace, error)
+	// ClaimCardRefund marks the order as being refunded by p's request
+	// until the given time, if it still has the refunds read and no other
+	// request's live claim; ErrOrderMoved otherwise.
+	ClaimCardRefund(ctx context.Context, p RefundPlan, until time.Time) error
 	// SaveRefund writes, in one transaction, the idempotency record, the
 	// refund, the order as planned (conditioned on the number of refunds
 	// read and on its status), the restocked units (commutative adds) and
@@ -72,13 +81,13 @@ type RefundStore interface {
 // order's location) or else of the register that took the sale.
 //
 // Card portions are refunded at the processor first, then everything is
-// written in one transaction. The processor's idempotency key is derived
-// from the order and the number of refunds it has (card-refund-<order>-<n>-
-// <payment>), so a retry of a refund whose write failed replays the
-// processor's refund instead of making a second one, and two refunds of
-// one order racing for the same number cannot both refund the card: one is
-// answered with the other's refund (same amount) or refused (another
-// amount), loses the write, and is planned again as the next refund.
+// written in one transaction. Before asking the processor, the refund
+// claims the order (CardRefundClaim): no other refund of it commits until
+// this one is written or the claim lapses, so a card refund is never made
+// for a plan that another refund then invalidates. The processor's
+// idempotency key is derived from the order, the payment and the request
+// (CardRefundKey), so a retry of a refund whose write failed replays the
+// processor's refund instead of making a second one.
 func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, error) {
 	p, err := identity.Require(ctx, identity.Refund)
 	if err != nil {
@@ -106,6 +115,16 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 		plan, err := s.planRefund(ctx, p, in, refundID, loaded)
 		if err != nil {
 			return false, err
+		}
+		plan.Claim = idem.Hash
+		if slices.ContainsFunc(plan.Refund.Tenders, func(t RefundTender) bool { return t.Method == Card }) {
+			err := s.Refunds.ClaimCardRefund(ctx, plan, s.Now().Add(CardRefundClaim))
+			if errors.Is(err, ErrOrderMoved) {
+				return true, apperr.Wrap(err, apperr.Unavailable, "another refund of the order is in progress; retry with the same idempotencyKey")
+			}
+			if err != nil {
+				return false, err
+			}
 		}
 		if err := s.refundCards(ctx, &plan, loaded.Tenant.StripeAccountID); err != nil {
 			return apperr.Is(err, apperr.Conflict), err
@@ -173,7 +192,7 @@ func (s *Service) refundCards(ctx context.Context, plan *RefundPlan, account str
 		pay := plan.Order.Payments[slices.IndexFunc(plan.Order.Payments, func(p Payment) bool { return p.ID == t.PaymentID })]
 		res, err := s.Payments.Refund(ctx, payments.RefundRequest{
 			AccountID: account, PaymentIntentID: pay.Reference, Amount: t.Amount,
-			IdempotencyKey: CardRefundKey(plan.Refund.OrderID, plan.Read, t.PaymentID),
+			IdempotencyKey: CardRefundKey(plan.Refund.OrderID, t.PaymentID, plan.Claim),
 			Metadata:       map[string]string{"order_id": plan.Refund.OrderID, "refund_id": plan.Refund.ID},
 		})
 		if err != nil {
@@ -185,11 +204,13 @@ func (s *Service) refundCards(ctx context.Context, plan *RefundPlan, account str
 	return nil
 }
 
-// CardRefundKey is the processor idempotency key of the card part of an
-// order's refund number n (0-based: the refunds the order had when it was
-// read) through one payment.
-func CardRefundKey(orderID string, n int, paymentID string) string {
-	return strings.Join([]string{"card-refund", orderID, strconv.Itoa(n), paymentID}, "-")
+// CardRefundKey is the processor idempotency key of a refund request's
+// card part through one payment: the same request (key and input, by its
+// hash) always asks with the same key, so it refunds the card once however
+// often it is retried; a retry planned differently (another refund landed
+// in between) is refused by the processor rather than refunding again.
+func CardRefundKey(orderID, paymentID, requestHash string) string {
+	return strings.Join([]string{"card-refund", orderID, paymentID, requestHash[:min(32, len(requestHash))]}, "-")
 }
 
 // replayRefund reads the refund a previous request with the same key wrote,
