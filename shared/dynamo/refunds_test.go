@@ -448,10 +448,9 @@ func TestRefundStore_RegisterKey(t *testing.T) {
 }
 
 // TestRefundStore_ConcurrentCardRefunds: two refunds of one card order at
-// once (other keys, other amounts) race for the order's refund number and
-// so for the processor key: the loser's card refund is refused (the key was
-// used with another amount), it is planned again under the next number, and
-// the card is refunded exactly what the two refunds say.
+// once (other keys, other amounts): one claims the order first, the other
+// waits for its write (or is planned again after it), and the card is
+// refunded exactly what the two refunds say.
 func TestRefundStore_ConcurrentCardRefunds(t *testing.T) {
 	for round := range 3 {
 		sh, cards := refundShop(t, mustTable(t), 0)

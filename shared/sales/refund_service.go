@@ -127,7 +127,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 			}
 		}
 		if err := s.refundCards(ctx, &plan, loaded.Tenant.StripeAccountID); err != nil {
-			return apperr.Is(err, apperr.Conflict), err
+			return false, err // CONFLICT: this request was refunded at the processor as planned before, and is planned differently now
 		}
 		id, replayed, err := s.Refunds.SaveRefund(ctx, plan, idem)
 		switch {
