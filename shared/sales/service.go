@@ -32,7 +32,6 @@ type Service struct {
 	// (DefaultPendingTTL when 0).
 	PendingTTL time.Duration
 	Logger     *slog.Logger
-
 	// Refunds stores refunds (refund_service.go); card refunds go through
 	// Payments.
 	Refunds RefundStore
