@@ -42,6 +42,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 		interval = d
 	}
+	pendingTTL, err := stack.PendingTTLFromEnv(getenv)
+	if err != nil {
+		return err
+	}
 	level := slog.LevelInfo
 	if getenv("RENKEI_LOG_LEVEL") == "debug" {
 		level = slog.LevelDebug
@@ -63,6 +67,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Table: getenv("RENKEI_TABLE"), Logger: logger, EngineLog: engineLog,
 		Cards:             stack.CardSettingsFromEnv(getenv), // no STRIPE_SECRET_KEY: the labelled card simulator
 		SchedulerInterval: interval,
+		PendingTTL:        pendingTTL,
 	})
 	if err != nil {
 		return err

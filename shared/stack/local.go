@@ -61,6 +61,9 @@ type LocalConfig struct {
 	// negative: never (tests run a job themselves, e.g.
 	// ExpirePendingPayments).
 	SchedulerInterval time.Duration
+	// PendingTTL is how long a card sale may wait for its card before the
+	// scheduled expiry cancels it (0: sales.DefaultPendingTTL).
+	PendingTTL time.Duration
 	// StreamInterval is the pause between the stream poller's passes
 	// (0: 200 ms).
 	StreamInterval time.Duration
@@ -150,9 +153,10 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		return nil, err
 	}
 	l.cards = sim
-	l.jobs = ScheduledJobs(l.DynamoDB, cfg.Table, CardConfig{Payments: gateway}, cfg.Logger)
+	cards := CardConfig{Payments: gateway, PendingTTL: cfg.PendingTTL}
+	l.jobs = ScheduledJobs(l.DynamoDB, cfg.Table, cards, cfg.Logger)
 	h, err := NewAPI(APIConfig{
-		Cards:    CardConfig{Payments: gateway},
+		Cards:    cards,
 		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
 	})
