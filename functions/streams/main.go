@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/renkei-pos/renkei/shared/ddbstream"
@@ -19,11 +20,19 @@ import (
 
 func main() {
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	aws, err := stack.LoadAWS(context.Background(), os.Getenv)
+	h, err := build(context.Background(), os.Getenv, logger)
 	if err != nil {
 		logger.Error("cold start failed", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
+	lambda.Start(h)
+}
+
+func build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, events.DynamoDBEvent) (events.DynamoDBEventResponse, error), error) {
+	aws, err := stack.LoadAWS(ctx, getenv)
+	if err != nil {
+		return nil, err
+	}
 	table := dynamo.New(aws.DynamoDB, aws.Table)
-	lambda.Start(ddbstream.Lambda(stack.StreamHandler(table, logger), dynamo.NewStreamPositions(table), logger))
+	return ddbstream.Lambda(stack.StreamHandler(table, logger), dynamo.NewStreamPositions(table), logger), nil
 }
