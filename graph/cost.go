@@ -65,6 +65,11 @@ type fieldCost struct {
 	// perPage marks the nodes of a connection: the connection field above
 	// (which takes `first`) already multiplies its selections by the page.
 	perPage bool
+	// scope names an input field ("input.locationId") that narrows the
+	// work: without it (absent, null, or not known when pricing) the field
+	// costs unscopedBase instead of base.
+	scope        string
+	unscopedBase int
 }
 
 // fieldCosts is the one table of the cost model. A test walks the served
@@ -80,10 +85,14 @@ var fieldCosts = map[string]fieldCost{
 	// their variants in batches of 100 (about 56 round trips).
 	"Query.inventory": {base: 60 * readCost, max: inventory.MaxLocationLevels,
 		sizeArg: "variantIds", sizeArgMax: inventory.MaxReadVariants},
-	"Query.order":           {base: readCost},
-	"Query.orders":          {base: 5 * readCost}, // a filtered listing reads up to its read budget
-	"Query.customers":       {base: readCost},
-	"Query.salesSummary":    {base: 30 * readCost, max: maxSalesRows}, // per location: ≤ 2 queries per month of the range, plus the tenant and asOf
+	"Query.order":     {base: readCost},
+	"Query.orders":    {base: 5 * readCost}, // a filtered listing reads up to its read budget
+	"Query.customers": {base: readCost},
+	// Per location ≤ 2 queries per month of the range, plus the tenant and
+	// asOf; without locationId every location the caller may see, which the
+	// reports service caps at reports.MaxSummaryLocations.
+	"Query.salesSummary": {base: summaryLocationCost, max: maxSalesRows,
+		scope: "input.locationId", unscopedBase: reports.MaxSummaryLocations * summaryLocationCost},
 	"Query.integrations":    {base: readCost, max: maxIntegrations},
 	"Query.integrationJobs": {base: readCost},
 	"Query.registers":       {base: 2 * readCost, max: tenant.MaxRegisters}, // the location, then its registers in one batch
@@ -177,6 +186,9 @@ var fieldCosts = map[string]fieldCost{
 	"CustomerConnection.nodes":       {perPage: true},
 	"IntegrationJobConnection.nodes": {perPage: true},
 }
+
+// summaryLocationCost is one location of a salesSummary.
+const summaryLocationCost = 30 * readCost
 
 // A sync of 500 sales writes ~16–20 transactions of ~25–31 sales (and the
 // close revisions late sales make); one sale per transaction is the

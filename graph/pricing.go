@@ -33,6 +33,9 @@ type fieldPrice struct {
 	size       int // elements of an unpaged list
 	sizeArg    string
 	sizeArgMax int
+	// scope and unscopedBase: see fieldCost.
+	scope        string
+	unscopedBase int
 }
 
 // newCostModel loads the served SDL and resolves the declarations of costs.
@@ -50,7 +53,7 @@ func newCostModel(sdl string, costs map[string]fieldCost) (*costModel, error) {
 		for _, fd := range def.Fields {
 			decl, declared := costs[def.Name+"."+fd.Name]
 			fp := fieldPrice{base: decl.base, paged: fd.Arguments.ForName("first") != nil, list: fd.Type.Elem != nil,
-				sizeArg: decl.sizeArg, sizeArgMax: decl.sizeArgMax}
+				sizeArg: decl.sizeArg, sizeArgMax: decl.sizeArgMax, scope: decl.scope, unscopedBase: decl.unscopedBase}
 			if !declared && root {
 				fp.base = undeclaredRootBase
 			}

@@ -87,7 +87,11 @@ func (p *pricer) field(f *ast.Field, parent *ast.Definition) price {
 		return price{}
 	}
 	fp := p.m.fields[fd]
-	own := price{cost: satAdd(1, fp.base)}
+	base := fp.base
+	if fp.scope != "" && !p.scoped(f, fp.scope) {
+		base = fp.unscopedBase
+	}
+	own := price{cost: satAdd(1, base)}
 	if parent == s.Mutation && sessionFields[f.Name] {
 		own.sessions = 1
 	}

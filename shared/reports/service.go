@@ -18,6 +18,11 @@ import (
 const (
 	MaxRows      = 1000 // rows of one summary (the cost table's declared bound)
 	MaxRangeDays = 366  // days one summary may span
+	// MaxSummaryLocations bounds a summary without a location: it reads
+	// every location the caller may see (up to a plan's ~30 queries each),
+	// and the cost model prices it at this many locations. A caller who may
+	// see more asks per location (INVALID otherwise).
+	MaxSummaryLocations = 50
 	// readParallelism bounds the queries one summary has in flight.
 	readParallelism = 16
 )
@@ -90,6 +95,10 @@ func (s *Service) SalesSummary(ctx context.Context, in SummaryInput) (Summary, e
 	locs, err := s.locations(ctx, p, in.LocationID)
 	if err != nil {
 		return Summary{}, err
+	}
+	if len(locs) > MaxSummaryLocations {
+		return Summary{}, apperr.Newf(apperr.Invalid, []string{"input", "locationId"},
+			"a summary without locationId covers at most %d locations and you may see %d; ask per location", MaxSummaryLocations, len(locs))
 	}
 	type read struct {
 		loc tenant.Location
