@@ -144,6 +144,7 @@ var fieldCosts = map[string]fieldCost{
 	"Order.register":         {base: batchedReadCost},
 	"ApiKey.register":        {base: batchedReadCost},
 	"Register.location":      {base: batchedReadCost},
+	"SalesRow.register":      {base: batchedReadCost},
 	// A location's registers are named by its count: one batched read
 	// shared with the other locations of the response.
 	"Location.registers": {base: batchedReadCost, max: tenant.MaxRegisters},

@@ -31,7 +31,7 @@ func (r *Resolver) SalesSummary(ctx context.Context, args struct{ Input salesSum
 	}
 	out := make([]*salesRowResolver, len(sum.Rows))
 	for i, row := range sum.Rows {
-		out[i] = &salesRowResolver{row: row, currency: sum.Currency, asOf: asOf}
+		out[i] = &salesRowResolver{row: row, currency: sum.Currency, asOf: asOf, byRegister: in.GroupBy == reports.ByRegister}
 	}
 	return out, nil
 }
@@ -40,6 +40,8 @@ type salesRowResolver struct {
 	row      reports.Row
 	currency string
 	asOf     *graphql.Time
+	// byRegister: the row's key is a register id.
+	byRegister bool
 }
 
 func (r *salesRowResolver) money(v int64) *money {
@@ -55,3 +57,12 @@ func (r *salesRowResolver) Refunds() *money     { return r.money(r.row.Refunds) 
 func (r *salesRowResolver) NetSales() *money    { return r.money(r.row.Net()) }
 func (r *salesRowResolver) Tax() *money         { return r.money(r.row.Tax) }
 func (r *salesRowResolver) AsOf() *graphql.Time { return r.asOf }
+
+// Register is the row's register under REGISTER (through the request's
+// loader, like Order.register).
+func (r *salesRowResolver) Register(ctx context.Context) (*registerResolver, error) {
+	if !r.byRegister {
+		return nil, nil
+	}
+	return optionalRegister(ctx, r.row.Key)
+}

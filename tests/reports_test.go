@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 const salesSummaryQuery = `query($in: SalesSummaryInput!) { salesSummary(input: $in) {
@@ -114,14 +116,21 @@ func waitForAsOf(tb testing.TB, token string, in map[string]any, at time.Time) m
 
 // TestSalesSummary_MatchesOrders sells a few baskets (cash, split
 // cash/external, an order discount), refunds one onigiri, and checks
-// salesSummary by DAY, ITEM, PAYMENT_METHOD, TAX_CATEGORY, LOCATION, HOUR
-// and STAFF against the orders and the refund to the yen, once asOf has
+// salesSummary by DAY, ITEM, PAYMENT_METHOD, TAX_CATEGORY, LOCATION, HOUR,
+// STAFF and REGISTER (one basket on a second till) against the orders and the refund to the yen, once asOf has
 // passed the last of them.
 func TestSalesSummary_MatchesOrders(t *testing.T) {
 	s := newStore(t, "reports", nil)
+	till1 := tenant.RegisterID(s.loc, 1)
+	rg := createRegister(t, s.m.token, s.loc, "Till 2")
+	mustOK(t, rg, "createRegister")
+	till2 := str(t, rg.Data, "createRegister.register.id")
 	var orders []soldOrder
 	orders = append(orders, sold(t, checkout(t, s.m.token, s.basket("r1", cashPayment(2185, 3000)))))
-	orders = append(orders, sold(t, checkout(t, s.m.token, s.basket("r2", cashPayment(1000, 1000), external(1185, "voucher-1")))))
+	onTill2 := s.basket("r2", cashPayment(1000, 1000), external(1185, "voucher-1"))
+	onTill2["registerId"] = till2
+	orders = append(orders, sold(t, checkout(t, s.m.token, onTill2)))
+	registerOf := []string{till1, till2, till1}
 	discounted := s.basket("r3")
 	discounted["orderDiscount"] = map[string]any{"percent": 10}
 	discounted["lines"] = []any{map[string]any{"variantId": s.onigiri, "quantity": 3}, map[string]any{"variantId": s.mug, "quantity": 2}}
@@ -150,11 +159,12 @@ func TestSalesSummary_MatchesOrders(t *testing.T) {
 	}
 	waitForAsOf(t, s.m.token, in("DAY"), last)
 
-	want := map[string]map[string]salesRow{"DAY": {}, "HOUR": {}, "LOCATION": {}, "STAFF": {}, "ITEM": {}, "TAX_CATEGORY": {}}
+	want := map[string]map[string]salesRow{"DAY": {}, "HOUR": {}, "LOCATION": {}, "STAFF": {}, "ITEM": {}, "TAX_CATEGORY": {}, "REGISTER": {}}
 	var total salesRow
-	for _, o := range orders {
+	for i, o := range orders {
 		local := o.createdAt.In(jst)
-		for g, k := range map[string]string{"DAY": local.Format("2006-01-02"), "HOUR": local.Format("15"), "LOCATION": s.loc, "STAFF": s.m.userID} {
+		for g, k := range map[string]string{"DAY": local.Format("2006-01-02"), "HOUR": local.Format("15"), "LOCATION": s.loc, "STAFF": s.m.userID,
+			"REGISTER": registerOf[i]} {
 			want[g][k] = want[g][k].add(o.row)
 		}
 		for sku, f := range o.items {
@@ -165,10 +175,12 @@ func TestSalesSummary_MatchesOrders(t *testing.T) {
 		}
 		total = total.add(o.row)
 	}
-	// The refund counts when it was made, under who made it.
+	// The refund counts when it was made, under who made it, and under the
+	// register whose drawer the cash went out of (the order's: a manager's
+	// session names none).
 	local := refundedAt.In(jst)
 	for g, k := range map[string]string{"DAY": local.Format("2006-01-02"), "HOUR": local.Format("15"), "LOCATION": s.loc, "STAFF": managerID,
-		"ITEM": s.onigiriSKU, "TAX_CATEGORY": "REDUCED"} {
+		"ITEM": s.onigiriSKU, "TAX_CATEGORY": "REDUCED", "REGISTER": till1} {
 		want[g][k] = want[g][k].add(refunded)
 	}
 	total = total.add(refunded)
@@ -183,6 +195,30 @@ func TestSalesSummary_MatchesOrders(t *testing.T) {
 			}
 		})
 	}
+	t.Run("REGISTER rows name their register", func(t *testing.T) {
+		r := gql(t, s.m.token, `query($in: SalesSummaryInput!) { salesSummary(input: $in) { key netSales { amount } register { id number location { id } } } }`,
+			map[string]any{"in": in("REGISTER")})
+		mustOK(t, r, "")
+		rows := field(t, r.Data, "salesSummary").([]any)
+		if len(rows) != 2 {
+			t.Fatalf("rows %v", rows)
+		}
+		for i, raw := range rows {
+			row := raw.(map[string]any)
+			reg, _ := row["register"].(map[string]any)
+			key := row["key"].(string)
+			if reg == nil || reg["id"] != key || reg["location"].(map[string]any)["id"] != s.loc || int(reg["number"].(float64)) != i+1 {
+				t.Errorf("row %v", row)
+			}
+		}
+		r = gql(t, s.m.token, `query($in: SalesSummaryInput!) { salesSummary(input: $in) { key register { id } } }`, map[string]any{"in": in("STAFF")})
+		mustOK(t, r, "")
+		for _, raw := range field(t, r.Data, "salesSummary").([]any) {
+			if raw.(map[string]any)["register"] != nil {
+				t.Errorf("a STAFF row names a register: %v", raw)
+			}
+		}
+	})
 	t.Run("PAYMENT_METHOD", func(t *testing.T) {
 		rows, _, _ := summary(t, s.m.token, in("PAYMENT_METHOD"))
 		paid := map[string]int64{}

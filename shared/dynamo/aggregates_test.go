@@ -163,7 +163,8 @@ func TestMovementFromEvent_Checkout(t *testing.T) {
 		t.Fatalf("%d movements, want 1", len(got))
 	}
 	m := got[0]
-	if m.TenantID != mustTenantID(t, sh.ctx) || m.LocationID != o.LocationID || m.StaffKey == "" || m.StaffKey != o.StaffID || !m.At.Equal(o.CreatedAt) || m.Refund {
+	if m.TenantID != mustTenantID(t, sh.ctx) || m.LocationID != o.LocationID || m.StaffKey == "" || m.StaffKey != o.StaffID || !m.At.Equal(o.CreatedAt) || m.Refund ||
+		m.RegisterID == "" || m.RegisterID != o.RegisterID {
 		t.Fatalf("movement %+v of order %+v", m, o)
 	}
 	total := reports.Figures{}
@@ -192,7 +193,7 @@ func TestMovementFromEvent_Refund(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatal(ok, err)
 	}
-	if !m.Refund || m.LocationID != "loc_1" || m.StaffKey != "usr_9" || !m.At.Equal(time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC)) ||
+	if !m.Refund || m.LocationID != "loc_1" || m.RegisterID != "reg_1" || m.StaffKey != "usr_9" || !m.At.Equal(time.Date(2026, 11, 27, 15, 30, 0, 0, time.UTC)) ||
 		len(m.Lines) != 2 || len(m.Taxes) != 2 || m.Payments[0].Amount != 1476 {
 		t.Fatalf("%+v", m)
 	}

@@ -34,7 +34,8 @@ func MovementFromEvent(e Event) (m reports.Movement, ok bool, err error) {
 }
 
 func saleMovement(e Event, d orderCompletedData) reports.Movement {
-	m := reports.Movement{EventID: e.ID, TenantID: e.TenantID, LocationID: d.LocationID, StaffKey: staffKey(d.StaffID, d.APIKeyID), At: d.OccurredAt}
+	m := reports.Movement{EventID: e.ID, TenantID: e.TenantID, LocationID: d.LocationID, StaffKey: staffKey(d.StaffID, d.APIKeyID),
+		RegisterID: d.RegisterID, At: d.OccurredAt}
 	if m.At.IsZero() {
 		m.At = e.CreatedAt
 	}
@@ -65,9 +66,10 @@ const eventOrderRefunded = "order.refunded"
 // refundMovementData is what reports read of an order.refunded event (its
 // documented shape, docs/data-model.md): the lines' amounts (the line
 // totals' share, in the order's price basis), the tax per rate, the
-// tenders, who refunded and when.
+// tenders, who refunded, from which register's drawer, and when.
 type refundMovementData struct {
 	LocationID string `json:"locationId"`
+	RegisterID string `json:"registerId"` // the drawer the money went out of
 	StaffID    string `json:"staffId"`
 	APIKeyID   string `json:"apiKeyId"`
 	Lines      []struct {
@@ -88,7 +90,8 @@ type refundMovementData struct {
 }
 
 func refundMovement(e Event, d refundMovementData) reports.Movement {
-	m := reports.Movement{EventID: e.ID, TenantID: e.TenantID, LocationID: d.LocationID, StaffKey: staffKey(d.StaffID, d.APIKeyID), At: d.OccurredAt, Refund: true}
+	m := reports.Movement{EventID: e.ID, TenantID: e.TenantID, LocationID: d.LocationID, StaffKey: staffKey(d.StaffID, d.APIKeyID),
+		RegisterID: d.RegisterID, At: d.OccurredAt, Refund: true}
 	if m.At.IsZero() {
 		m.At = e.CreatedAt
 	}

@@ -14,6 +14,9 @@ type Movement struct {
 	TenantID   string
 	LocationID string
 	StaffKey   string // the user who sold or refunded, or the API key
+	// RegisterID is the register that took the sale, or whose drawer a
+	// refund's money went out of; empty for orders taken before registers.
+	RegisterID string
 	At         time.Time
 	Refund     bool
 	Lines      []MovementLine
@@ -74,12 +77,13 @@ const (
 	ByPaymentMethod Grouping = "PAYMENT_METHOD"
 	ByTaxCategory   Grouping = "TAX_CATEGORY"
 	ByStaff         Grouping = "STAFF"
+	ByRegister      Grouping = "REGISTER" // a renkei addition
 )
 
 // Valid reports whether g is a known grouping.
 func (g Grouping) Valid() bool {
 	switch g {
-	case ByDay, ByHour, ByLocation, ByItem, ByPaymentMethod, ByTaxCategory, ByStaff:
+	case ByDay, ByHour, ByLocation, ByItem, ByPaymentMethod, ByTaxCategory, ByStaff, ByRegister:
 		return true
 	}
 	return false
@@ -90,11 +94,12 @@ func (g Grouping) Valid() bool {
 type dimension string
 
 const (
-	dimTotal   dimension = "T"
-	dimItem    dimension = "I"
-	dimTax     dimension = "X"
-	dimPayment dimension = "P"
-	dimStaff   dimension = "S"
+	dimTotal    dimension = "T"
+	dimItem     dimension = "I"
+	dimTax      dimension = "X"
+	dimPayment  dimension = "P"
+	dimStaff    dimension = "S"
+	dimRegister dimension = "R"
 )
 
 func (g Grouping) dimension() dimension {
@@ -107,6 +112,8 @@ func (g Grouping) dimension() dimension {
 		return dimPayment
 	case ByStaff:
 		return dimStaff
+	case ByRegister:
+		return dimRegister
 	}
 	return dimTotal
 }
@@ -119,8 +126,8 @@ type Contribution struct {
 }
 
 // Contributions returns what m adds to each dimension and key: the
-// location's totals, each SKU, tax category, payment method and the staff
-// member. Within one dimension the contributions sum to the totals: a rate's
+// location's totals, each SKU, tax category, payment method, the staff
+// member and the register. Within one dimension the contributions sum to the totals: a rate's
 // tax is allocated to its lines by their totals, and an order paid by
 // several methods is split among them in proportion to the amounts paid
 // (largest remainder, so every yen lands once). orderCount counts the order
@@ -165,6 +172,7 @@ func Contributions(m Movement) []Contribution {
 	out = append(out, paymentContributions(m, total)...)
 	staff := total
 	out = append(out, Contribution{dim: dimStaff, Key: m.StaffKey, Figures: staff})
+	out = append(out, Contribution{dim: dimRegister, Key: m.RegisterID, Figures: total})
 	return out
 }
 

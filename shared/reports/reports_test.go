@@ -23,7 +23,7 @@ func mustZone(name string) *time.Location {
 // standard-rate shirts with a 100 discount, one reduced-rate tea, paid
 // 3000 cash and the rest by card.
 func sale() Movement {
-	return Movement{EventID: "evt_1", TenantID: "t", LocationID: "loc_1", StaffKey: "usr_1",
+	return Movement{EventID: "evt_1", TenantID: "t", LocationID: "loc_1", StaffKey: "usr_1", RegisterID: "reg_1_02",
 		At: time.Date(2026, 11, 26, 14, 30, 0, 0, time.UTC),
 		Lines: []MovementLine{
 			{SKU: "SHIRT", Quantity: 2, Gross: 4000, Discount: 100, Total: 3900, TaxCategory: tax.Standard},
@@ -54,7 +54,7 @@ func TestContributions(t *testing.T) {
 	if total.Net() != 4440 {
 		t.Fatalf("net %d, want what was paid (4440)", total.Net())
 	}
-	for _, d := range []dimension{dimItem, dimTax, dimPayment, dimStaff} {
+	for _, d := range []dimension{dimItem, dimTax, dimPayment, dimStaff, dimRegister} {
 		var sum Figures
 		for _, f := range byKey(cs, d) {
 			f.Orders = 0
@@ -81,6 +81,16 @@ func TestContributions(t *testing.T) {
 	if staff := byKey(cs, dimStaff); staff["usr_1"] != total {
 		t.Errorf("staff %+v", staff)
 	}
+	if regs := byKey(cs, dimRegister); len(regs) != 1 || regs["reg_1_02"] != total {
+		t.Errorf("registers %+v: the register that took the sale has the totals", regs)
+	}
+	t.Run("an order taken before registers is under the empty register", func(t *testing.T) {
+		m := sale()
+		m.RegisterID = ""
+		if regs := byKey(Contributions(m), dimRegister); len(regs) != 1 || regs[""] != total {
+			t.Errorf("registers %+v", regs)
+		}
+	})
 
 	t.Run("a rate's tax is allocated to its lines by their totals", func(t *testing.T) {
 		m := sale()
@@ -92,13 +102,16 @@ func TestContributions(t *testing.T) {
 		}
 	})
 	t.Run("a refund subtracts and counts no order", func(t *testing.T) {
-		m := Movement{EventID: "evt_2", LocationID: "loc_1", StaffKey: "usr_2", At: sale().At, Refund: true,
+		m := Movement{EventID: "evt_2", LocationID: "loc_1", StaffKey: "usr_2", RegisterID: "reg_1_03", At: sale().At, Refund: true,
 			Lines:    []MovementLine{{SKU: "SHIRT", Quantity: 1, Gross: 1950, Total: 1950, TaxCategory: tax.Standard}},
 			Taxes:    []RateTax{{Category: tax.Standard, Tax: 177}},
 			Payments: []MethodAmount{{Method: "CASH", Amount: 1950}}}
 		cs := Contributions(m)
 		want := Figures{Refunds: 1950, Tax: -177}
-		for _, d := range []dimension{dimTotal, dimItem, dimTax, dimPayment, dimStaff} {
+		if regs := byKey(cs, dimRegister); len(regs) != 1 || regs["reg_1_03"] != want {
+			t.Errorf("registers %+v: the drawer the money went out of", regs)
+		}
+		for _, d := range []dimension{dimTotal, dimItem, dimTax, dimPayment, dimStaff, dimRegister} {
 			for k, f := range byKey(cs, d) {
 				if f != want {
 					t.Errorf("%s %q: %+v, want %+v", d, k, f, want)
@@ -154,6 +167,7 @@ func TestRowKey(t *testing.T) {
 		{ByLocation, "T#M#2026-11#", "loc_1", true},
 		{ByItem, "I#D#2026-11-26#SHIRT#M", "SHIRT#M", true},
 		{ByPaymentMethod, "P#M#2026-11#CASH", "CASH", true},
+		{ByRegister, "R#D#2026-11-26#reg_1_02", "reg_1_02", true},
 		{ByHour, "T#D#2026-11-26#", "", false},
 	} {
 		got, ok := RowKey(c.g, "loc_1", c.sk)
