@@ -75,7 +75,7 @@ bench-gateway: deps
 	$(GO) test -run '^$$' -bench BenchmarkHostileGateway -count 1 ./tests/ | grep -E '^(Benchmark|ok|FAIL)'
 
 bench-api: deps build
-	@echo "api bootstrap (linux/arm64, stripped): $$(stat -c %s build/api/bootstrap) bytes"
+	@for fn in $(LAMBDAS); do echo "$$fn bootstrap (linux/arm64, stripped): $$(stat -c %s build/$$fn/bootstrap) bytes"; done
 	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench|\s+reports_bench)|start-to-ready'
 
 ## bench-start: time `make run`'s binary from exec to a healthy /healthz
