@@ -24,12 +24,23 @@ const (
 	// levelHourOfMonth keeps a month's totals per hour of the day
 	// (`T#O#2026-11T13#`): 24 items answer HOUR for a whole month.
 	levelHourOfMonth level = 'O'
+	// levelYear keeps a calendar year per SKU (`I#Y#2026#TSHIRT-M`), in a
+	// partition per location and year: a year ending now is the current
+	// year less the (empty) rest of it, plus last year's last months,
+	// instead of twelve months of every SKU.
+	levelYear level = 'Y'
 )
+
+// hasYears reports whether the dimension keeps year items: only ITEM,
+// whose many keys make twelve month items per key the bulk of a year's
+// read; the others have a few keys each.
+func (d dimension) hasYears() bool { return d == dimItem }
 
 const (
 	hourLayout  = "2006-01-02T15"
 	dayLayout   = "2006-01-02"
 	monthLayout = "2006-01"
+	yearLayout  = "2006"
 )
 
 func (l level) layout() string {
@@ -38,12 +49,15 @@ func (l level) layout() string {
 		return hourLayout
 	case levelDay:
 		return dayLayout
+	case levelYear:
+		return yearLayout
 	}
 	return monthLayout
 }
 
 // Delta is what one movement adds to one aggregate item: Month names the
-// location's month partition (yyyy-mm), SK the item within it.
+// location's month partition (yyyy-mm; yyyy for year items), SK the item
+// within it.
 type Delta struct {
 	Month   string
 	SK      string
@@ -63,6 +77,10 @@ func Deltas(m Movement, zone *time.Location) []Delta {
 		if c.dim == dimTotal {
 			out = append(out, Delta{Month: month, SK: sortKey(c.dim, levelHourOfMonth, month+"T"+local.Format("15"), ""), Figures: c.Figures})
 		}
+		if c.dim.hasYears() {
+			year := local.Format(yearLayout)
+			out = append(out, Delta{Month: year, SK: sortKey(c.dim, levelYear, year, c.Key), Figures: c.Figures})
+		}
 	}
 	return out
 }
@@ -71,7 +89,7 @@ func sortKey(d dimension, l level, bucket, key string) string {
 	return string(d) + "#" + string(l) + "#" + bucket + "#" + key
 }
 
-// Query is one read of a location's month partition: the items whose sort
+// Query is one read of a location's month (or year) partition: the items whose sort
 // keys lie between From and To inclusive, added to the summary (Sign 1) or
 // taken from it (Sign −1: the part of a longer bucket outside the range).
 type Query struct {
@@ -137,12 +155,43 @@ func Plan(from, to time.Time, zone *time.Location, g Grouping) []Query {
 		at = t.Add(time.Hour)
 	}
 	to = to.In(zone)
+	if !g.dimension().hasYears() {
+		return queries(g.dimension(), coverMonths(g, at, to))
+	}
 	var pieces []piece
-	for m := monthStart(at); m.Before(to); m = m.AddDate(0, 1, 0) {
-		end := m.AddDate(0, 1, 0)
-		pieces = append(pieces, coverMonth(g, m, end, latest(at, m), earliest(to, end))...)
+	for y := yearStart(at); y.Before(to); y = y.AddDate(1, 0, 0) {
+		end := y.AddDate(1, 0, 0)
+		pieces = append(pieces, coverYear(g, y, end, latest(at, y), earliest(to, end))...)
 	}
 	return queries(g.dimension(), pieces)
+}
+
+// coverMonths covers [a, b) month by month.
+func coverMonths(g Grouping, a, b time.Time) []piece {
+	var out []piece
+	for m := monthStart(a); m.Before(b); m = m.AddDate(0, 1, 0) {
+		end := m.AddDate(0, 1, 0)
+		out = append(out, coverMonth(g, m, end, latest(a, m), earliest(b, end))...)
+	}
+	return out
+}
+
+// coverYear covers [a, b) inside the year [y, end): by its months, or, when
+// that reads fewer items, by the whole year less the months (and their
+// parts) outside the range.
+func coverYear(g Grouping, y, end, a, b time.Time) []piece {
+	if !a.Before(b) {
+		return nil
+	}
+	if a.Equal(y) && b.Equal(end) {
+		return []piece{{levelYear, y, 1}}
+	}
+	whole := append([]piece{{levelYear, y, 1}}, negate(append(coverMonths(g, y, a), coverMonths(g, b, end)...))...)
+	return cheaper(coverMonths(g, a, b), whole)
+}
+
+func yearStart(t time.Time) time.Time {
+	return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, t.Location())
 }
 
 func monthStart(t time.Time) time.Time {
@@ -212,7 +261,7 @@ func hours(a, b time.Time) []piece {
 }
 
 // queries merges pieces into reads: one per run of adjacent buckets of
-// one level and sign in one month partition.
+// one level and sign in one month (or year) partition.
 func queries(d dimension, pieces []piece) []Query {
 	slices.SortStableFunc(pieces, func(x, y piece) int {
 		return cmp.Or(cmp.Compare(x.sign, y.sign), cmp.Compare(x.l, y.l), x.start.Compare(y.start))
@@ -220,12 +269,12 @@ func queries(d dimension, pieces []piece) []Query {
 	var out []Query
 	for i := 0; i < len(pieces); {
 		p := pieces[i]
-		month := p.start.Format(monthLayout)
+		month := p.partition()
 		last := p
 		j := i + 1
 		for ; j < len(pieces); j++ {
 			q := pieces[j]
-			if q.sign != p.sign || q.l != p.l || q.start.Format(monthLayout) != month || !q.start.Equal(last.next()) {
+			if q.sign != p.sign || q.l != p.l || q.partition() != month || !q.start.Equal(last.next()) {
 				break
 			}
 			last = q
@@ -236,9 +285,20 @@ func queries(d dimension, pieces []piece) []Query {
 	return out
 }
 
+// partition is the label of the partition p's items are in: its month,
+// or its year for a year item.
+func (p piece) partition() string {
+	if p.l == levelYear {
+		return p.start.Format(yearLayout)
+	}
+	return p.start.Format(monthLayout)
+}
+
 // next is the start of the bucket after p's.
 func (p piece) next() time.Time {
 	switch p.l {
+	case levelYear:
+		return p.start.AddDate(1, 0, 0)
 	case levelHour:
 		return p.start.Add(time.Hour)
 	case levelDay:

@@ -136,20 +136,26 @@ func TestDeltas_LocationClock(t *testing.T) {
 	m := sale() // 14:30 UTC is 23:30 in Tokyo
 	got := map[string]bool{}
 	for _, d := range Deltas(m, tokyo) {
-		if d.Month != "2026-11" {
-			t.Fatalf("month %q", d.Month)
+		if d.Month != "2026-11" && !(d.Month == "2026" && strings.HasPrefix(d.SK, "I#Y#2026#")) {
+			t.Fatalf("delta %+v: month partition, or year partition for ITEM's year items", d)
 		}
 		got[d.SK] = true
 	}
 	for _, sk := range []string{"T#H#2026-11-26T23#", "T#D#2026-11-26#", "T#M#2026-11#", "I#H#2026-11-26T23#SHIRT", "I#D#2026-11-26#TEA",
-		"X#M#2026-11#REDUCED", "P#H#2026-11-26T23#CARD", "S#D#2026-11-26#usr_1"} {
+		"I#Y#2026#SHIRT", "I#Y#2026#TEA", "X#M#2026-11#REDUCED", "P#H#2026-11-26T23#CARD", "S#D#2026-11-26#usr_1", "R#M#2026-11#reg_1_02"} {
 		if !got[sk] {
 			t.Errorf("no delta %s among %v", sk, got)
 		}
 	}
-	m.At = time.Date(2026, 11, 30, 15, 0, 0, 0, time.UTC) // 00:00 on 1 December in Tokyo
+	m.At = time.Date(2026, 12, 31, 15, 0, 0, 0, time.UTC) // 00:00 on 1 January in Tokyo
 	for _, d := range Deltas(m, tokyo) {
-		if d.Month != "2026-12" || !strings.Contains(d.SK, "2026-12") {
+		if d.SK[2] == byte(levelYear) {
+			if d.Month != "2027" || !strings.Contains(d.SK, "#2027#") {
+				t.Fatalf("delta %+v: the location's year", d)
+			}
+			continue
+		}
+		if d.Month != "2027-01" || !strings.Contains(d.SK, "2027-01") {
 			t.Fatalf("delta %+v: the location's month", d)
 		}
 	}
@@ -190,7 +196,7 @@ func TestPlan_CoversEachHourOnce(t *testing.T) {
 			if i%5 == 0 {
 				to = from.Add(time.Duration(1+r.IntN(72)) * time.Hour)
 			}
-			for _, g := range []Grouping{ByDay, ByHour, ByItem} {
+			for _, g := range []Grouping{ByDay, ByHour, ByItem, ByStaff} {
 				checkPlan(t, from, to, zone, g)
 			}
 		}
@@ -206,7 +212,8 @@ func checkPlan(t *testing.T, from, to time.Time, zone *time.Location, g Grouping
 			t.Fatalf("query %+v mixes levels or dimensions, or has no sign", q)
 		}
 		l := level(lf)
-		if g == ByHour && l != levelHour && l != levelHourOfMonth || g == ByDay && l != levelDay && l != levelHour || l == levelHourOfMonth && g != ByHour {
+		if g == ByHour && l != levelHour && l != levelHourOfMonth || g == ByDay && l != levelDay && l != levelHour || l == levelHourOfMonth && g != ByHour ||
+			l == levelYear && !g.dimension().hasYears() {
 			t.Fatalf("%s reads level %c", g, l)
 		}
 		layout := l.layout()
@@ -219,7 +226,7 @@ func checkPlan(t *testing.T, from, to time.Time, zone *time.Location, g Grouping
 			t.Fatal(err)
 		}
 		last, _ := time.ParseInLocation(layout, label(q.To), zone)
-		if first.Format(monthLayout) != q.Month || last.Format(monthLayout) != q.Month {
+		if (piece{l: l, start: first}).partition() != q.Month || (piece{l: l, start: last}).partition() != q.Month {
 			t.Fatalf("query %+v leaves its month", q)
 		}
 		for b := first; !b.After(last); {
@@ -246,18 +253,19 @@ func checkPlan(t *testing.T, from, to time.Time, zone *time.Location, g Grouping
 
 // TestPlan_AYearEndingNow: a year ending now reads whole months (the
 // last less the hours after now) and the first day's hours, never the days
-// of the partial months; HOUR reads months by hour of day.
+// of the partial months; HOUR reads months by hour of day; ITEM reads this
+// year less the rest of it, last year's December and the first day's hours.
 func TestPlan_AYearEndingNow(t *testing.T) {
 	to := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC) // 15:00 in Tokyo
 	from := to.AddDate(-1, 0, 0)
-	for _, g := range []Grouping{ByItem, ByHour} {
+	for _, g := range []Grouping{ByItem, ByHour, ByStaff} {
 		qs := Plan(from, to, tokyo, g)
 		items := 0
 		for _, q := range qs {
 			switch q.From[2] {
 			case byte(levelDay):
 				t.Fatalf("%s: a year ending now reads days: %+v", g, qs)
-			case byte(levelMonth):
+			case byte(levelMonth), byte(levelYear):
 				items++
 			case byte(levelHourOfMonth):
 				items += 24
@@ -269,11 +277,16 @@ func TestPlan_AYearEndingNow(t *testing.T) {
 		}
 		// The 9 hours of the first day (15:00–24:00), 12 months, the last
 		// less its 9 hours after the range.
-		want := 9 + 12 + 9
-		if g == ByHour {
+		want, queries := 9+12+9, 14
+		switch g {
+		case ByHour:
 			want = 9 + 12*24 + 9
+		case ByItem:
+			// 2025-11-30's 9 hours, 2025-12; 2026 less 2026-12 and the 9
+			// hours after the range: 5 queries.
+			want, queries = 9+1+1+1+9, 5
 		}
-		if items != want || len(qs) != 14 {
+		if items != want || len(qs) != queries {
 			t.Errorf("%s: %d items per key in %d queries, want %d: %+v", g, items, len(qs), want, qs)
 		}
 	}

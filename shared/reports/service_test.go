@@ -3,6 +3,7 @@ package reports
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -139,4 +140,61 @@ func TestService_SalesSummary(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+}
+
+// TestService_SalesSummaryExact: movements at random hours over two years
+// and a half, summed by random ranges of whole hours, are exactly the
+// contributions of the movements in each range — ITEM through year items
+// less their outside months, the others through months.
+func TestService_SalesSummaryExact(t *testing.T) {
+	st := &memStore{items: map[string]map[string]Figures{}}
+	svc := &Service{Store: st, Tenants: memTenants{locs: []tenant.Location{{ID: "loc_a", Timezone: "Asia/Tokyo"}}}}
+	ctx := identity.WithPrincipal(context.Background(), identity.Principal{UserID: "usr_o", Role: identity.Owner, TenantID: "tnt_x"})
+	r := rand.New(rand.NewPCG(3, 4))
+	start := time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)
+	span := 30 * 30 * 24 // hours
+	var ms []Movement
+	for i := range 400 {
+		m := sale()
+		m.EventID, m.TenantID, m.LocationID = fmt.Sprint("evt_x", i), "tnt_x", "loc_a"
+		m.At = start.Add(time.Duration(r.IntN(span))*time.Hour + time.Duration(r.IntN(3600))*time.Second)
+		m.Lines[0].SKU = fmt.Sprint("SKU", r.IntN(5))
+		m.RegisterID = fmt.Sprint("reg_", r.IntN(3))
+		m.Refund = r.IntN(5) == 0
+		if err := svc.Aggregate(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		ms = append(ms, m)
+	}
+	dims := map[Grouping]dimension{ByItem: dimItem, ByRegister: dimRegister, ByPaymentMethod: dimPayment}
+	for range 60 {
+		from := start.Add(time.Duration(r.IntN(span)) * time.Hour)
+		to := from.Add(time.Duration(1+r.IntN(MaxRangeDays*24)) * time.Hour)
+		for g, d := range dims {
+			want := map[string]Figures{}
+			for _, m := range ms {
+				if !m.At.Before(from) && m.At.Before(to) {
+					for k, f := range byKey(Contributions(m), d) {
+						want[k] = want[k].Add(f)
+					}
+				}
+			}
+			sum, err := svc.SalesSummary(ctx, SummaryInput{From: from, To: to, LocationID: "loc_a", GroupBy: g})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Figures{}
+			for _, row := range sum.Rows {
+				got[row.Key] = row.Figures
+			}
+			for k, f := range want {
+				if f == (Figures{}) {
+					delete(want, k)
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%s [%s, %s): got %v\nwant %v", g, from, to, got, want)
+			}
+		}
+	}
 }

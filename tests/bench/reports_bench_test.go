@@ -146,6 +146,17 @@ func BenchmarkSalesSummary(b *testing.B) {
 	if got != want || amount("netSales") != want.Net() {
 		b.Fatalf("a year at the location: %+v, the orders: %+v", got, want)
 	}
+	// So are the ITEM rows' (read through year items less the months
+	// outside the range), summed.
+	var items reports.Figures
+	for _, raw := range call(b, l.URL, token, summaryQ, in("ITEM"))["salesSummary"].([]any) {
+		row := raw.(map[string]any)
+		amount := func(k string) int64 { return int64(row[k].(map[string]any)["amount"].(float64)) }
+		items = items.Add(reports.Figures{Quantity: int64(row["quantity"].(float64)), Gross: amount("grossSales"), Discounts: amount("discounts"), Tax: amount("tax")})
+	}
+	if wantItems := (reports.Figures{Quantity: want.Quantity, Gross: want.Gross, Discounts: want.Discounts, Tax: want.Tax}); items != wantItems {
+		b.Fatalf("a year's ITEM rows sum to %+v, the orders: %+v", items, wantItems)
+	}
 	for _, g := range []string{"DAY", "HOUR", "LOCATION", "ITEM", "PAYMENT_METHOD", "TAX_CATEGORY", "STAFF"} {
 		b.Run("groupBy="+g, func(b *testing.B) {
 			var n int
