@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -17,10 +18,10 @@ import (
 // does, posting them to the API's POST /webhooks/stripe.
 
 const cardCheckoutMutation = `mutation($in: CheckoutInput!) { checkout(input: $in) {
-  order { id status total { amount } payments { method status amount { amount } reference clientSecret } }
+  order { id number status total { amount } payments { method status amount { amount } reference clientSecret } }
   userErrors { field message code } } }`
 
-const orderStatusQuery = `query($id: ID!) { order(id: $id) { id status payments { method status reference clientSecret } } }`
+const orderStatusQuery = `query($id: ID!) { order(id: $id) { id number status payments { method status reference clientSecret } } }`
 
 // cardStore is a store whose tenant finished card onboarding (the
 // simulator's accounts take charges at once).
@@ -80,6 +81,14 @@ func TestCards_CardNotPresent(t *testing.T) {
 		}
 		if got := onHand(t, s.m, s.loc, s.onigiri); got != 99 {
 			t.Fatalf("on hand %d, want 99", got)
+		}
+		// A card sale is numbered like any other, in the answer and as stored.
+		number := str(t, r.Data, "checkout.order.number")
+		if !regexp.MustCompile(`^\d{3}-01-\d{6}$`).MatchString(number) {
+			t.Fatalf("order number %q, want LLL-01-NNNNNN", number)
+		}
+		if stored := orderStatus(t, s.m.token, str(t, r.Data, "checkout.order.id"), "COMPLETED"); str(t, stored, "order.number") != number {
+			t.Fatalf("stored number %q, answered %q", str(t, stored, "order.number"), number)
 		}
 	})
 

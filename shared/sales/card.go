@@ -148,6 +148,8 @@ func (s *Service) checkoutCard(ctx context.Context, in CheckoutInput, sale Sale,
 	}
 	var known *Sale
 	if saved.ID == sale.Order.ID { // not another request's order (a concurrent replay)
+		// The order as written: save numbered it on its own copy of the sale.
+		sale.Order = saved
 		known = &sale
 	}
 	return s.charge(ctx, req, saved, i, known)
