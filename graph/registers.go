@@ -20,6 +20,7 @@ func (r *registerResolver) ID() graphql.ID { return graphql.ID(r.reg.ID) }
 func (r *registerResolver) Number() int32  { return int32(r.reg.Number) }
 func (r *registerResolver) Name() string   { return r.reg.Name }
 func (r *registerResolver) Active() bool   { return r.reg.Active }
+func (r *registerResolver) Kind() string   { return string(r.reg.Kind) }
 
 func (r *registerResolver) Location(ctx context.Context) (*locationResolver, error) {
 	l, ok, err := loadLocation(ctx, r.reg.LocationID)

@@ -53,15 +53,18 @@ func tillsAt(tb testing.TB, m merchant, loc string, n int) []till {
 	return tills
 }
 
-// registersAt lists a location's registers by number.
+// registersAt lists a location's POS registers by number (its integration
+// register takes no checkout).
 func registersAt(tb testing.TB, m merchant, loc string) []till {
 	tb.Helper()
-	r := gql(tb, m.token, `query($loc: ID!) { registers(locationId: $loc) { id number } }`, map[string]any{"loc": loc})
+	r := gql(tb, m.token, `query($loc: ID!) { registers(locationId: $loc) { id number kind } }`, map[string]any{"loc": loc})
 	mustOK(tb, r, "")
 	var tills []till
 	for _, x := range field(tb, r.Data, "registers").([]any) {
 		reg := x.(map[string]any)
-		tills = append(tills, till{id: reg["id"].(string), number: int(reg["number"].(float64))})
+		if reg["kind"] == "POS" {
+			tills = append(tills, till{id: reg["id"].(string), number: int(reg["number"].(float64))})
+		}
 	}
 	sort.Slice(tills, func(i, j int) bool { return tills[i].number < tills[j].number })
 	return tills

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-const registerFields = `id number name active location { id }`
+const registerFields = `id number name kind active location { id }`
 
 const registersQuery = `query($loc: ID!) { registers(locationId: $loc) { ` + registerFields + ` } }`
 
@@ -22,16 +22,28 @@ func deactivateRegister(tb testing.TB, token, id string) gqlResponse {
 		map[string]any{"in": map[string]any{"id": id}})
 }
 
-// registerNumbers lists a location's registers as "<number> <name> <active>".
+// registerNumbers lists a location's POS registers as "<number> <name>
+// <active>", and fails unless the list ends with the location's integration
+// register, number 99.
 func registerNumbers(tb testing.TB, token, loc string) []string {
 	tb.Helper()
 	r := gql(tb, token, registersQuery, map[string]any{"loc": loc})
 	mustOK(tb, r, "")
 	var out []string
-	for _, v := range field(tb, r.Data, "registers").([]any) {
+	regs := field(tb, r.Data, "registers").([]any)
+	if len(regs) == 0 {
+		tb.Fatalf("registers at %s: none", loc)
+	}
+	for i, v := range regs {
 		reg := v.(map[string]any)
 		if reg["location"].(map[string]any)["id"] != loc {
 			tb.Fatalf("register %v is not at %s", reg, loc)
+		}
+		if last := i == len(regs)-1; last != (reg["kind"] == "INTEGRATION") || (last && (reg["number"] != float64(99) || reg["name"] != "EC" || reg["active"] != true)) {
+			tb.Fatalf("register %d of %d is %v: want POS registers, then the active integration register 99", i+1, len(regs), reg)
+		}
+		if reg["kind"] == "INTEGRATION" {
+			continue
 		}
 		active := "active"
 		if reg["active"] != true {
@@ -58,7 +70,8 @@ func TestRegisters_Lifecycle(t *testing.T) {
 	r := gql(t, m.token, `mutation { createLocation(input: {name: "Shibuya"}) { location { id registers { `+registerFields+` } } userErrors { code } } }`, nil)
 	mustOK(t, r, "createLocation")
 	loc := str(t, r.Data, "createLocation.location.id")
-	if n := len(field(t, r.Data, "createLocation.location.registers").([]any)); n != 1 || num(t, r.Data, "createLocation.location.registers.0.number") != 1 {
+	if n := len(field(t, r.Data, "createLocation.location.registers").([]any)); n != 2 || num(t, r.Data, "createLocation.location.registers.0.number") != 1 ||
+		num(t, r.Data, "createLocation.location.registers.1.number") != 99 || str(t, r.Data, "createLocation.location.registers.1.kind") != "INTEGRATION" {
 		t.Fatalf("createLocation's location.registers: %v", r.Data)
 	}
 	if got := registerNumbers(t, m.token, loc); !slices.Equal(got, []string{"1 Register 1 active"}) {
@@ -80,7 +93,7 @@ func TestRegisters_Lifecycle(t *testing.T) {
 	// price 500 locations of 99 registers: refused, see docs/api.md).
 	r = gql(t, m.token, `query($loc: ID!) { registers(locationId: $loc) { number location { registers { number } } } }`, map[string]any{"loc": loc})
 	mustOK(t, r, "")
-	if n := len(field(t, r.Data, "registers.0.location.registers").([]any)); n != 3 {
+	if n := len(field(t, r.Data, "registers.0.location.registers").([]any)); n != 4 {
 		t.Fatalf("Location.registers holds %d", n)
 	}
 	if r := gql(t, m.token, `{ locations { registers { id } } }`, nil); r.code() != "QUERY_TOO_COMPLEX" {
@@ -254,5 +267,72 @@ func TestRegisters_APIKeyBoundToARegister(t *testing.T) {
 		if field(t, r.Data, "createApiKey.secret") != nil {
 			t.Fatal("a refused createApiKey returned a secret")
 		}
+	}
+}
+
+// Each location has one INTEGRATION register (number 99) whose numbers are
+// for orders from integrations (EC): POS checkout there is refused and
+// writes nothing, it cannot be deactivated or bound to an API key, and POS
+// registers keep their own numbers.
+func TestRegisters_IntegrationRegister(t *testing.T) {
+	s := newStore(t, "registers-ec", nil)
+	m := s.m
+	r := gql(t, m.token, registersQuery, map[string]any{"loc": s.loc})
+	mustOK(t, r, "")
+	if n := len(field(t, r.Data, "registers").([]any)); n != 2 ||
+		str(t, r.Data, "registers.0.kind") != "POS" || num(t, r.Data, "registers.0.number") != 1 ||
+		str(t, r.Data, "registers.1.kind") != "INTEGRATION" || num(t, r.Data, "registers.1.number") != 99 || str(t, r.Data, "registers.1.name") != "EC" {
+		t.Fatalf("a new location's registers: %v", r.Data)
+	}
+	reg1, ec := str(t, r.Data, "registers.0.id"), str(t, r.Data, "registers.1.id")
+
+	sale := func(key, register string) gqlResponse {
+		in := s.basket(key, cashPayment(2185, 2185))
+		if register != "" {
+			in["registerId"] = register
+		}
+		return checkout(t, m.token, in)
+	}
+	first := sale("ec-before", reg1)
+	mustOK(t, first, "checkout")
+	if got := str(t, first.Data, "checkout.order.number"); got != "001-01-000001" {
+		t.Fatalf("first order at register 1: %q", got)
+	}
+
+	for range 2 { // the same key again: still refused, still nothing written
+		userErrorAt(t, sale("ec-pos", ec), "checkout", "INVALID", "input.registerId")
+	}
+	if got := onHand(t, m, s.loc, s.mug); got != 99 {
+		t.Fatalf("onHand = %d after one sale and a refused one, want 99", got)
+	}
+	page := gql(t, m.token, `{ orders { nodes { number register { id } } } }`, nil)
+	mustOK(t, page, "")
+	if nodes := field(t, page.Data, "orders.nodes").([]any); len(nodes) != 1 || str(t, page.Data, "orders.nodes.0.register.id") != reg1 {
+		t.Fatalf("orders after the refused checkout: %v", page.Data)
+	}
+
+	// Register 1's numbers go on as if nothing happened.
+	second := sale("ec-after", "")
+	mustOK(t, second, "checkout")
+	if got := str(t, second.Data, "checkout.order.number"); got != "001-01-000002" {
+		t.Fatalf("second order at register 1: %q", got)
+	}
+
+	dr := deactivateRegister(t, m.token, ec)
+	userErrorAt(t, dr, "deactivateRegister", "INVALID", "input.id")
+	key := gql(t, m.token, apiKeyWithRegister, map[string]any{"in": map[string]any{"name": "EC", "scopes": []string{"ORDERS_WRITE"}, "registerId": ec}})
+	userErrorAt(t, key, "createApiKey", "INVALID", "input.registerId")
+	if field(t, key.Data, "createApiKey.secret") != nil {
+		t.Fatal("a refused createApiKey returned a secret")
+	}
+	if got := registerNumbers(t, m.token, s.loc); !slices.Equal(got, []string{"1 Register 1 active"}) {
+		t.Fatalf("registers after the refusals: %q", got)
+	}
+
+	// POS registers are numbered around 99: the next is 2.
+	cr := createRegister(t, m.token, s.loc, "Till 2")
+	mustOK(t, cr, "createRegister")
+	if n, kind := num(t, cr.Data, "createRegister.register.number"), str(t, cr.Data, "createRegister.register.kind"); n != 2 || kind != "POS" {
+		t.Fatalf("createRegister: number %d kind %s", n, kind)
 	}
 }

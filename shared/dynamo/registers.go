@@ -22,7 +22,9 @@ import (
 // partition or another register. A location's registers are numbered
 // 1…registerCount (an attribute of the location item), so their ids are
 // known from the location alone: listing them is the location read and one
-// BatchGetItem.
+// BatchGetItem. The integration register, number 99 (not counted), is
+// written with the location; for a location created before it,
+// EnsureIntegrationRegister writes it on first need.
 const (
 	pkRegisterInfix = "#REG#" // T#<tid> + this + register id
 	skRegister      = "REGISTER"
@@ -43,16 +45,21 @@ type registerItem struct {
 	LocationID    string `dynamodbav:"locationId"`
 	Number        int    `dynamodbav:"number"`
 	Name          string `dynamodbav:"name"`
+	Kind          string `dynamodbav:"kind,omitempty"` // absent on registers written before kinds: POS
 	CreatedAt     string `dynamodbav:"createdAt"`
 	DeactivatedAt string `dynamodbav:"deactivatedAt,omitempty"` // absent while active
 }
 
 func registerToItem(tpk string, r tenant.Register) registerItem {
-	return registerItem{PK: registerPK(tpk, r.ID), SK: skRegister, Type: "Register", ID: r.ID, LocationID: r.LocationID, Number: r.Number, Name: r.Name, CreatedAt: fmtTime(r.CreatedAt)}
+	return registerItem{PK: registerPK(tpk, r.ID), SK: skRegister, Type: "Register", ID: r.ID, LocationID: r.LocationID, Number: r.Number, Name: r.Name, Kind: string(r.Kind), CreatedAt: fmtTime(r.CreatedAt)}
 }
 
 func (it registerItem) domain() tenant.Register {
-	return tenant.Register{ID: it.ID, LocationID: it.LocationID, Number: it.Number, Name: it.Name, Active: it.DeactivatedAt == "", CreatedAt: parseTime(it.CreatedAt)}
+	kind := tenant.RegisterKind(it.Kind)
+	if kind == "" {
+		kind = tenant.RegisterPOS
+	}
+	return tenant.Register{ID: it.ID, LocationID: it.LocationID, Number: it.Number, Name: it.Name, Kind: kind, Active: it.DeactivatedAt == "", CreatedAt: parseTime(it.CreatedAt)}
 }
 
 // putRegister is the Put of a new register (attribute_not_exists: a
@@ -126,6 +133,39 @@ func (st *TenantStore) CreateRegister(ctx context.Context, locationID string, bu
 		return false, nil
 	})
 	return made, err
+}
+
+// EnsureIntegrationRegister returns the integration register of l (a
+// location of the tenant in ctx, already read), writing it first if the
+// location was created before integration registers: a Put under
+// attribute_not_exists, and on a lost race (or when it exists) a read.
+// Issue 9's integration orders call it before numbering at it.
+func (st *TenantStore) EnsureIntegrationRegister(ctx context.Context, l tenant.Location) (tenant.Register, error) {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return tenant.Register{}, err
+	}
+	r := l.IntegrationRegister()
+	put, err := putRegister(st.t, tpk, r)
+	if err != nil {
+		return tenant.Register{}, err
+	}
+	err = st.t.Transact(ctx, []types.TransactWriteItem{put})
+	var ce *CanceledError
+	switch {
+	case err == nil:
+		return r, nil
+	case !errors.As(err, &ce) || !ce.Failed(0):
+		return tenant.Register{}, fmt.Errorf("create integration register: %w", err)
+	}
+	rs, err := st.GetRegisters(ctx, []string{r.ID})
+	if err != nil {
+		return tenant.Register{}, err
+	}
+	if len(rs) == 0 {
+		return tenant.Register{}, fmt.Errorf("integration register %s: exists, then not found", r.ID)
+	}
+	return rs[0], nil
 }
 
 // GetRegisters reads registers of the tenant in ctx with batched reads.

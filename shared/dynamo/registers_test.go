@@ -47,12 +47,17 @@ func TestTenantStore_CreateLocationWritesRegisterOne(t *testing.T) {
 		t.Fatalf("GetLocations = %+v, %v", got, err)
 	}
 	rs, err := st.GetRegisters(ctx, got[0].RegisterIDs())
-	if err != nil || len(rs) != 1 {
+	if err != nil || len(rs) != 2 {
 		t.Fatalf("GetRegisters = %+v, %v", rs, err)
 	}
+	slices.SortFunc(rs, func(a, b tenant.Register) int { return a.Number - b.Number })
 	r := rs[0]
-	if r.ID != tenant.RegisterID(l.ID, 1) || r.LocationID != l.ID || r.Number != 1 || r.Name != "Register 1" || !r.Active || r.CreatedAt.IsZero() {
+	if r.ID != tenant.RegisterID(l.ID, 1) || r.LocationID != l.ID || r.Number != 1 || r.Name != "Register 1" || r.Kind != tenant.RegisterPOS || !r.Active || r.CreatedAt.IsZero() {
 		t.Fatalf("first register = %+v", r)
+	}
+	ec := rs[1]
+	if ec.ID != tenant.IntegrationRegisterID(l.ID) || ec.LocationID != l.ID || ec.Number != tenant.IntegrationRegisterNumber || ec.Kind != tenant.RegisterIntegration || !ec.Active || ec.CreatedAt.IsZero() {
+		t.Fatalf("integration register = %+v", ec)
 	}
 }
 
@@ -94,7 +99,7 @@ func TestTenantStore_CreateRegister(t *testing.T) {
 			t.Fatalf("registerCount = %d, want 9", ls[0].RegisterCount)
 		}
 		rs, err := st.GetRegisters(ctx, ls[0].RegisterIDs())
-		if err != nil || len(rs) != 9 {
+		if err != nil || len(rs) != 10 {
 			t.Fatalf("GetRegisters = %d registers, %v", len(rs), err)
 		}
 	})
@@ -111,12 +116,24 @@ func TestTenantStore_CreateRegister(t *testing.T) {
 		}
 	})
 
-	t.Run("at most MaxRegisters", func(t *testing.T) {
+	t.Run("POS registers stop at 98: 99 is the integration register's", func(t *testing.T) {
 		tpk, _ := tenantPK(ctx)
-		setRegisterCount(t, st.t, ctx, key(tpk, skLocPrefix+l.ID), tenant.MaxRegisters)
-		_, err := st.CreateRegister(ctx, l.ID, newRegister(l.ID, "One too many"))
+		setRegisterCount(t, st.t, ctx, key(tpk, skLocPrefix+l.ID), tenant.MaxPOSRegisters-1)
+		r, err := st.CreateRegister(ctx, l.ID, newRegister(l.ID, "Last"))
+		if err != nil || r.Number != 98 || r.Kind != tenant.RegisterPOS {
+			t.Fatalf("register 98 = %+v, %v", r, err)
+		}
+		_, err = st.CreateRegister(ctx, l.ID, newRegister(l.ID, "One too many"))
 		if apperr.CodeOf(err) != apperr.Invalid {
-			t.Fatalf("register %d: err = %v, want INVALID", tenant.MaxRegisters+1, err)
+			t.Fatalf("register 99: err = %v, want INVALID", err)
+		}
+		ls, _ := st.GetLocations(ctx, []string{l.ID})
+		if ls[0].RegisterCount != 98 {
+			t.Fatalf("registerCount = %d, want 98", ls[0].RegisterCount)
+		}
+		rs, _ := st.GetRegisters(ctx, []string{tenant.IntegrationRegisterID(l.ID)})
+		if len(rs) != 1 || rs[0].Kind != tenant.RegisterIntegration || rs[0].Name != tenant.IntegrationRegisterName {
+			t.Fatalf("integration register after 98 POS registers = %+v", rs)
 		}
 	})
 
@@ -154,8 +171,11 @@ func TestTenantStore_CreateRegisterAtLocationFromBeforeRegisters(t *testing.T) {
 	id := ids.New(ids.Location)
 	putRaw(t, tbl, locationItem{PK: tpk, SK: skLocPrefix + id, Type: "Location", ID: id, Name: "Old", Timezone: "Asia/Tokyo", Number: 1, CreatedAt: fmtTime(time.Now())})
 	ls, err := st.GetLocations(ctx, []string{id})
-	if err != nil || len(ls) != 1 || ls[0].RegisterCount != 0 || len(ls[0].RegisterIDs()) != 0 {
+	if err != nil || len(ls) != 1 || ls[0].RegisterCount != 0 {
 		t.Fatalf("old location = %+v, %v", ls, err)
+	}
+	if rs, err := st.GetRegisters(ctx, ls[0].RegisterIDs()); err != nil || len(rs) != 0 {
+		t.Fatalf("old location's registers = %+v, %v", rs, err)
 	}
 	r, err := st.CreateRegister(ctx, id, newRegister(id, "Register 1"))
 	if err != nil || r.Number != 1 {
@@ -164,6 +184,16 @@ func TestTenantStore_CreateRegisterAtLocationFromBeforeRegisters(t *testing.T) {
 	r, err = st.CreateRegister(ctx, id, newRegister(id, "Register 2"))
 	if err != nil || r.Number != 2 {
 		t.Fatalf("second CreateRegister = %+v, %v", r, err)
+	}
+	// Its integration register is written on first need, once.
+	for range 2 {
+		ec, err := st.EnsureIntegrationRegister(ctx, ls[0])
+		if err != nil || ec.ID != tenant.IntegrationRegisterID(id) || ec.Kind != tenant.RegisterIntegration || ec.Number != 99 {
+			t.Fatalf("EnsureIntegrationRegister = %+v, %v", ec, err)
+		}
+	}
+	if rs, err := st.GetRegisters(ctx, ls[0].RegisterIDs()); err != nil || len(rs) != 1 || rs[0].Kind != tenant.RegisterIntegration {
+		t.Fatalf("after EnsureIntegrationRegister: %+v, %v", rs, err)
 	}
 }
 

@@ -150,7 +150,7 @@ func (it locationItem) domain() tenant.Location {
 
 // CreateLocation numbers the location from the tenant's counter (an atomic
 // ADD: numbers are never reused, a failed write leaves a gap) and writes it
-// with its first register in one transaction.
+// with its first register and its integration register in one transaction.
 func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) (tenant.Location, error) {
 	pk, err := tenantPK(ctx)
 	if err != nil {
@@ -180,7 +180,11 @@ func (st *TenantStore) CreateLocation(ctx context.Context, l tenant.Location) (t
 	if err != nil {
 		return tenant.Location{}, err
 	}
-	if err := st.t.Transact(ctx, []types.TransactWriteItem{put, first}); err != nil {
+	integration, err := putRegister(st.t, pk, l.IntegrationRegister())
+	if err != nil {
+		return tenant.Location{}, err
+	}
+	if err := st.t.Transact(ctx, []types.TransactWriteItem{put, first, integration}); err != nil {
 		return tenant.Location{}, fmt.Errorf("create location: %w", err)
 	}
 	return l, nil

@@ -341,7 +341,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, in APIKeyInput) (APIKey, str
 }
 
 // checkRegister confirms that a key may be bound to registerID ("" binds
-// it to none): an active register of the tenant, at a location p may use.
+// it to none): an active POS register of the tenant, at a location p may use.
 func (s *Service) checkRegister(ctx context.Context, p Principal, registerID string) error {
 	if registerID == "" {
 		return nil
@@ -363,6 +363,9 @@ func (s *Service) checkRegister(ctx context.Context, p Principal, registerID str
 	}
 	if len(rs) == 0 {
 		return notFound
+	}
+	if rs[0].Kind == tenant.RegisterIntegration {
+		return apperr.New(apperr.Invalid, "an API key may not be bound to the integration register", "input", "registerId")
 	}
 	if !rs[0].Active {
 		return apperr.New(apperr.Invalid, "the register is deactivated", "input", "registerId")

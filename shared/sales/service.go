@@ -105,13 +105,16 @@ func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error)
 // checkRegister decides whether a sale at locationID may be numbered at
 // reg (nil: no such register in the tenant): a register of another tenant,
 // or one that does not exist, is NOT_FOUND; one of another location of the
-// tenant, or a deactivated one, is INVALID.
+// tenant, the location's integration register (its numbers are for orders
+// from integrations), or a deactivated one, is INVALID.
 func checkRegister(reg *RegisterState, locationID string) *apperr.Error {
 	switch {
 	case reg == nil:
 		return apperr.New(apperr.NotFound, "register not found", "input", "registerId")
 	case reg.Register.LocationID != locationID:
 		return apperr.New(apperr.Invalid, "the register belongs to another location", "input", "registerId")
+	case reg.Register.Kind == tenant.RegisterIntegration:
+		return apperr.New(apperr.Invalid, "the integration register takes only orders from integrations", "input", "registerId")
 	case !reg.Register.Active:
 		return apperr.New(apperr.Invalid, "the register is deactivated", "input", "registerId")
 	}

@@ -43,11 +43,14 @@ func NewLocation(id, name, timezone string, t Tenant, now time.Time) (Location, 
 	return Location{ID: id, Name: name, Timezone: timezone, CreatedAt: now, RegisterCount: 1}, nil
 }
 
-// RegisterIDs are the ids of the location's registers, by number.
+// RegisterIDs are the ids of the location's registers, by number: its POS
+// registers 1…RegisterCount, then its integration register (absent from a
+// read until written, for a location created before it).
 func (l Location) RegisterIDs() []string {
-	out := make([]string, max(0, min(l.RegisterCount, MaxRegisters)))
+	pos := max(0, min(l.RegisterCount, MaxPOSRegisters))
+	out := make([]string, pos, pos+1)
 	for i := range out {
 		out[i] = RegisterID(l.ID, i+1)
 	}
-	return out
+	return append(out, IntegrationRegisterID(l.ID))
 }

@@ -192,19 +192,24 @@ func (s *Service) CreateRegister(ctx context.Context, locationID, name string) (
 
 // DeactivateRegister stops a register from selling; its orders and numbers
 // stay, and registers are never deleted. Deactivating again keeps the first
-// time. Same permission as CreateRegister.
+// time; the integration register is INVALID. Same permission as
+// CreateRegister.
 func (s *Service) DeactivateRegister(ctx context.Context, id string) (Register, error) {
 	only, err := s.allow(ctx, ManageSettings)
 	if err != nil {
 		return Register{}, err
 	}
 	notFound := apperr.New(apperr.NotFound, "register not found", "input", "id")
-	loc, _, ok := ParseRegisterID(id)
+	loc, n, ok := ParseRegisterID(id)
 	if !ok {
 		return Register{}, notFound
 	}
 	if len(only) > 0 && !slices.Contains(only, loc) {
 		return Register{}, apperr.New(apperr.Forbidden, "you may not work at this location", "input", "id")
+	}
+	if n == IntegrationRegisterNumber {
+		// Integrations number their orders there; it is not a till to retire.
+		return Register{}, apperr.New(apperr.Invalid, "the integration register cannot be deactivated", "input", "id")
 	}
 	r, err := s.Store.DeactivateRegister(ctx, id, s.Now().UTC())
 	if apperr.Is(err, apperr.NotFound) {
@@ -214,7 +219,7 @@ func (s *Service) DeactivateRegister(ctx context.Context, id string) (Register, 
 }
 
 // Registers lists a location's registers by number, deactivated ones
-// included. NOT_FOUND (top-level, on locationId) when the location is not
+// included: its POS registers, then its integration register. NOT_FOUND (top-level, on locationId) when the location is not
 // the tenant's, or not the caller's when it is restricted to some locations.
 func (s *Service) Registers(ctx context.Context, locationID string) ([]Register, error) {
 	only, err := s.allow(ctx, ReadLocations)

@@ -85,10 +85,14 @@ func TestService_Registers(t *testing.T) {
 	sh := newShop(t)
 	owner := sh.as(identity.Owner)
 
-	t.Run("a new location has register 1", func(t *testing.T) {
+	t.Run("a new location has register 1 and the integration register", func(t *testing.T) {
 		rs, err := sh.svc.Registers(sh.as(identity.Cashier), sh.loc1.ID)
-		if err != nil || len(rs) != 1 || rs[0].Name != tenant.DefaultRegisterName(1) || !rs[0].Active || rs[0].LocationID != sh.loc1.ID {
+		if err != nil || len(rs) != 2 || rs[0].Name != tenant.DefaultRegisterName(1) || rs[0].Kind != tenant.RegisterPOS || !rs[0].Active || rs[0].LocationID != sh.loc1.ID {
 			t.Fatalf("Registers = %+v, %v", rs, err)
+		}
+		ec := rs[1]
+		if ec.ID != tenant.IntegrationRegisterID(sh.loc1.ID) || ec.Number != 99 || ec.Kind != tenant.RegisterIntegration || ec.Name != "EC" || !ec.Active || ec.LocationID != sh.loc1.ID {
+			t.Fatalf("integration register = %+v", ec)
 		}
 	})
 
@@ -100,7 +104,7 @@ func TestService_Registers(t *testing.T) {
 			}
 		}
 		rs, err := sh.svc.Registers(owner, sh.loc1.ID)
-		if err != nil || !slices.Equal(numbers(rs), []int{1, 2, 3}) {
+		if err != nil || !slices.Equal(numbers(rs), []int{1, 2, 3, 99}) {
 			t.Fatalf("Registers = %+v, %v", rs, err)
 		}
 		if rs[1].Name != "Till 2" || rs[2].Name != "レジ3" {
@@ -124,7 +128,7 @@ func TestService_Registers(t *testing.T) {
 			_, err := sh.svc.CreateRegister(owner, c.loc, c.name)
 			wantCode(t, err, c.code, c.field)
 		}
-		if rs, _ := sh.svc.Registers(owner, sh.loc2.ID); len(rs) != 1 {
+		if rs, _ := sh.svc.Registers(owner, sh.loc2.ID); len(rs) != 2 {
 			t.Fatalf("registers at loc2: %+v", rs)
 		}
 	})
@@ -163,7 +167,7 @@ func TestService_Registers(t *testing.T) {
 			t.Fatalf("again = %+v, %v", r, err)
 		}
 		rs, _ := sh.svc.Registers(owner, sh.loc1.ID)
-		if len(rs) != 3 || rs[2].Active || !rs[0].Active {
+		if len(rs) != 4 || rs[2].Active || !rs[0].Active {
 			t.Fatalf("after deactivating 3: %+v", rs)
 		}
 		for _, bad := range []string{"reg_x", tenant.RegisterID(sh.loc1.ID, 50), sh.loc1.ID} {
@@ -172,6 +176,11 @@ func TestService_Registers(t *testing.T) {
 		}
 		_, err = sh.svc.DeactivateRegister(sh.as(identity.Owner, sh.loc2.ID), id)
 		wantCode(t, err, apperr.Forbidden, "input.id")
+		_, err = sh.svc.DeactivateRegister(owner, tenant.IntegrationRegisterID(sh.loc1.ID))
+		wantCode(t, err, apperr.Invalid, "input.id")
+		if rs, _ := sh.svc.Registers(owner, sh.loc1.ID); !rs[len(rs)-1].Active {
+			t.Fatalf("the integration register was deactivated: %+v", rs[len(rs)-1])
+		}
 	})
 
 	t.Run("another tenant's registers do not exist", func(t *testing.T) {
