@@ -11,7 +11,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/dynamo"
-	"github.com/renkei-pos/renkei/shared/dynamolocal"
+	"github.com/renkei-pos/renkei/shared/dynamo/dynamotest"
 	"github.com/renkei-pos/renkei/shared/identity"
 )
 
@@ -37,15 +37,7 @@ type instances struct {
 
 func newInstances(tb testing.TB, cfg identity.Config) *instances {
 	tb.Helper()
-	srv := dynamolocal.MustStart(tb)
-	client, err := dynamolocal.NewClient(tb.Context(), srv.Endpoint())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	table := dynamo.New(client, "identity")
-	if err := table.EnsureTable(tb.Context()); err != nil {
-		tb.Fatal(err)
-	}
+	table := dynamotest.MustTable(tb, "identity")
 	sign, err := identity.NewSigner([]byte("0123456789abcdef0123456789abcdef"))
 	if err != nil {
 		tb.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/dynamo"
-	"github.com/renkei-pos/renkei/shared/dynamolocal"
+	"github.com/renkei-pos/renkei/shared/dynamo/dynamotest"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tenant"
@@ -25,26 +25,11 @@ type shop struct {
 
 func newShop(t *testing.T) shop {
 	t.Helper()
-	srv := dynamolocal.MustStart(t)
-	client, err := dynamolocal.NewClient(t.Context(), srv.Endpoint())
-	if err != nil {
-		t.Fatal(err)
-	}
-	table := dynamo.New(client, "tenants")
-	if err := table.EnsureTable(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	now := time.Now().UTC()
-	tn, err := tenant.New(ids.New(ids.Tenant), "Shop", "", "", now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	owner := identity.User{ID: ids.New(ids.User), TenantID: tn.ID, Email: "o@example.com", Name: "O", Role: identity.Owner, CreatedAt: now}
-	if err := dynamo.NewIdentityStore(table).CreateTenant(t.Context(), tn, owner, identity.Login{Email: owner.Email, TenantID: tn.ID, UserID: owner.ID, PasswordHash: "h"}); err != nil {
-		t.Fatal(err)
-	}
+	table := dynamotest.MustTable(t, "tenants")
+	tn := dynamotest.MustTenant(t, table, "Shop")
 	sh := shop{svc: &tenant.Service{Store: dynamo.NewTenantStore(table), Access: identity.TenantAccess{}, Now: time.Now}, tenantID: tn.ID}
 	ctx := sh.as(identity.Owner)
+	var err error
 	if sh.loc1, err = sh.svc.CreateLocation(ctx, "Shibuya", ""); err != nil {
 		t.Fatal(err)
 	}
