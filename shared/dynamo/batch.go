@@ -57,3 +57,17 @@ func (t *Table) get(ctx context.Context, k map[string]types.AttributeValue, out 
 	}
 	return true, attributevalue.UnmarshalMap(res.Item, out)
 }
+
+// getOrNotFound reads the item at k into a T with get: an error of the read
+// is wrapped as "get <what>", and notFound is answered when there is none.
+func getOrNotFound[T any](ctx context.Context, t *Table, k map[string]types.AttributeValue, what string, notFound error) (T, error) {
+	var it, zero T
+	found, err := t.get(ctx, k, &it)
+	if err != nil {
+		return zero, fmt.Errorf("get %s: %w", what, err)
+	}
+	if !found {
+		return zero, notFound
+	}
+	return it, nil
+}

@@ -183,15 +183,7 @@ func (st *CatalogStore) UpdateItem(ctx context.Context, id string, update func(c
 }
 
 func (st *CatalogStore) getCatalogItem(ctx context.Context, tpk, id string) (catalogItem, error) {
-	var rec catalogItem
-	found, err := st.t.get(ctx, itemKey(tpk, id), &rec)
-	if err != nil {
-		return catalogItem{}, fmt.Errorf("get item: %w", err)
-	}
-	if !found {
-		return catalogItem{}, catalog.ErrItemNotFound
-	}
-	return rec, nil
+	return getOrNotFound[catalogItem](ctx, st.t, itemKey(tpk, id), "item", catalog.ErrItemNotFound)
 }
 
 var errItemVersion = errors.New("item version changed")
@@ -319,13 +311,9 @@ func (st *CatalogStore) VariantByBarcode(ctx context.Context, barcode string) (c
 	if !ok {
 		return catalog.Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
 	}
-	var rec variantItem
-	found, err := st.t.get(ctx, key(barcodePK(tpk, gtin), skBarcode), &rec)
+	rec, err := getOrNotFound[variantItem](ctx, st.t, key(barcodePK(tpk, gtin), skBarcode), "barcode", apperr.New(apperr.NotFound, "no variant has this barcode"))
 	if err != nil {
-		return catalog.Variant{}, fmt.Errorf("get barcode: %w", err)
-	}
-	if !found {
-		return catalog.Variant{}, apperr.New(apperr.NotFound, "no variant has this barcode")
+		return catalog.Variant{}, err
 	}
 	return rec.domain(), nil
 }

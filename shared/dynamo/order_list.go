@@ -25,13 +25,9 @@ func (st *SalesStore) GetOrder(ctx context.Context, id string) (sales.Order, err
 	if err != nil {
 		return sales.Order{}, err
 	}
-	var it orderItem
-	found, err := st.t.get(ctx, key(orderPK(tpk, id), skOrder), &it)
+	it, err := getOrNotFound[orderItem](ctx, st.t, key(orderPK(tpk, id), skOrder), "order", apperr.New(apperr.NotFound, "order not found"))
 	if err != nil {
-		return sales.Order{}, fmt.Errorf("get order: %w", err)
-	}
-	if !found {
-		return sales.Order{}, apperr.New(apperr.NotFound, "order not found")
+		return sales.Order{}, err
 	}
 	return it.domain(), nil
 }

@@ -121,13 +121,9 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 		o, reserved = k.Order, reservedOf(*k)
 		o.Payments = append([]sales.Payment(nil), o.Payments...)
 	} else {
-		var it orderItem
-		found, err := st.t.get(ctx, key(orderPK(tpk, set.OrderID), skOrder), &it)
+		it, err := getOrNotFound[orderItem](ctx, st.t, key(orderPK(tpk, set.OrderID), skOrder), "order", apperr.New(apperr.NotFound, "order not found"))
 		if err != nil {
-			return sales.Order{}, false, fmt.Errorf("get order: %w", err)
-		}
-		if !found {
-			return sales.Order{}, false, apperr.New(apperr.NotFound, "order not found")
+			return sales.Order{}, false, err
 		}
 		o, reserved = it.domain(), it.Reserved
 		if o.Status != sales.StatusPendingPayment {

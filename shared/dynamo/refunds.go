@@ -297,13 +297,9 @@ func (st *RefundStore) GetRefund(ctx context.Context, id string) (sales.Refund, 
 	if err != nil {
 		return sales.Refund{}, err
 	}
-	var it refundItem
-	found, err := st.t.get(ctx, key(refundPK(tpk, id), skRefund), &it)
+	it, err := getOrNotFound[refundItem](ctx, st.t, key(refundPK(tpk, id), skRefund), "refund", apperr.New(apperr.NotFound, "refund not found"))
 	if err != nil {
-		return sales.Refund{}, fmt.Errorf("get refund: %w", err)
-	}
-	if !found {
-		return sales.Refund{}, apperr.New(apperr.NotFound, "refund not found")
+		return sales.Refund{}, err
 	}
 	return it.domain(), nil
 }

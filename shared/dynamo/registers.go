@@ -79,13 +79,9 @@ func (st *TenantStore) CreateRegister(ctx context.Context, locationID string, bu
 		return tenant.Register{}, err
 	}
 	locKey := key(tpk, skLocPrefix+locationID)
-	var loc locationItem
-	found, err := st.t.get(ctx, locKey, &loc)
+	loc, err := getOrNotFound[locationItem](ctx, st.t, locKey, "location", apperr.New(apperr.NotFound, "location not found", "input", "locationId"))
 	if err != nil {
-		return tenant.Register{}, fmt.Errorf("get location: %w", err)
-	}
-	if !found {
-		return tenant.Register{}, apperr.New(apperr.NotFound, "location not found", "input", "locationId")
+		return tenant.Register{}, err
 	}
 	var made tenant.Register
 	err = backoff.Contention.Retry(ctx, func(int) (bool, error) {

@@ -65,15 +65,7 @@ func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {
 	if err != nil {
 		return tenantItem{}, err
 	}
-	var it tenantItem
-	found, err := st.t.get(ctx, key(pk, skTenant), &it)
-	if err != nil {
-		return tenantItem{}, fmt.Errorf("get tenant: %w", err)
-	}
-	if !found {
-		return tenantItem{}, apperr.New(apperr.NotFound, "tenant not found")
-	}
-	return it, nil
+	return getOrNotFound[tenantItem](ctx, st.t, key(pk, skTenant), "tenant", apperr.New(apperr.NotFound, "tenant not found"))
 }
 
 // GetTenant reads the tenant in ctx.
