@@ -58,6 +58,23 @@ func (t *Table) get(ctx context.Context, k map[string]types.AttributeValue, out 
 	return true, attributevalue.UnmarshalMap(res.Item, out)
 }
 
+// batchGetAs reads the items at keys with BatchGet (any order; missing
+// keys are absent) and decodes each into an I: an error of the read is
+// wrapped as "get <what>s", of a decode as "decode <what>".
+func batchGetAs[I any](ctx context.Context, t *Table, keys []map[string]types.AttributeValue, what string) ([]I, error) {
+	raws, err := t.BatchGet(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("get %ss: %w", what, err)
+	}
+	out := make([]I, len(raws))
+	for i, raw := range raws {
+		if err := attributevalue.UnmarshalMap(raw, &out[i]); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", what, err)
+		}
+	}
+	return out, nil
+}
+
 // getOrNotFound reads the item at k into a T with get: an error of the read
 // is wrapped as "get <what>", and notFound is answered when there is none.
 func getOrNotFound[T any](ctx context.Context, t *Table, k map[string]types.AttributeValue, what string, notFound error) (T, error) {

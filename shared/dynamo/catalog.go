@@ -340,17 +340,7 @@ func (st *CatalogStore) batchItems(ctx context.Context, tpk string, ids []string
 	for i, id := range ids {
 		keys[i] = itemKey(tpk, id)
 	}
-	raws, err := st.t.BatchGet(ctx, keys)
-	if err != nil {
-		return nil, fmt.Errorf("get items: %w", err)
-	}
-	out := make([]catalogItem, len(raws))
-	for i, raw := range raws {
-		if err := attributevalue.UnmarshalMap(raw, &out[i]); err != nil {
-			return nil, fmt.Errorf("decode item: %w", err)
-		}
-	}
-	return out, nil
+	return batchGetAs[catalogItem](ctx, st.t, keys, "item")
 }
 
 // GetVariants batch-reads variant records of the tenant in ctx.
@@ -363,17 +353,13 @@ func (st *CatalogStore) GetVariants(ctx context.Context, ids []string) ([]catalo
 	for i, id := range ids {
 		keys[i] = key(variantPK(tpk, id), skVariant)
 	}
-	raws, err := st.t.BatchGet(ctx, keys)
+	items, err := batchGetAs[variantItem](ctx, st.t, keys, "variant")
 	if err != nil {
-		return nil, fmt.Errorf("get variants: %w", err)
+		return nil, err
 	}
-	out := make([]catalog.Variant, len(raws))
-	for i, raw := range raws {
-		var rec variantItem
-		if err := attributevalue.UnmarshalMap(raw, &rec); err != nil {
-			return nil, fmt.Errorf("decode variant: %w", err)
-		}
-		out[i] = rec.domain()
+	out := make([]catalog.Variant, len(items))
+	for i, it := range items {
+		out[i] = it.domain()
 	}
 	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -70,16 +69,12 @@ func (st *SalesStore) GetCustomers(ctx context.Context, ids []string) ([]sales.C
 			keys = append(keys, key(customerPK(tpk, id), skCustomer))
 		}
 	}
-	raws, err := st.t.BatchGet(ctx, keys)
+	items, err := batchGetAs[customerItem](ctx, st.t, keys, "customer")
 	if err != nil {
-		return nil, fmt.Errorf("get customers: %w", err)
+		return nil, err
 	}
-	out := make([]sales.Customer, 0, len(raws))
-	for _, raw := range raws {
-		var it customerItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, fmt.Errorf("decode customer: %w", err)
-		}
+	out := make([]sales.Customer, 0, len(items))
+	for _, it := range items {
 		out = append(out, it.domain())
 	}
 	return out, nil

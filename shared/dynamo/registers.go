@@ -178,16 +178,12 @@ func (st *TenantStore) GetRegisters(ctx context.Context, ids []string) ([]tenant
 			keys = append(keys, key(registerPK(tpk, id), skRegister))
 		}
 	}
-	raws, err := st.t.BatchGet(ctx, keys)
+	items, err := batchGetAs[registerItem](ctx, st.t, keys, "register")
 	if err != nil {
-		return nil, fmt.Errorf("get registers: %w", err)
+		return nil, err
 	}
-	out := make([]tenant.Register, 0, len(raws))
-	for _, raw := range raws {
-		var it registerItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, fmt.Errorf("decode register: %w", err)
-		}
+	out := make([]tenant.Register, 0, len(items))
+	for _, it := range items {
 		out = append(out, it.domain())
 	}
 	return out, nil

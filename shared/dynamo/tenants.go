@@ -218,16 +218,12 @@ func (st *TenantStore) GetLocations(ctx context.Context, ids []string) ([]tenant
 			keys = append(keys, key(pk, skLocPrefix+id))
 		}
 	}
-	raws, err := st.t.BatchGet(ctx, keys)
+	items, err := batchGetAs[locationItem](ctx, st.t, keys, "location")
 	if err != nil {
-		return nil, fmt.Errorf("get locations: %w", err)
+		return nil, err
 	}
-	out := make([]tenant.Location, 0, len(raws))
-	for _, raw := range raws {
-		var it locationItem
-		if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
-			return nil, fmt.Errorf("decode location: %w", err)
-		}
+	out := make([]tenant.Location, 0, len(items))
+	for _, it := range items {
 		out = append(out, it.domain())
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
