@@ -17,7 +17,7 @@ func main() {
 	defer jsii.Close()
 
 	var dirs [3]string
-	for i, fn := range []string{"api", "scheduler", "streams"} {
+	for i, fn := range []string{"api", "scheduler", "dispatcher"} {
 		dir, err := codeDir(fn)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "renkei infra:", err)

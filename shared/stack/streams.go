@@ -18,7 +18,7 @@ import (
 // StreamHandler is the table's one stream consumer: every concern that
 // reads the stream plugs in here (the sales aggregator today; the
 // integration hub's dispatcher next), whether the records come from
-// Lambda (functions/streams) or the local poller.
+// Lambda (functions/dispatcher) or the local poller.
 func StreamHandler(table *dynamo.Table, logger *slog.Logger) ddbstream.Handler {
 	return ddbstream.Fanout(aggregationHandler(NewReports(table), logger))
 }

@@ -1,8 +1,8 @@
-// Command streams is the table's one stream consumer in production: the
+// Command dispatcher is the table's one stream consumer in production: the
 // Lambda function behind the DynamoDB stream's event source mapping (batch
 // of one shard, ReportBatchItemFailures). Every concern that reads the
 // stream is a handler of stack.StreamHandler: the sales aggregator, and the
-// integration hub's dispatcher when it lands.
+// integration hub's dispatcher (events → jobs on the jobs queue) beside it.
 package main
 
 import (

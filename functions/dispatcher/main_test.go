@@ -35,11 +35,11 @@ func TestBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	table := dynamo.New(client, "renkei-streams-test")
+	table := dynamo.New(client, "renkei-dispatcher-test")
 	if err := table.EnsureTable(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := build(t.Context(), env(map[string]string{"RENKEI_TABLE": "renkei-streams-test"}), discard)
+	h, err := build(t.Context(), env(map[string]string{"RENKEI_TABLE": "renkei-dispatcher-test"}), discard)
 	if err != nil {
 		t.Fatal(err)
 	}
