@@ -107,6 +107,9 @@ type Principal struct {
 	// credential): its sales default to that register.
 	RegisterID string
 	Scopes     []Scope
+	// IntegrationID is set for an integration acting on its own (a job
+	// importing an order; IntegrationPrincipal): it holds ImportSales only.
+	IntegrationID string
 }
 
 // IsAPIKey reports whether the caller authenticated with an API key.
@@ -114,6 +117,9 @@ func (p Principal) IsAPIKey() bool { return p.APIKeyID != "" }
 
 // Can reports whether the principal holds a permission.
 func (p Principal) Can(perm Permission) bool {
+	if p.IntegrationID != "" {
+		return perm == ImportSales
+	}
 	if perm == ReadLocations {
 		return true // every caller needs to know where it sells
 	}

@@ -125,3 +125,22 @@ func TestPrincipal_Can(t *testing.T) {
 		t.Error("location restriction not applied")
 	}
 }
+
+// TestIntegrationPrincipal_Can: an integration imports sales and does
+// nothing else; nobody else imports sales.
+func TestIntegrationPrincipal_Can(t *testing.T) {
+	in := IntegrationPrincipal("ten_1", "int_1")
+	if !in.Can(ImportSales) || in.TenantID != "ten_1" || !in.CanUseLocation("loc_1") {
+		t.Fatal("the integration may not import sales")
+	}
+	for _, perm := range []Permission{Sell, ReadLocations, ReadOrders, Refund, WriteInventory, ManageIntegration} {
+		if in.Can(perm) {
+			t.Errorf("the integration holds %s", perm)
+		}
+	}
+	owner := Principal{TenantID: "ten_1", UserID: "usr_1", Role: Owner}
+	key := Principal{TenantID: "ten_1", APIKeyID: "key_1", Scopes: AllScopes}
+	if owner.Can(ImportSales) || key.Can(ImportSales) {
+		t.Fatal("an owner or an API key may import sales")
+	}
+}
