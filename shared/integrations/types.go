@@ -65,6 +65,9 @@ const (
 	KindPostDailySales = "POST_DAILY_SALES" // FREEE: one location close as a deal
 	KindPushInventory  = "PUSH_INVENTORY"   // SHOPIFY: one stock level's absolute quantity
 	KindImportOrder    = "IMPORT_ORDER"     // SHOPIFY: an orders/create webhook as a sale
+	// KindSync is the hub's own job: a syncIntegration request, which asks
+	// the connector for its resync jobs and queues them.
+	KindSync = "SYNC"
 )
 
 // Limits.
