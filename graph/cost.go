@@ -2,6 +2,7 @@ package graph
 
 import (
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/sales"
@@ -40,12 +41,12 @@ const (
 // Bounds the domain does not (yet) hold in a constant. The capability that
 // builds the field must enforce them, or change them here.
 const (
-	maxUserErrors     = 50               // userErrors of one payload: userErrors() keeps the first 50
-	maxErrorPath      = 10               // UserError.field: the deepest input path is 8 segments
-	maxRefunds        = sales.MaxRefunds // refunds of one order: PlanRefund refuses the 101st
-	maxOfflineSales   = 500              // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
-	maxSalesRows      = reports.MaxRows  // rows of one salesSummary, enforced by the reports service
-	maxIntegrations   = 50               // integrations of one tenant (integrations are not built yet)
+	maxUserErrors     = 50                           // userErrors of one payload: userErrors() keeps the first 50
+	maxErrorPath      = 10                           // UserError.field: the deepest input path is 8 segments
+	maxRefunds        = sales.MaxRefunds             // refunds of one order: PlanRefund refuses the 101st
+	maxOfflineSales   = 500                          // sales of one syncOfflineSales (SyncOfflineSalesInput: "at most 500")
+	maxSalesRows      = reports.MaxRows              // rows of one salesSummary, enforced by the reports service
+	maxIntegrations   = integrations.MaxIntegrations // integrations of one tenant: connectIntegration refuses the 51st
 	maxStockLevelsOut = max(inventory.MaxAdjustChanges, 2*inventory.MaxTransferLines)
 )
 
@@ -93,35 +94,39 @@ var fieldCosts = map[string]fieldCost{
 	// reports service caps at reports.MaxSummaryLocations.
 	"Query.salesSummary": {base: summaryLocationCost, max: maxSalesRows,
 		scope: "input.locationId", unscopedBase: reports.MaxSummaryLocations * summaryLocationCost},
-	"Query.integrations":    {base: readCost, max: maxIntegrations},
-	"Query.integrationJobs": {base: readCost},
+	// The list in one query, then one query per integration with pending
+	// jobs for its lag (the age of its oldest pending job).
+	"Query.integrations":    {base: readCost + maxIntegrations*readCost, max: maxIntegrations},
+	"Query.integrationJobs": {base: 2 * readCost},                           // the integration, then the page
 	"Query.registers":       {base: 2 * readCost, max: tenant.MaxRegisters}, // the location, then its registers in one batch
 
 	// Mutations. At most one of signUp, logIn, refreshSession per request.
-	"Mutation.signUp":                {base: hashCost},
-	"Mutation.logIn":                 {base: hashCost},
-	"Mutation.refreshSession":        {base: writeCost},
-	"Mutation.logOut":                {base: writeCost},
-	"Mutation.updateTenantSettings":  {base: writeCost},
-	"Mutation.createStaff":           {base: hashCost},
-	"Mutation.deactivateStaff":       {base: writeCost},
-	"Mutation.createApiKey":          {base: writeCost},
-	"Mutation.revokeApiKey":          {base: writeCost},
-	"Mutation.createLocation":        {base: writeCost},
-	"Mutation.createRegister":        {base: writeCost},
-	"Mutation.deactivateRegister":    {base: writeCost},
-	"Mutation.upsertItem":            {base: writeCost},
-	"Mutation.adjustInventory":       {base: writeCost},
-	"Mutation.transferInventory":     {base: writeCost},
-	"Mutation.createCustomer":        {base: writeCost},
-	"Mutation.checkout":              {base: 2 * writeCost},
-	"Mutation.refund":                {base: 2 * writeCost},
-	"Mutation.syncOfflineSales":      {base: offlineSyncWrites * writeCost},
-	"Mutation.closeRegister":         {base: 2 * writeCost},
-	"Mutation.connectIntegration":    {base: writeCost},
-	"Mutation.disconnectIntegration": {base: writeCost},
-	"Mutation.syncIntegration":       {base: 2 * writeCost},
-	"Mutation.retryIntegrationJob":   {base: writeCost},
+	"Mutation.signUp":               {base: hashCost},
+	"Mutation.logIn":                {base: hashCost},
+	"Mutation.refreshSession":       {base: writeCost},
+	"Mutation.logOut":               {base: writeCost},
+	"Mutation.updateTenantSettings": {base: writeCost},
+	"Mutation.createStaff":          {base: hashCost},
+	"Mutation.deactivateStaff":      {base: writeCost},
+	"Mutation.createApiKey":         {base: writeCost},
+	"Mutation.revokeApiKey":         {base: writeCost},
+	"Mutation.createLocation":       {base: writeCost},
+	"Mutation.createRegister":       {base: writeCost},
+	"Mutation.deactivateRegister":   {base: writeCost},
+	"Mutation.upsertItem":           {base: writeCost},
+	"Mutation.adjustInventory":      {base: writeCost},
+	"Mutation.transferInventory":    {base: writeCost},
+	"Mutation.createCustomer":       {base: writeCost},
+	"Mutation.checkout":             {base: 2 * writeCost},
+	"Mutation.refund":               {base: 2 * writeCost},
+	"Mutation.syncOfflineSales":     {base: offlineSyncWrites * writeCost},
+	"Mutation.closeRegister":        {base: 2 * writeCost},
+	// Integrations (integrations.go). A payload's lagSeconds reads the
+	// integration's oldest pending job: readCost each.
+	"Mutation.connectIntegration":    {base: readCost + providerCheckCost + 2*writeCost + readCost}, // count, the provider's checks, seal, write
+	"Mutation.disconnectIntegration": {base: writeCost + readCost},
+	"Mutation.syncIntegration":       {base: readCost + writeCost + readCost}, // the integration, the sync event in the outbox
+	"Mutation.retryIntegrationJob":   {base: readCost + 2*writeCost},          // the job, its requeue, a queue message
 
 	// Card payments (cards.go): a processor call or two and a write.
 	"Mutation.startCardPaymentsOnboarding":      {base: 2 * writeCost},
@@ -180,6 +185,8 @@ var fieldCosts = map[string]fieldCost{
 	"CloseRegisterPayload.userErrors":    {max: maxUserErrors},
 	"IntegrationPayload.userErrors":      {max: maxUserErrors},
 	"IntegrationJobPayload.userErrors":   {max: maxUserErrors},
+	"Integration.warnings":               {max: maxIntegrationWarnings},
+	"IntegrationWarning.items":           {max: integrations.MaxWarningItems},
 
 	// Connection nodes: paid for by the connection's page size.
 	"ItemConnection.nodes":           {perPage: true},
@@ -187,6 +194,14 @@ var fieldCosts = map[string]fieldCost{
 	"CustomerConnection.nodes":       {perPage: true},
 	"IntegrationJobConnection.nodes": {perPage: true},
 }
+
+// providerCheckCost prices connectIntegration's checks against the provider
+// (integrations.ConnectTimeout bounds them at 15 s): freee's company,
+// account items, taxes and walletables (and a token exchange); Shopify's
+// shop, locations and the pages of variants matched against the catalog's
+// SKUs. Priced as 10 writes — the dearest single operation after a password
+// hash, and the rate limit's burst bounds how many a tenant starts.
+const providerCheckCost = 10 * writeCost
 
 // summaryLocationCost is one location of a salesSummary.
 const summaryLocationCost = 30 * readCost

@@ -1,17 +1,13 @@
 package graph
 
-// The contract's operations that later capabilities implement. The served
-// schema must be a superset of the contract today, so these types exist with
-// their final shapes; the root fields answer NOT_IMPLEMENTED (after checking
-// the credential) until their capability lands. Each area moves out of this
-// file into its own when it is built. Each checks the permission the role
-// table gives its operation first, so the answer to a caller without it is
-// FORBIDDEN today as it will be then.
+// NOT_IMPLEMENTED: the answer of a contract operation whose service this
+// server was built without (the integration operations when
+// Services.Integrations is nil). Each checks the permission the role table
+// gives its operation first, so the answer to a caller without it is
+// FORBIDDEN as it is from the service.
 
 import (
 	"context"
-
-	graphql "github.com/graph-gophers/graphql-go"
 
 	"github.com/renkei-pos/renkei/shared/identity"
 )
@@ -42,97 +38,4 @@ type searchArgs struct {
 	First *int32
 	After *string
 	Query *string
-}
-
-// Integrations lists integrations.
-func (r *Resolver) Integrations(ctx context.Context) ([]*integrationResolver, error) {
-	return nil, notImplemented(ctx, "integrations", identity.ReadIntegrations)
-}
-
-// IntegrationJobs lists an integration's jobs.
-func (r *Resolver) IntegrationJobs(ctx context.Context, args struct {
-	IntegrationID graphql.ID
-	Status        *string
-	First         *int32
-	After         *string
-}) (*integrationJobConnectionResolver, error) {
-	return nil, notImplementedPage(ctx, "integrationJobs", identity.ReadIntegrations, args.First)
-}
-
-// ConnectIntegration connects an integration.
-func (r *Resolver) ConnectIntegration(ctx context.Context, _ struct{ Input connectIntegrationInput }) (*integrationPayloadResolver, error) {
-	return nil, notImplemented(ctx, "connectIntegration", identity.ManageIntegration)
-}
-
-// DisconnectIntegration disconnects an integration.
-func (r *Resolver) DisconnectIntegration(ctx context.Context, _ struct{ Input disconnectIntegrationInput }) (*integrationPayloadResolver, error) {
-	return nil, notImplemented(ctx, "disconnectIntegration", identity.ManageIntegration)
-}
-
-// SyncIntegration resyncs an integration.
-func (r *Resolver) SyncIntegration(ctx context.Context, _ struct{ Input syncIntegrationInput }) (*integrationPayloadResolver, error) {
-	return nil, notImplemented(ctx, "syncIntegration", identity.ManageIntegration)
-}
-
-// RetryIntegrationJob retries a failed job.
-func (r *Resolver) RetryIntegrationJob(ctx context.Context, _ struct{ Input retryIntegrationJobInput }) (*integrationJobPayloadResolver, error) {
-	return nil, notImplemented(ctx, "retryIntegrationJob", identity.ManageIntegration)
-}
-
-type integrationResolver struct {
-	ID            graphql.ID
-	Provider      string
-	Name          string
-	Status        string
-	Settings      JSON
-	LastSuccessAt *graphql.Time
-	LastError     *string
-	PendingJobs   int32
-	FailedJobs    int32
-	LagSeconds    *float64
-	CreatedAt     graphql.Time
-}
-
-type integrationJobResolver struct {
-	ID        graphql.ID
-	Kind      string
-	Status    string
-	Attempts  int32
-	LastError *string
-	CreatedAt graphql.Time
-	UpdatedAt graphql.Time
-}
-
-type integrationJobConnectionResolver struct {
-	Nodes    []*integrationJobResolver
-	PageInfo *pageInfo
-}
-
-type connectIntegrationInput struct {
-	Provider string
-	Name     string
-	Settings JSON
-}
-
-type disconnectIntegrationInput struct {
-	ID graphql.ID
-}
-
-type syncIntegrationInput struct {
-	ID graphql.ID
-}
-
-type retryIntegrationJobInput struct {
-	ID graphql.ID
-}
-
-type integrationPayloadResolver struct {
-	Integration   *integrationResolver
-	SigningSecret *string
-	UserErrors    []*userError
-}
-
-type integrationJobPayloadResolver struct {
-	Job        *integrationJobResolver
-	UserErrors []*userError
 }

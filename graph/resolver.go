@@ -12,6 +12,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/reports"
@@ -28,6 +29,9 @@ type Services struct {
 	Sales     *sales.Service
 	Payments  *payments.Service // card onboarding and reader tokens (cards.go)
 	Reports   *reports.Service
+	// Integrations is the integration hub (integrations.go); nil answers
+	// its operations NOT_IMPLEMENTED.
+	Integrations *integrations.Service
 }
 
 // Resolver is the root of Query and Mutation; each area adds its fields in

@@ -60,8 +60,9 @@ var rootOps = map[string]rootOp{
 	"customers": {perm: identity.ReadCustomers, doc: `{ customers(first: 1) { nodes { id } } }`, vars: noVars},
 	"salesSummary": {perm: identity.ReadReports, doc: `{ salesSummary(input: {from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z", groupBy: DAY}) { key } }`,
 		vars: noVars},
-	"integrations":    {perm: identity.ReadIntegrations, doc: `{ integrations { id } }`, vars: noVars},
-	"integrationJobs": {perm: identity.ReadIntegrations, doc: `{ integrationJobs(integrationId: "int_x", first: 1) { nodes { id } } }`, vars: noVars},
+	"integrations": {perm: identity.ReadIntegrations, doc: `{ integrations { id } }`, vars: noVars},
+	"integrationJobs": {perm: identity.ReadIntegrations, doc: `query($id: ID!) { integrationJobs(integrationId: $id, first: 1) { nodes { id } } }`,
+		vars: func(f *rolesShop) map[string]any { return map[string]any{"id": f.integration} }},
 	"registers": {perm: identity.ReadLocations, doc: `query($loc: ID!) { registers(locationId: $loc) { id number location { id } } }`,
 		vars: func(f *rolesShop) map[string]any { return map[string]any{"loc": f.loc1} }},
 
@@ -135,14 +136,15 @@ var rootOps = map[string]rootOp{
 			return map[string]any{"in": map[string]any{"idempotencyKey": stockKey("roles"), "orderId": f.order1, "lines": []any{}, "restock": false}}
 		}}, // INVALID (no lines) once allowed
 
-	// Mutation: not built yet (graph/pending.go): top-level errors.
-	"connectIntegration": {perm: identity.ManageIntegration, doc: `mutation($in: ConnectIntegrationInput!) { connectIntegration(input: $in) { userErrors { code } } }`,
+	// Integrations: unknown ids (NOT_FOUND) and settings without a url
+	// (INVALID) once allowed, so nothing changes for other tests.
+	"connectIntegration": {perm: identity.ManageIntegration, payload: "connectIntegration", doc: `mutation($in: ConnectIntegrationInput!) { connectIntegration(input: $in) { userErrors { code } } }`,
 		vars: input(map[string]any{"provider": "WEBHOOK", "name": "x", "settings": map[string]any{}})},
-	"disconnectIntegration": {perm: identity.ManageIntegration, doc: `mutation($in: DisconnectIntegrationInput!) { disconnectIntegration(input: $in) { userErrors { code } } }`,
+	"disconnectIntegration": {perm: identity.ManageIntegration, payload: "disconnectIntegration", doc: `mutation($in: DisconnectIntegrationInput!) { disconnectIntegration(input: $in) { userErrors { code } } }`,
 		vars: input(map[string]any{"id": "int_x"})},
-	"syncIntegration": {perm: identity.ManageIntegration, doc: `mutation($in: SyncIntegrationInput!) { syncIntegration(input: $in) { userErrors { code } } }`,
+	"syncIntegration": {perm: identity.ManageIntegration, payload: "syncIntegration", doc: `mutation($in: SyncIntegrationInput!) { syncIntegration(input: $in) { userErrors { code } } }`,
 		vars: input(map[string]any{"id": "int_x"})},
-	"retryIntegrationJob": {perm: identity.ManageIntegration, doc: `mutation($in: RetryIntegrationJobInput!) { retryIntegrationJob(input: $in) { userErrors { code } } }`,
+	"retryIntegrationJob": {perm: identity.ManageIntegration, payload: "retryIntegrationJob", doc: `mutation($in: RetryIntegrationJobInput!) { retryIntegrationJob(input: $in) { userErrors { code } } }`,
 		vars: input(map[string]any{"id": "job_x"})},
 }
 
@@ -155,6 +157,7 @@ type rolesShop struct {
 	variant        string
 	customer       string
 	order1, order2 string
+	integration    string // a webhook (subscribed to register.closed, which the shop never sends)
 	callers        []caller
 }
 
@@ -179,7 +182,22 @@ func newRolesShop(tb testing.TB, name string) *rolesShop {
 	f.customer = str(tb, r.Data, "createCustomer.customer.id")
 	f.order1 = f.sell(tb, m.token, f.loc1, f.customer)
 	f.order2 = f.sell(tb, m.token, f.loc2, "")
+	f.integration = connectRolesWebhook(tb, m.token)
 	return f
+}
+
+// connectRolesWebhook connects a webhook (local mode allows loopback) and
+// returns its id; "int_x" on a server built without the integration hub,
+// where every integration operation answers NOT_IMPLEMENTED.
+func connectRolesWebhook(tb testing.TB, token string) string {
+	tb.Helper()
+	r := gql(tb, token, `mutation($in: ConnectIntegrationInput!) { connectIntegration(input: $in) { integration { id } userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"provider": "WEBHOOK", "name": "roles", "settings": map[string]any{"url": "http://127.0.0.1:9/roles", "events": []any{"register.closed"}}}})
+	if len(r.Errors) == 1 && r.Errors[0].Extensions["code"] == "NOT_IMPLEMENTED" {
+		return "int_x"
+	}
+	mustOK(tb, r, "connectIntegration")
+	return str(tb, r.Data, "connectIntegration.integration.id")
 }
 
 // addCallers gives the shop one caller per role, a cashier restricted to
