@@ -16,8 +16,8 @@ import (
 func main() {
 	defer jsii.Close()
 
-	var dirs [3]string
-	for i, fn := range []string{"api", "scheduler", "dispatcher"} {
+	var dirs [4]string
+	for i, fn := range []string{"api", "scheduler", "dispatcher", "worker"} {
 		dir, err := codeDir(fn)
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "renkei infra:", err)
@@ -40,12 +40,15 @@ func main() {
 			Description: jsii.String("renkei serverless multi-tenant POS backend"),
 			Env:         deployEnv(),
 		},
-		ApiCodeDir:       dirs[0],
-		SchedulerCodeDir: dirs[1],
-		StreamsCodeDir:   dirs[2],
+		ApiCodeDir:        dirs[0],
+		SchedulerCodeDir:  dirs[1],
+		DispatcherCodeDir: dirs[2],
+		WorkerCodeDir:     dirs[3],
 		// The back office's pages Stripe's onboarding returns to.
 		StripeConnectReturnURL:  os.Getenv("RENKEI_STRIPE_CONNECT_RETURN_URL"),
 		StripeConnectRefreshURL: os.Getenv("RENKEI_STRIPE_CONNECT_REFRESH_URL"),
+		// renkei's freee app (not a secret; its client secret is one).
+		FreeeClientID: os.Getenv("RENKEI_FREEE_CLIENT_ID"),
 	})
 	app.Synth(nil)
 }

@@ -21,10 +21,12 @@ type RenkeiStackProps struct {
 	// binary of functions/api (linux/arm64). The CDK app never compiles Go
 	// itself: `make build` does, so synth stays fast and deterministic.
 	ApiCodeDir string
-	// SchedulerCodeDir and StreamsCodeDir hold the `bootstrap` binaries of
-	// functions/scheduler and functions/streams, built the same way.
-	SchedulerCodeDir string
-	StreamsCodeDir   string
+	// SchedulerCodeDir, DispatcherCodeDir and WorkerCodeDir hold the
+	// `bootstrap` binaries of functions/scheduler, functions/dispatcher and
+	// functions/worker, built the same way.
+	SchedulerCodeDir  string
+	DispatcherCodeDir string
+	WorkerCodeDir     string
 
 	// StripeConnectReturnURL and StripeConnectRefreshURL are where Stripe's
 	// hosted onboarding sends a merchant back (done / link expired): the
@@ -37,14 +39,14 @@ type RenkeiStackProps struct {
 	// (the back office). Empty means "*": the API authenticates with bearer
 	// tokens, not cookies, so a wildcard origin leaks no ambient credentials.
 	CorsAllowOrigins []string
+
+	// FreeeClientID is renkei's freee app's client id (FREEE_CLIENT_ID on
+	// the api and the worker); empty leaves it unset. Its client secret is
+	// the FreeeClientSecret secret.
+	FreeeClientID string
 }
 
 const (
-	// workerTimeout is the timeout the (future) worker Lambda will have.
-	// SQS must hide a received job for longer than the worker may hold it,
-	// and AWS recommends 6x the function timeout for Lambda event sources.
-	workerTimeout = 30 // seconds
-
 	// maxJobReceives: after this many failed deliveries a job lands in the
 	// DLQ (the design's "DLQ after 5"); job state in DynamoDB keeps it visible.
 	maxJobReceives = 5
@@ -65,7 +67,10 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	if props == nil {
 		props = &RenkeiStackProps{}
 	}
-	for name, dir := range map[string]string{"ApiCodeDir": props.ApiCodeDir, "SchedulerCodeDir": props.SchedulerCodeDir, "StreamsCodeDir": props.StreamsCodeDir} {
+	for name, dir := range map[string]string{
+		"ApiCodeDir": props.ApiCodeDir, "SchedulerCodeDir": props.SchedulerCodeDir,
+		"DispatcherCodeDir": props.DispatcherCodeDir, "WorkerCodeDir": props.WorkerCodeDir,
+	} {
 		if dir == "" {
 			panic("renkei infra: RenkeiStackProps." + name + " is required (directory containing the function's `bootstrap` binary)")
 		}
@@ -86,15 +91,18 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	})
 
 	stripe := newStripeSecrets(stack)
+	hub := newIntegrationSecrets(stack, props.FreeeClientID)
 
 	api := newApiFunction(stack, props.ApiCodeDir)
-	api.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
 	api.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
-	api.AddEnvironment(jsii.String("RENKEI_JOBS_QUEUE_URL"), jobs.QueueUrl(), nil)
 	api.AddEnvironment(jsii.String("RENKEI_JWT_SECRET_ARN"), jwtSecret.SecretArn(), nil)
 	grantTable(api, table, apiTableActions)
-	jobs.GrantSendMessages(api)
 	grantGetSecretValue(api, jwtSecret)
+	// connectIntegration seals credentials and exchanges freee's
+	// authorization code; the inbound Shopify webhook opens its secret;
+	// retryIntegrationJob and syncIntegration enqueue jobs.
+	hub.configure(api)
+	jobs.sender(api)
 
 	stage := newHttpApi(stack, api, props.CorsAllowOrigins)
 	stripe.returnURL, stripe.refreshURL = props.StripeConnectReturnURL, props.StripeConnectRefreshURL
@@ -108,7 +116,14 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 
 	scheduler := newScheduler(stack, props.SchedulerCodeDir, table)
 	stripe.configure(scheduler)
-	streamFailures := newStreamConsumer(stack, props.StreamsCodeDir, table)
+	// The outbox sweeper re-dispatches events the stream did not.
+	jobs.sender(scheduler)
+	dispatcher, streamFailures := newDispatcher(stack, props.DispatcherCodeDir, table)
+	jobs.sender(dispatcher)
+	worker := newWorker(stack, props.WorkerCodeDir, table, jobs)
+	hub.configure(worker)
+
+	newAlarms(stack, alarmEmail(stack), jobs, streamFailures, worker)
 
 	// Stage URLs end with "/".
 	awscdk.NewCfnOutput(stack, jsii.String("GraphqlUrl"), &awscdk.CfnOutputProps{
@@ -121,7 +136,7 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("JobsQueueUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SQS integration jobs queue"),
-		Value:       jobs.QueueUrl(),
+		Value:       jobs.queue.QueueUrl(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("StreamFailuresQueueUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("SQS queue receiving stream batches the consumer gave up on"),
@@ -134,6 +149,14 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	awscdk.NewCfnOutput(stack, jsii.String("StripeWebhookSecretArn"), &awscdk.CfnOutputProps{
 		Description: jsii.String("Secrets Manager secret to put the Stripe webhook signing secret (whsec_...) in"),
 		Value:       stripe.webhookSecret.SecretArn(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("FreeeClientSecretArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("Secrets Manager secret to put renkei's freee app client secret in"),
+		Value:       hub.freeeClientSecret.SecretArn(),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("SecretsKeyArn"), &awscdk.CfnOutputProps{
+		Description: jsii.String("KMS key wrapping the integration secrets' data keys"),
+		Value:       hub.key.KeyArn(),
 	})
 
 	return stack
@@ -176,7 +199,9 @@ func newTable(scope constructs.Construct) awsdynamodb.Table {
 
 // newJobsQueue is the standard queue carrying one job per (event, integration)
 // from the dispatcher to the worker, with a dead-letter queue behind it.
-func newJobsQueue(scope constructs.Construct) awssqs.Queue {
+// Messages carry MessageGroupId = tenant, which makes a standard queue a
+// fair queue: one tenant's backlog does not delay the others' jobs.
+func newJobsQueue(scope constructs.Construct) jobQueues {
 	// 14 days (the SQS maximum) on both queues: a stalled integration must
 	// never silently drop jobs while someone is fixing it.
 	retention := awscdk.Duration_Days(jsii.Number(14))
@@ -185,8 +210,8 @@ func newJobsQueue(scope constructs.Construct) awssqs.Queue {
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 	})
-	return awssqs.NewQueue(scope, jsii.String("Jobs"), &awssqs.QueueProps{
-		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(6 * workerTimeout)),
+	queue := awssqs.NewQueue(scope, jsii.String("Jobs"), &awssqs.QueueProps{
+		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(jobsVisibility)),
 		RetentionPeriod:   retention,
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
@@ -195,6 +220,7 @@ func newJobsQueue(scope constructs.Construct) awssqs.Queue {
 			MaxReceiveCount: jsii.Number(maxJobReceives),
 		},
 	})
+	return jobQueues{queue: queue, deadLetter: dlq}
 }
 
 // newApiFunction is the GraphQL API handler (functions/api), built outside
@@ -216,7 +242,7 @@ func newGoFunction(scope constructs.Construct, id, description, codeDir string, 
 	logs := awslogs.NewLogGroup(scope, jsii.String(id+"Logs"), &awslogs.LogGroupProps{
 		Retention: awslogs.RetentionDays_ONE_MONTH,
 	})
-	return awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
+	fn := awslambda.NewFunction(scope, jsii.String(id), &awslambda.FunctionProps{
 		Description: jsii.String(description),
 		// Go compiles to a native binary named bootstrap on the OS-only runtime;
 		// Graviton is cheaper per ms and Go cross-compiles to it trivially.
@@ -229,6 +255,11 @@ func newGoFunction(scope constructs.Construct, id, description, codeDir string, 
 		Tracing:      awslambda.Tracing_ACTIVE,
 		LogGroup:     logs,
 	})
+	// Every Lambda runs in AWS mode: provider base URLs are the real ones
+	// and webhooks go to public https addresses only (local mode is
+	// functions/local's alone).
+	fn.AddEnvironment(jsii.String("RENKEI_ENV"), jsii.String("aws"), nil)
+	return fn
 }
 
 // newHttpApi exposes the api function over an HTTP API and returns its

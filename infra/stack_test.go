@@ -25,7 +25,8 @@ var (
 // logicalIDs of the resources other resources refer to.
 type logicalIDs struct {
 	table, queue, deadLetter, streamFailures, secret, stripeKey, stripeWebhook string
-	function, scheduler, streams, httpApi, integration, rule                   string
+	function, scheduler, dispatcher, worker, httpApi, integration, rule        string
+	secretsKey, freeeSecret, alarmTopic, jobsSource                            string
 }
 
 func TestMain(m *testing.M) {
@@ -54,8 +55,12 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
+		cdkContext["alarmEmail"] = testAlarmEmail
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir), Context: &cdkContext})
-		stack := NewRenkeiStack(app, "RenkeiTest", &RenkeiStackProps{ApiCodeDir: codeDir, SchedulerCodeDir: codeDir, StreamsCodeDir: codeDir})
+		stack := NewRenkeiStack(app, "RenkeiTest", &RenkeiStackProps{
+			ApiCodeDir: codeDir, SchedulerCodeDir: codeDir, DispatcherCodeDir: codeDir, WorkerCodeDir: codeDir,
+			FreeeClientID: testFreeeClientID,
+		})
 		synthesized = assertions.Template_FromStack(stack, nil)
 		if ids, err = findIDs(templateJSON(synthesized)); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -64,6 +69,12 @@ func TestMain(m *testing.M) {
 		return m.Run()
 	}())
 }
+
+// The test stack's freee client id and alarm e-mail (context alarmEmail).
+const (
+	testFreeeClientID = "test-freee-client-id"
+	testAlarmEmail    = "ops@example.com"
+)
 
 type (
 	obj = map[string]interface{}
@@ -88,12 +99,15 @@ var checks = []struct {
 	{"resource counts", func(t assertions.Template) {
 		t.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(3))
-		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(3))
-		// api, scheduler, streams: no LogRetention custom-resource Lambda sneaks in.
-		t.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(3))
-		t.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(3))
+		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(4))
+		// api, scheduler, dispatcher, worker: no LogRetention custom-resource Lambda sneaks in.
+		t.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4))
+		t.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(4))
 		t.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(1))
-		t.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(2))
+		t.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Api"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1))
@@ -151,12 +165,20 @@ var checks = []struct {
 			"maxReceiveCount":     5,
 		}})
 	}},
-	{"jobs queue visibility 180s and SSE", func(t assertions.Template) {
+	{"jobs queue visibility 360s and SSE", func(t assertions.Template) {
 		props(t, "AWS::SQS::Queue", obj{
 			"RedrivePolicy":        assertions.Match_AnyValue(),
-			"VisibilityTimeout":    180,
+			"VisibilityTimeout":    360,
 			"SqsManagedSseEnabled": true,
 		})
+	}},
+	{"jobs queue visibility at least 6x the worker timeout", func(t assertions.Template) {
+		res := templateJSON(t)["Resources"].(obj)
+		visibility, _ := res[ids.queue].(obj)["Properties"].(obj)["VisibilityTimeout"].(float64)
+		timeout, _ := res[ids.worker].(obj)["Properties"].(obj)["Timeout"].(float64)
+		if timeout <= 0 || visibility < 6*timeout {
+			panic(fmt.Sprintf("jobs queue visibility %vs, worker timeout %vs: want visibility ≥ 6 × timeout", visibility, timeout))
+		}
 	}},
 	{"DLQ keeps jobs 14 days, SSE", func(t assertions.Template) {
 		props(t, "AWS::SQS::Queue", obj{
@@ -205,14 +227,23 @@ var checks = []struct {
 	{"function sizing and tracing", func(t assertions.Template) {
 		resourceProps(t, ids.function, obj{"MemorySize": 512, "Timeout": 25, "TracingConfig": obj{"Mode": "Active"}})
 		resourceProps(t, ids.scheduler, obj{"MemorySize": 256, "Timeout": 50, "TracingConfig": obj{"Mode": "Active"}})
-		resourceProps(t, ids.streams, obj{"MemorySize": 256, "Timeout": 60, "TracingConfig": obj{"Mode": "Active"}})
+		resourceProps(t, ids.dispatcher, obj{"MemorySize": 256, "Timeout": 60, "TracingConfig": obj{"Mode": "Active"}})
+		resourceProps(t, ids.worker, obj{"MemorySize": 512, "Timeout": 60, "TracingConfig": obj{"Mode": "Active"}})
+	}},
+	{"every function runs with RENKEI_ENV=aws", func(t assertions.Template) {
+		for _, fn := range ids.functions() {
+			resourceProps(t, fn, obj{"Environment": obj{"Variables": like(obj{"RENKEI_ENV": "aws"})}})
+		}
 	}},
 	{"function environment", func(t assertions.Template) {
 		resourceProps(t, ids.function, obj{"Environment": obj{"Variables": obj{
-			"RENKEI_MODE":                      "aws",
+			"RENKEI_ENV":                       "aws",
 			"RENKEI_TABLE":                     ref(ids.table),
 			"RENKEI_JOBS_QUEUE_URL":            ref(ids.queue),
 			"RENKEI_JWT_SECRET_ARN":            ref(ids.secret),
+			"RENKEI_SECRETS_KMS_KEY_ID":        arn(ids.secretsKey),
+			"FREEE_CLIENT_ID":                  testFreeeClientID,
+			"FREEE_CLIENT_SECRET_ARN":          ref(ids.freeeSecret),
 			"RENKEI_STRIPE_SECRET_KEY_ARN":     ref(ids.stripeKey),
 			"RENKEI_STRIPE_WEBHOOK_SECRET_ARN": ref(ids.stripeWebhook),
 			"STRIPE_CONNECT_RETURN_URL":        onboardingURL("done"),
@@ -221,18 +252,30 @@ var checks = []struct {
 	}},
 	{"scheduler environment", func(t assertions.Template) {
 		resourceProps(t, ids.scheduler, obj{"Environment": obj{"Variables": obj{
-			"RENKEI_MODE":                      "aws",
+			"RENKEI_ENV":                       "aws",
 			"RENKEI_TABLE":                     ref(ids.table),
+			"RENKEI_JOBS_QUEUE_URL":            ref(ids.queue),
 			"RENKEI_STRIPE_SECRET_KEY_ARN":     ref(ids.stripeKey),
 			"RENKEI_STRIPE_WEBHOOK_SECRET_ARN": ref(ids.stripeWebhook),
 			"STRIPE_CONNECT_RETURN_URL":        onboardingURL("done"),
 			"STRIPE_CONNECT_REFRESH_URL":       onboardingURL("refresh"),
 		}}})
 	}},
-	{"streams environment", func(t assertions.Template) {
-		resourceProps(t, ids.streams, obj{"Environment": obj{"Variables": obj{
-			"RENKEI_MODE":  "aws",
-			"RENKEI_TABLE": ref(ids.table),
+	{"dispatcher environment", func(t assertions.Template) {
+		resourceProps(t, ids.dispatcher, obj{"Environment": obj{"Variables": obj{
+			"RENKEI_ENV":            "aws",
+			"RENKEI_TABLE":          ref(ids.table),
+			"RENKEI_JOBS_QUEUE_URL": ref(ids.queue),
+		}}})
+	}},
+	{"worker environment", func(t assertions.Template) {
+		resourceProps(t, ids.worker, obj{"Environment": obj{"Variables": obj{
+			"RENKEI_ENV":                "aws",
+			"RENKEI_TABLE":              ref(ids.table),
+			"RENKEI_JOBS_QUEUE_URL":     ref(ids.queue),
+			"RENKEI_SECRETS_KMS_KEY_ID": arn(ids.secretsKey),
+			"FREEE_CLIENT_ID":           testFreeeClientID,
+			"FREEE_CLIENT_SECRET_ARN":   ref(ids.freeeSecret),
 		}}})
 	}},
 	{"function logs kept one month", func(t assertions.Template) {
@@ -250,10 +293,11 @@ var checks = []struct {
 	// --- grants
 	{"IAM: table actions per function", func(t assertions.Template) {
 		want := map[string][]string{
-			ids.function: {"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+			ids.function: {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
 				"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-			ids.scheduler: {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-			ids.streams:   {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			ids.scheduler:  {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			ids.dispatcher: {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
+			ids.worker:     {"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"},
 		}
 		table, index := mustJSON(arn(ids.table)), mustJSON(obj{"Fn::Join": arr{"", arr{arn(ids.table), "/index/*"}}})
 		for fn, actions := range want {
@@ -277,9 +321,10 @@ var checks = []struct {
 	}},
 	{"IAM: secrets read with GetSecretValue only", func(t assertions.Template) {
 		want := map[string][]string{
-			ids.function:  {ids.secret, ids.stripeKey, ids.stripeWebhook},
-			ids.scheduler: {ids.stripeKey, ids.stripeWebhook},
-			ids.streams:   nil,
+			ids.function:   {ids.secret, ids.stripeKey, ids.stripeWebhook, ids.freeeSecret},
+			ids.scheduler:  {ids.stripeKey, ids.stripeWebhook},
+			ids.dispatcher: nil,
+			ids.worker:     {ids.freeeSecret},
 		}
 		for fn, secrets := range want {
 			var got []string
@@ -306,22 +351,76 @@ var checks = []struct {
 	}},
 	{"IAM: stream reads only for the consumer", func(t assertions.Template) {
 		stream := mustJSON(obj{"Fn::GetAtt": arr{ids.table, "StreamArn"}})
-		got := strings.Join(grantedOn(t, ids.streams, stream), " ")
+		got := strings.Join(grantedOn(t, ids.dispatcher, stream), " ")
 		if got != "dynamodb:DescribeStream dynamodb:GetRecords dynamodb:GetShardIterator" {
 			panic("the stream consumer may " + got + " on the stream")
 		}
-		for _, fn := range []string{ids.function, ids.scheduler} {
+		for _, fn := range []string{ids.function, ids.scheduler, ids.worker} {
 			if g := grantedOn(t, fn, stream); len(g) > 0 {
 				panic(fmt.Sprintf("%s may %v on the stream", fn, g))
 			}
 		}
 	}},
-	{"IAM: queue send", func(t assertions.Template) {
-		if got := grantedOn(t, ids.function, mustJSON(arn(ids.queue))); !contains(got, "sqs:SendMessage") {
-			panic(fmt.Sprintf("the API may %v on the jobs queue", got))
+	{"IAM: jobs queue actions per function", func(t assertions.Template) {
+		want := map[string]string{
+			ids.function:   "sqs:SendMessage",
+			ids.scheduler:  "sqs:SendMessage",
+			ids.dispatcher: "sqs:SendMessage",
+			ids.worker:     "sqs:ChangeMessageVisibility sqs:DeleteMessage sqs:GetQueueAttributes sqs:ReceiveMessage",
 		}
-		if got := grantedOn(t, ids.streams, mustJSON(arn(ids.streamFailures))); !contains(got, "sqs:SendMessage") {
+		for fn, actions := range want {
+			if got := strings.Join(grantedOn(t, fn, mustJSON(arn(ids.queue))), " "); got != actions {
+				panic(fmt.Sprintf("%s may %q on the jobs queue, want %q", fn, got, actions))
+			}
+			if got := grantedOn(t, fn, mustJSON(arn(ids.deadLetter))); len(got) > 0 {
+				panic(fmt.Sprintf("%s may %v on the jobs DLQ", fn, got))
+			}
+		}
+		if got := grantedOn(t, ids.dispatcher, mustJSON(arn(ids.streamFailures))); !contains(got, "sqs:SendMessage") {
 			panic(fmt.Sprintf("the stream consumer may %v on its failure queue", got))
+		}
+	}},
+	{"IAM: KMS for the api and the worker only, with the encryption context", func(t assertions.Template) {
+		key := mustJSON(arn(ids.secretsKey))
+		for _, fn := range ids.functions() {
+			var kms []obj
+			for _, st := range statementsOf(t, fn) {
+				if strings.Contains(mustJSON(st["Action"]), "kms:") {
+					kms = append(kms, st)
+				}
+			}
+			if fn != ids.function && fn != ids.worker {
+				if len(kms) > 0 {
+					panic(fmt.Sprintf("%s may use KMS: %v", fn, kms))
+				}
+				continue
+			}
+			if len(kms) != 1 {
+				panic(fmt.Sprintf("%s has %d KMS statements, want 1", fn, len(kms)))
+			}
+			st := kms[0]
+			if got := strings.Join(stringsOf(st["Action"]), " "); got != "kms:Decrypt kms:GenerateDataKey" || st["Effect"] != "Allow" {
+				panic(fmt.Sprintf("%s may %s %v with KMS, want Allow kms:Decrypt kms:GenerateDataKey", fn, st["Effect"], got))
+			}
+			if r := listOf(st["Resource"]); len(r) != 1 || mustJSON(r[0]) != key {
+				panic(fmt.Sprintf("%s may use KMS on %v, want only the secrets key", fn, r))
+			}
+			wantCond := mustJSON(obj{
+				"Null":                      obj{"kms:EncryptionContextKeys": "false"},
+				"ForAllValues:StringEquals": obj{"kms:EncryptionContextKeys": arr{"aad", "aad-b64"}},
+			})
+			if got := mustJSON(st["Condition"]); got != wantCond {
+				panic(fmt.Sprintf("%s's KMS condition is %s, want %s", fn, got, wantCond))
+			}
+		}
+	}},
+	{"IAM: the dispatcher has no KMS action", func(t assertions.Template) {
+		for _, st := range statementsOf(t, ids.dispatcher) {
+			for _, a := range stringsOf(st["Action"]) {
+				if strings.HasPrefix(a, "kms:") {
+					panic("the dispatcher may " + a)
+				}
+			}
 		}
 	}},
 
@@ -347,7 +446,7 @@ var checks = []struct {
 	{"stream event source mapping", func(t assertions.Template) {
 		props(t, "AWS::Lambda::EventSourceMapping", obj{
 			"EventSourceArn":             obj{"Fn::GetAtt": arr{ids.table, "StreamArn"}},
-			"FunctionName":               ref(ids.streams),
+			"FunctionName":               ref(ids.dispatcher),
 			"StartingPosition":           "TRIM_HORIZON",
 			"BatchSize":                  100,
 			"BisectBatchOnFunctionError": true,
@@ -357,6 +456,62 @@ var checks = []struct {
 			"DestinationConfig":          obj{"OnFailure": obj{"Destination": arn(ids.streamFailures)}},
 		})
 	}},
+	// --- worker
+	{"worker event source: jobs queue, batch 10, ReportBatchItemFailures, max concurrency 20", func(t assertions.Template) {
+		resourceProps(t, ids.jobsSource, obj{
+			"EventSourceArn":        arn(ids.queue),
+			"FunctionName":          ref(ids.worker),
+			"BatchSize":             10,
+			"FunctionResponseTypes": arr{"ReportBatchItemFailures"},
+			"ScalingConfig":         obj{"MaximumConcurrency": 20},
+		})
+	}},
+
+	// --- integration secrets
+	{"secrets key customer managed, rotated, retained", func(t assertions.Template) {
+		t.HasResource(jsii.String("AWS::KMS::Key"), like(obj{
+			"DeletionPolicy":      "Retain",
+			"UpdateReplacePolicy": "Retain",
+			"Properties": like(obj{
+				"EnableKeyRotation": true,
+				"KeySpec":           assertions.Match_Absent(), // symmetric (SYMMETRIC_DEFAULT)
+				"KeyUsage":          assertions.Match_Absent(), // ENCRYPT_DECRYPT
+			}),
+		}))
+	}},
+	{"freee client secret holds a generated placeholder", func(t assertions.Template) {
+		resourceProps(t, ids.freeeSecret, obj{"GenerateSecretString": like(obj{}), "SecretString": assertions.Match_Absent()})
+	}},
+
+	// --- alarms
+	{"alarm: jobs DLQ has a message", func(t assertions.Template) {
+		queueAlarm(t, ids.deadLetter, "ApproximateNumberOfMessagesVisible", "GreaterThanOrEqualToThreshold", 1)
+	}},
+	{"alarm: StreamFailures has a message", func(t assertions.Template) {
+		queueAlarm(t, ids.streamFailures, "ApproximateNumberOfMessagesVisible", "GreaterThanOrEqualToThreshold", 1)
+	}},
+	{"alarm: jobs wait over 15 minutes", func(t assertions.Template) {
+		queueAlarm(t, ids.queue, "ApproximateAgeOfOldestMessage", "GreaterThanThreshold", 900)
+	}},
+	{"alarm: worker errors", func(t assertions.Template) {
+		props(t, "AWS::CloudWatch::Alarm", obj{
+			"Namespace":          "AWS/Lambda",
+			"MetricName":         "Errors",
+			"Dimensions":         arr{obj{"Name": "FunctionName", "Value": ref(ids.worker)}},
+			"Statistic":          "Sum",
+			"ComparisonOperator": "GreaterThanOrEqualToThreshold",
+			"Threshold":          1,
+			"AlarmActions":       arr{ref(ids.alarmTopic)},
+		})
+	}},
+	{"alarm topic e-mails alarmEmail", func(t assertions.Template) {
+		props(t, "AWS::SNS::Subscription", obj{
+			"Protocol": "email",
+			"Endpoint": testAlarmEmail,
+			"TopicArn": ref(ids.alarmTopic),
+		})
+	}},
+
 	{"stream failures kept 14 days, SSE", func(t assertions.Template) {
 		resourceProps(t, ids.streamFailures, obj{
 			"RedrivePolicy":          assertions.Match_Absent(),
@@ -422,6 +577,10 @@ var checks = []struct {
 		t.HasOutput(jsii.String("StreamFailuresQueueUrl"), like(obj{"Value": ref(ids.streamFailures)}))
 		t.HasOutput(jsii.String("StripeSecretKeyArn"), like(obj{"Value": ref(ids.stripeKey)}))
 		t.HasOutput(jsii.String("StripeWebhookSecretArn"), like(obj{"Value": ref(ids.stripeWebhook)}))
+	}},
+	{"outputs: integration secrets", func(t assertions.Template) {
+		t.HasOutput(jsii.String("FreeeClientSecretArn"), like(obj{"Value": ref(ids.freeeSecret)}))
+		t.HasOutput(jsii.String("SecretsKeyArn"), like(obj{"Value": arn(ids.secretsKey)}))
 	}},
 }
 
@@ -504,11 +663,136 @@ func TestChecksDetectDefects(t *testing.T) {
 		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "FunctionResponseTypes") }},
 		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "DestinationConfig") }},
 		{"default stage throttled", "AWS::ApiGatewayV2::Stage", func(p obj) { delete(p, "DefaultRouteSettings") }},
+
+		// --- the integration hub (issue 9)
+		{"jobs queue visibility 360s and SSE", "AWS::SQS::Queue", func(p obj) { p["VisibilityTimeout"] = 180 }},
+		{"jobs queue visibility at least 6x the worker timeout", "AWS::SQS::Queue", func(p obj) { p["VisibilityTimeout"] = 300 }},
+		{"jobs queue visibility at least 6x the worker timeout", "AWS::Lambda::Function", func(p obj) { p["Timeout"] = 120 }},
+		{"function sizing and tracing", "AWS::Lambda::Function", func(p obj) { p["MemorySize"] = 128 }},
+		{"every function runs with RENKEI_ENV=aws", "AWS::Lambda::Function", func(p obj) { env(p)["RENKEI_ENV"] = "local" }},
+		{"every function runs with RENKEI_ENV=aws", "AWS::Lambda::Function", func(p obj) { delete(env(p), "RENKEI_ENV") }},
+		{"function environment", "AWS::Lambda::Function", func(p obj) { delete(env(p), "FREEE_CLIENT_SECRET_ARN") }},
+		{"function environment", "AWS::Lambda::Function", func(p obj) { delete(env(p), "RENKEI_SECRETS_KMS_KEY_ID") }},
+		{"scheduler environment", "AWS::Lambda::Function", func(p obj) { delete(env(p), "RENKEI_JOBS_QUEUE_URL") }},
+		{"dispatcher environment", "AWS::Lambda::Function", func(p obj) { delete(env(p), "RENKEI_JOBS_QUEUE_URL") }},
+		{"worker environment", "AWS::Lambda::Function", func(p obj) { delete(env(p), "RENKEI_SECRETS_KMS_KEY_ID") }},
+		{"worker environment", "AWS::Lambda::Function", func(p obj) { delete(env(p), "RENKEI_JOBS_QUEUE_URL") }},
+		{"IAM: table actions per function", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) {
+				if strings.Contains(mustJSON(s["Action"]), "dynamodb:GetItem") {
+					s["Action"] = append(listOf(s["Action"]), "dynamodb:BatchWriteItem")
+				}
+			})
+		}},
+		{"IAM: jobs queue actions per function", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) {
+				if s["Action"] == "sqs:SendMessage" {
+					s["Action"] = arr{"sqs:GetQueueUrl", "sqs:SendMessage"}
+				}
+			})
+		}},
+		{"IAM: jobs queue actions per function", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) {
+				if actions := stringsOf(s["Action"]); contains(actions, "sqs:ChangeMessageVisibility") {
+					s["Action"] = arr{"sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"}
+				}
+			})
+		}},
+		{"IAM: jobs queue actions per function", "AWS::IAM::Policy", func(p obj) {
+			addStatement(p, obj{"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": arn(ids.deadLetter)})
+		}},
+		{"IAM: KMS for the api and the worker only, with the encryption context", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) {
+				if strings.Contains(mustJSON(s["Action"]), "kms:") {
+					s["Action"] = append(listOf(s["Action"]), "kms:Encrypt")
+				}
+			})
+		}},
+		{"IAM: KMS for the api and the worker only, with the encryption context", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) { delete(s, "Condition") })
+		}},
+		{"IAM: KMS for the api and the worker only, with the encryption context", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) {
+				if c, ok := s["Condition"].(obj); ok {
+					delete(c, "Null")
+				}
+			})
+		}},
+		{"IAM: KMS for the api and the worker only, with the encryption context", "AWS::IAM::Policy", func(p obj) {
+			eachStatement(p, func(s obj) {
+				if strings.Contains(mustJSON(s["Action"]), "kms:") {
+					s["Resource"] = "*"
+				}
+			})
+		}},
+		{"IAM: KMS for the api and the worker only, with the encryption context", "AWS::IAM::Policy", func(p obj) {
+			addStatement(p, obj{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": arn(ids.secretsKey)})
+		}},
+		{"IAM: the dispatcher has no KMS action", "AWS::IAM::Policy", func(p obj) {
+			addStatement(p, obj{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": arn(ids.secretsKey)})
+		}},
+		{"IAM: stream reads only for the consumer", "AWS::IAM::Policy", func(p obj) {
+			addStatement(p, obj{"Effect": "Allow", "Action": "dynamodb:GetRecords", "Resource": obj{"Fn::GetAtt": arr{ids.table, "StreamArn"}}})
+		}},
+		{"worker event source: jobs queue, batch 10, ReportBatchItemFailures, max concurrency 20", "AWS::Lambda::EventSourceMapping", func(p obj) {
+			delete(p, "FunctionResponseTypes")
+		}},
+		{"worker event source: jobs queue, batch 10, ReportBatchItemFailures, max concurrency 20", "AWS::Lambda::EventSourceMapping", func(p obj) {
+			delete(p, "ScalingConfig")
+		}},
+		{"worker event source: jobs queue, batch 10, ReportBatchItemFailures, max concurrency 20", "AWS::Lambda::EventSourceMapping", func(p obj) {
+			p["BatchSize"] = 100
+		}},
+		{"secrets key customer managed, rotated, retained", "AWS::KMS::Key", func(p obj) { p["EnableKeyRotation"] = false }},
+		{"secrets key customer managed, rotated, retained", "AWS::KMS::Key", func(p obj) { p["KeySpec"] = "RSA_2048" }},
+		{"freee client secret holds a generated placeholder", "AWS::SecretsManager::Secret", func(p obj) { delete(p, "GenerateSecretString") }},
+		{"freee client secret holds a generated placeholder", "AWS::SecretsManager::Secret", func(p obj) { p["SecretString"] = "cs_live" }},
+		{"alarm: jobs DLQ has a message", "AWS::CloudWatch::Alarm", func(p obj) { p["Threshold"] = 5 }},
+		{"alarm: jobs DLQ has a message", "AWS::CloudWatch::Alarm", func(p obj) { p["MetricName"] = "NumberOfMessagesSent" }},
+		{"alarm: StreamFailures has a message", "AWS::CloudWatch::Alarm", func(p obj) { delete(p, "AlarmActions") }},
+		{"alarm: StreamFailures has a message", "AWS::CloudWatch::Alarm", func(p obj) { p["ComparisonOperator"] = "GreaterThanThreshold" }},
+		{"alarm: jobs wait over 15 minutes", "AWS::CloudWatch::Alarm", func(p obj) { p["Threshold"] = 3600 }},
+		{"alarm: jobs wait over 15 minutes", "AWS::CloudWatch::Alarm", func(p obj) { delete(p, "Dimensions") }},
+		{"alarm: worker errors", "AWS::CloudWatch::Alarm", func(p obj) { p["MetricName"] = "Throttles" }},
+		{"alarm: worker errors", "AWS::CloudWatch::Alarm", func(p obj) { p["AlarmActions"] = arr{} }},
+		{"alarm topic e-mails alarmEmail", "AWS::SNS::Subscription", func(p obj) { p["Endpoint"] = "someone@example.com" }},
 	}
 	pristine := synthesized.ToJSON()
 	raw, err := json.Marshal(pristine)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Defects outside one resource type's properties: a resource's
+	// policies, a missing resource or output.
+	templateCases := []struct {
+		check  string
+		mutate func(tmpl obj)
+	}{
+		{"secrets key customer managed, rotated, retained", func(tmpl obj) {
+			delete(tmpl["Resources"].(obj)[ids.secretsKey].(obj), "DeletionPolicy")
+		}},
+		{"alarm topic e-mails alarmEmail", func(tmpl obj) {
+			res := tmpl["Resources"].(obj)
+			for id, r := range res {
+				if r.(obj)["Type"] == "AWS::SNS::Subscription" {
+					delete(res, id)
+				}
+			}
+		}},
+		{"outputs: integration secrets", func(tmpl obj) { delete(tmpl["Outputs"].(obj), "FreeeClientSecretArn") }},
+		{"outputs: integration secrets", func(tmpl obj) { delete(tmpl["Outputs"].(obj), "SecretsKeyArn") }},
+	}
+	for _, tc := range templateCases {
+		t.Run(tc.check, func(t *testing.T) {
+			var broken obj
+			if err := json.Unmarshal(raw, &broken); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate(broken)
+			if err := runCheck(findCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
+				t.Fatalf("check %q passed on a template with the defect", tc.check)
+			}
+		})
 	}
 	for _, tc := range cases {
 		t.Run(tc.check, func(t *testing.T) {
@@ -532,6 +816,22 @@ func TestChecksDetectDefects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// env is a function's environment variables (in a template being broken).
+func env(p obj) obj { return p["Environment"].(obj)["Variables"].(obj) }
+
+// eachStatement calls f with each statement of a policy being broken.
+func eachStatement(p obj, f func(s obj)) {
+	for _, s := range p["PolicyDocument"].(obj)["Statement"].(arr) {
+		f(s.(obj))
+	}
+}
+
+// addStatement adds a statement to a policy being broken.
+func addStatement(p obj, s obj) {
+	doc := p["PolicyDocument"].(obj)
+	doc["Statement"] = append(doc["Statement"].(arr), s)
 }
 
 func findCheck(t *testing.T, name string) func(assertions.Template) {

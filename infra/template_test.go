@@ -42,14 +42,19 @@ func findIDs(tmpl obj) (logicalIDs, error) {
 	x.queue = find("AWS::SQS::Queue", has("RedrivePolicy"))
 	x.function = find("AWS::Lambda::Function", described("renkei GraphQL API"))
 	x.scheduler = find("AWS::Lambda::Function", described("renkei scheduled jobs"))
-	x.streams = find("AWS::Lambda::Function", described("renkei table stream consumer"))
+	x.dispatcher = find("AWS::Lambda::Function", described("renkei table stream consumer"))
+	x.worker = find("AWS::Lambda::Function", described("renkei integration worker"))
 	x.secret = find("AWS::SecretsManager::Secret", described("renkei: HMAC key"))
 	x.stripeKey = find("AWS::SecretsManager::Secret", described("renkei: Stripe platform secret key"))
 	x.stripeWebhook = find("AWS::SecretsManager::Secret", described("renkei: Stripe webhook signing secret"))
+	x.freeeSecret = find("AWS::SecretsManager::Secret", described("renkei: freee app client secret"))
+	x.secretsKey = find("AWS::KMS::Key", all)
+	x.alarmTopic = find("AWS::SNS::Topic", all)
 	x.httpApi = find("AWS::ApiGatewayV2::Api", all)
 	x.integration = find("AWS::ApiGatewayV2::Integration", all)
 	x.rule = find("AWS::Events::Rule", all)
-	esm := find("AWS::Lambda::EventSourceMapping", all)
+	esm := find("AWS::Lambda::EventSourceMapping", has("StartingPosition")) // the stream's
+	x.jobsSource = find("AWS::Lambda::EventSourceMapping", func(p obj) bool { _, stream := p["StartingPosition"]; return !stream })
 	if len(errs) > 0 {
 		return x, fmt.Errorf("infra test: %s", strings.Join(errs, "; "))
 	}
@@ -96,7 +101,9 @@ func onboardingURL(state string) assertions.Matcher {
 }
 
 // ids.functions are the Lambda functions.
-func (x logicalIDs) functions() []string { return []string{x.function, x.scheduler, x.streams} }
+func (x logicalIDs) functions() []string {
+	return []string{x.function, x.scheduler, x.dispatcher, x.worker}
+}
 
 // resourceProps asserts the properties of one resource, by logical id.
 func resourceProps(t assertions.Template, id string, p obj) {
@@ -106,6 +113,21 @@ func resourceProps(t assertions.Template, id string, p obj) {
 	}
 	only := obj{"Resources": obj{id: r}}
 	assertions.Template_FromJSON(&only, nil).HasResourceProperties(jsii.String(r["Type"].(string)), like(p))
+}
+
+// queueAlarm asserts an alarm on one SQS metric of a queue (the maximum
+// over a minute) that notifies the alarm topic.
+func queueAlarm(t assertions.Template, queue, metric, comparison string, threshold float64) {
+	props(t, "AWS::CloudWatch::Alarm", obj{
+		"Namespace":          "AWS/SQS",
+		"MetricName":         metric,
+		"Dimensions":         arr{obj{"Name": "QueueName", "Value": obj{"Fn::GetAtt": arr{queue, "QueueName"}}}},
+		"Statistic":          "Maximum",
+		"Period":             60,
+		"ComparisonOperator": comparison,
+		"Threshold":          threshold,
+		"AlarmActions":       arr{ref(ids.alarmTopic)},
+	})
 }
 
 // logGroupOf is the logical id of a function's log group.

@@ -21,15 +21,16 @@ const (
 	schedulerInterval = 1  // minute
 	schedulerTimeout  = 50 // seconds
 
-	// The stream consumer (functions/streams) turns the table's stream into
-	// report aggregates. Records of one shard arrive in order; a failing
+	// The dispatcher (functions/dispatcher), the table's one stream consumer,
+	// turns the stream into report aggregates and outbox events into
+	// integration jobs. Records of one shard arrive in order; a failing
 	// record is reported by sequence number (ReportBatchItemFailures) and the
 	// batch is bisected so one poison record cannot block its shard, and
 	// after streamRetries the records' coordinates go to the failure queue.
-	streamsTimeout   = 60 // seconds
-	streamBatchSize  = 100
-	streamRetries    = 10
-	streamMaxAgeDays = 1 // the stream keeps records for 24 hours anyway
+	dispatcherTimeout = 60 // seconds
+	streamBatchSize   = 100
+	streamRetries     = 10
+	streamMaxAgeDays  = 1 // the stream keeps records for 24 hours anyway
 )
 
 // Table actions per function: each role lists what its code calls, so no
@@ -38,8 +39,10 @@ const (
 // index) may delete items. TransactWriteItems is authorized per action
 // inside it (Put, Update, Delete, ConditionCheckItem).
 var (
+	// The API's DescribeTable is its health check (Table.Ping); no code of
+	// the API calls BatchWriteItem (only the aggregates' backfill, in tests).
 	apiTableActions = []string{
-		"dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
+		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
 		"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
 	}
 	// The scheduler finds expired pending orders (the pending index) and
@@ -48,9 +51,11 @@ var (
 		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
 		"dynamodb:Query", "dynamodb:UpdateItem",
 	}
-	// The stream consumer adds to aggregates (reads for dedupe, updates) and
-	// keeps its shard positions and watermark in the table.
-	streamsTableActions = []string{
+	// The dispatcher adds to aggregates (reads for dedupe, updates), keeps
+	// its shard positions and watermark in the table, reads the tenant's
+	// integrations, creates jobs (conditional puts in a transaction) and
+	// marks outbox events dispatched.
+	dispatcherTableActions = []string{
 		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
 		"dynamodb:Query", "dynamodb:UpdateItem",
 	}
@@ -94,12 +99,13 @@ func newStripeSecrets(scope constructs.Construct) stripeSecrets {
 }
 
 // newScheduler is functions/scheduler, run by an EventBridge rule every
-// schedulerInterval minutes.
+// schedulerInterval minutes. Its outbox sweeper re-dispatches events the
+// stream did not (the sparse gsi2 index of undispatched events: Query, then
+// the dispatcher's own writes); the caller lets it send to the jobs queue.
 // Expiring a pending card sale cancels its PaymentIntent on Stripe: the
 // caller gives it the Stripe settings (stripeSecrets.configure).
 func newScheduler(scope constructs.Construct, codeDir string, table awsdynamodb.Table) awslambda.Function {
-	fn := newGoFunction(scope, "Scheduler", "renkei scheduled jobs (expire unpaid card sales)", codeDir, 256, schedulerTimeout)
-	fn.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
+	fn := newGoFunction(scope, "Scheduler", "renkei scheduled jobs (expire unpaid card sales, sweep the outbox)", codeDir, 256, schedulerTimeout)
 	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
 	grantTable(fn, table, schedulerTableActions)
 	awsevents.NewRule(scope, jsii.String("SchedulerSchedule"), &awsevents.RuleProps{
@@ -115,18 +121,18 @@ func newScheduler(scope constructs.Construct, codeDir string, table awsdynamodb.
 	return fn
 }
 
-// newStreamConsumer is functions/streams, the one consumer of the table's
-// stream, and the queue receiving what it gives up on.
-func newStreamConsumer(scope constructs.Construct, codeDir string, table awsdynamodb.Table) awssqs.Queue {
+// newDispatcher is functions/dispatcher, the one consumer of the table's
+// stream, and the queue receiving what it gives up on. The caller lets it
+// send to the jobs queue.
+func newDispatcher(scope constructs.Construct, codeDir string, table awsdynamodb.Table) (awslambda.Function, awssqs.Queue) {
 	failures := awssqs.NewQueue(scope, jsii.String("StreamFailures"), &awssqs.QueueProps{
 		RetentionPeriod: awscdk.Duration_Days(jsii.Number(14)),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 	})
-	fn := newGoFunction(scope, "Streams", "renkei table stream consumer (report aggregates)", codeDir, 256, streamsTimeout)
-	fn.AddEnvironment(jsii.String("RENKEI_MODE"), jsii.String("aws"), nil)
+	fn := newGoFunction(scope, "Dispatcher", "renkei table stream consumer (report aggregates, integration dispatch)", codeDir, 256, dispatcherTimeout)
 	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
-	grantTable(fn, table, streamsTableActions)
+	grantTable(fn, table, dispatcherTableActions)
 	// The event source grants the stream reads and SendMessage on the
 	// failure queue.
 	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
@@ -140,5 +146,5 @@ func newStreamConsumer(scope constructs.Construct, codeDir string, table awsdyna
 		MaxRecordAge:            awscdk.Duration_Days(jsii.Number(streamMaxAgeDays)),
 		OnFailure:               awslambdaeventsources.NewSqsDlq(failures),
 	}))
-	return failures
+	return fn, failures
 }
