@@ -38,7 +38,18 @@ func (it customerItem) domain() sales.Customer {
 	return sales.Customer{ID: it.ID, Name: it.Name, Email: it.Email, Phone: it.Phone, CreatedAt: parseTime(it.CreatedAt)}
 }
 
-// CreateCustomer writes a new customer.
+// customerCreatedData is the `data` of a customer.created event; email and
+// phone are absent when unknown.
+type customerCreatedData struct {
+	CustomerID string `json:"customerId"`
+	Name       string `json:"name"`
+	Email      string `json:"email,omitempty"`
+	Phone      string `json:"phone,omitempty"`
+	CreatedAt  string `json:"createdAt"`
+}
+
+// CreateCustomer writes a new customer and its customer.created outbox
+// event in one transaction.
 func (st *SalesStore) CreateCustomer(ctx context.Context, c sales.Customer) error {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
@@ -49,10 +60,15 @@ func (st *SalesStore) CreateCustomer(ctx context.Context, c sales.Customer) erro
 	if err != nil {
 		return err
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: put.Put.Item, ConditionExpression: put.Put.ConditionExpression})
-	return err
+	event, _, err := outboxPut(ctx, st.t, EventCustomerCreated,
+		customerCreatedData{CustomerID: c.ID, Name: c.Name, Email: c.Email, Phone: c.Phone, CreatedAt: fmtTime(c.CreatedAt)}, c.CreatedAt)
+	if err != nil {
+		return err
+	}
+	if err := st.t.Transact(ctx, []types.TransactWriteItem{put, event}); err != nil {
+		return fmt.Errorf("create customer: %w", err)
+	}
+	return nil
 }
 
 // GetCustomers batch-reads customers of the tenant in ctx.

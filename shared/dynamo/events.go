@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/integrations"
 )
 
 // Events reach the table's one stream consumer (shared/ddbstream; its
@@ -19,7 +20,9 @@ import (
 // two ways:
 //
 //   - outbox items (`T#<tid>#EVT#<eventId>`, written by outboxPut inside the
-//     business transaction): order.completed, order.refunded;
+//     business transaction): order.completed, order.refunded,
+//     register.closed, customer.created, and the inbound events addressed
+//     to one integration (RecordInbound);
 //   - stock levels: every write of a level records its ledger entry
 //     (`change`) with the new version (levelWrite), so each new image of a
 //     level is one inventory.changed event, exact even for a sale's take,
@@ -35,6 +38,18 @@ type Event struct {
 	TenantID  string
 	CreatedAt time.Time
 	Data      json.RawMessage
+	// IntegrationID addresses an internal event to one integration (an
+	// inbound delivery, RecordInbound); "" for business events.
+	IntegrationID string
+	// FromOutbox is true for an outbox item's event (the dispatcher marks
+	// it dispatched), false for one derived from a stock level.
+	FromOutbox bool
+}
+
+// Integration is the event as the integration hub takes it.
+func (e Event) Integration() integrations.Event {
+	return integrations.Event{ID: e.ID, Type: e.Type, CreatedAt: e.CreatedAt, TenantID: e.TenantID, Data: e.Data,
+		IntegrationID: e.IntegrationID, FromOutbox: e.FromOutbox}
 }
 
 // inventoryChangedData is the `data` of an inventory.changed event. Version
@@ -105,23 +120,22 @@ func InventoryChangedFromImage(image map[string]types.AttributeValue) (Event, bo
 	return Event{ID: ids.Derive("evt", at, seed), Type: EventInventoryChanged, TenantID: tid, CreatedAt: at, Data: data}, true, nil
 }
 
-// outboxEventFromImage reads an outbox item as written by outboxPut.
+// outboxEventFromImage reads an outbox item as written by outboxPut. The
+// image MarkDispatched writes (dispatchedAt set) carries no event: its
+// event was on the stream already, as the item's first image.
 func outboxEventFromImage(image map[string]types.AttributeValue) (Event, bool, error) {
-	var it struct {
-		ID        string `dynamodbav:"id"`
-		EventType string `dynamodbav:"eventType"`
-		TenantID  string `dynamodbav:"tenantId"`
-		CreatedAt string `dynamodbav:"createdAt"`
-		Data      string `dynamodbav:"data"`
-	}
+	var it outboxItem
 	if err := attributevalue.UnmarshalMap(image, &it); err != nil {
 		return Event{}, false, fmt.Errorf("decode outbox image: %w", err)
 	}
-	at, err := time.Parse(timeLayout, it.CreatedAt)
-	if err != nil {
-		return Event{}, false, fmt.Errorf("outbox image %s: createdAt %q: %w", it.ID, it.CreatedAt, err)
+	if it.DispatchedAt != "" {
+		return Event{}, false, nil
 	}
-	return Event{ID: it.ID, Type: it.EventType, TenantID: it.TenantID, CreatedAt: at, Data: json.RawMessage(it.Data)}, true, nil
+	e, err := it.event()
+	if err != nil {
+		return Event{}, false, fmt.Errorf("outbox image: %w", err)
+	}
+	return e, true, nil
 }
 
 // tenantOfPK returns the tenant id a tenant-owned partition key starts with.

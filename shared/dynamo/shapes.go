@@ -136,11 +136,13 @@ func stockKey(tpk, locationID, variantID string) map[string]types.AttributeValue
 // them from the stream (they are also the audit trail of what was sent).
 const OutboxTTL = 30 * 24 * time.Hour
 
-// Event types: order.completed is written to the outbox; inventory.changed
-// is derived from stock levels (events.go).
+// Event types: order.completed and customer.created are written to the
+// outbox; inventory.changed is derived from stock levels (events.go).
 const (
 	EventInventoryChanged = "inventory.changed"
 	EventOrderCompleted   = "order.completed"
+	// EventCustomerCreated is written with every new customer (customers.go).
+	EventCustomerCreated = "customer.created"
 )
 
 // outboxPut returns the Put of one outbox event of the tenant in ctx. The
@@ -155,11 +157,23 @@ func outboxPut(ctx context.Context, t *Table, eventType string, data any, now ti
 	if err != nil {
 		return types.TransactWriteItem{}, "", fmt.Errorf("encode %s event: %w", eventType, err)
 	}
+	return outboxEventPut(t, tid, id, eventType, string(body), "", now), id, nil
+}
+
+// outboxEventPut is the Put of the outbox item of one event, entered in the
+// undispatched index (gsi2, integrations_outbox.go) until the dispatcher
+// marks it dispatched. integrationID addresses an internal event to one
+// integration ("" for business events).
+func outboxEventPut(t *Table, tid, id, eventType, body, integrationID string, now time.Time) types.TransactWriteItem {
 	item := map[string]types.AttributeValue{
-		attrPK: s("T#" + tid + "#EVT#" + id), attrSK: s("EVT"), "type": s("Event"),
+		attrPK: s(outboxPK(tid, id)), attrSK: s(skOutbox), "type": s("Event"),
 		"id": s(id), "eventType": s(eventType), "tenantId": s(tid), "createdAt": s(fmtTime(now)),
-		"data":  s(string(body)),
+		"data":     s(body),
+		attrGSI2PK: s(undispatchedPK(tid, now)), attrGSI2SK: s(undispatchedSK(tid, id, now)),
 		attrTTL: &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(OutboxTTL).Unix(), 10)},
 	}
-	return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}, id, nil
+	if integrationID != "" {
+		item["integrationId"] = s(integrationID)
+	}
+	return types.TransactWriteItem{Put: &types.Put{TableName: &t.name, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}}
 }

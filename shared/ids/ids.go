@@ -23,6 +23,8 @@ const (
 	Location = "loc"
 	APIKey   = "key"
 	Session  = "ses"
+	// Integration is an integration of the hub (shared/integrations).
+	Integration = "int"
 )
 
 // New returns prefix + "_" + a 26-character body.
