@@ -224,7 +224,8 @@ func newJobsQueue(scope constructs.Construct) jobQueues {
 }
 
 // newApiFunction is the GraphQL API handler (functions/api), built outside
-// CDK. It also serves POST /webhooks/stripe.
+// CDK. It also serves POST /webhooks/stripe and POST
+// /webhooks/shopify/{integrationId}.
 func newApiFunction(scope constructs.Construct, codeDir string) awslambda.Function {
 	// Requests are interactive (a POS checkout) and API Gateway gives up at
 	// 30 s; long work belongs to the worker. A card checkout calls Stripe on
@@ -307,6 +308,13 @@ func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins 
 	// authentication, so the route has no authorizer.
 	httpApi.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
 		Path:        jsii.String("/webhooks/stripe"),
+		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+		Integration: integration,
+	})
+	// Shopify's webhooks (orders/create) likewise: X-Shopify-Hmac-Sha256
+	// over the raw body, checked against the integration's secret.
+	httpApi.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+		Path:        jsii.String("/webhooks/shopify/{integrationId}"),
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
 		Integration: integration,
 	})

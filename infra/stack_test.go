@@ -108,7 +108,7 @@ var checks = []struct {
 		t.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
-		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(2))
+		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(3))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Api"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1))
 	}},
@@ -543,6 +543,15 @@ var checks = []struct {
 			"AuthorizationType": "NONE",
 		})
 	}},
+	{"route POST /webhooks/shopify/{integrationId} without authorizer", func(t assertions.Template) {
+		// X-Shopify-Hmac-Sha256 is the authentication; the api function
+		// verifies it with the integration's secret.
+		props(t, "AWS::ApiGatewayV2::Route", obj{
+			"RouteKey":          "POST /webhooks/shopify/{integrationId}",
+			"Target":            obj{"Fn::Join": arr{"", arr{"integrations/", ref(ids.integration)}}},
+			"AuthorizationType": "NONE",
+		})
+	}},
 	{"Lambda proxy integration, payload 2.0", func(t assertions.Template) {
 		props(t, "AWS::ApiGatewayV2::Integration", obj{
 			"IntegrationType":      "AWS_PROXY",
@@ -756,6 +765,11 @@ func TestChecksDetectDefects(t *testing.T) {
 		{"alarm: worker errors", "AWS::CloudWatch::Alarm", func(p obj) { p["MetricName"] = "Throttles" }},
 		{"alarm: worker errors", "AWS::CloudWatch::Alarm", func(p obj) { p["AlarmActions"] = arr{} }},
 		{"alarm topic e-mails alarmEmail", "AWS::SNS::Subscription", func(p obj) { p["Endpoint"] = "someone@example.com" }},
+		{"route POST /webhooks/shopify/{integrationId} without authorizer", "AWS::ApiGatewayV2::Route", func(p obj) {
+			if p["RouteKey"] == "POST /webhooks/shopify/{integrationId}" {
+				p["RouteKey"] = "POST /webhooks/shopify"
+			}
+		}},
 	}
 	pristine := synthesized.ToJSON()
 	raw, err := json.Marshal(pristine)
