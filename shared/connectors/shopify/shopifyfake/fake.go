@@ -67,7 +67,7 @@ type Failure struct {
 	// Operation limits the failure to requests selecting this root field
 	// (e.g. "inventorySetQuantities"); "" matches any request.
 	Operation string
-	Status    int    // 429, 500, 401…: answered with this status
+	Status    int // 429, 500, 401…: answered with this status
 	// RetryAfter is the Retry-After header of a 429 ("" none).
 	RetryAfter string
 	// Throttled answers 200 with a THROTTLED GraphQL error and the cost
