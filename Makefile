@@ -12,7 +12,7 @@ STRIPE_MOCK := github.com/stripe/stripe-mock@v0.203.0
 LAMBDAS := api scheduler dispatcher
 # Packages whose code runs concurrently get the race detector in `make test`;
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
-RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./tests/
+RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./shared/jobqueue/... ./tests/
 
 .PHONY: all deps run test contract lint build synth deploy bench bench-api bench-gateway bench-start clean
 
