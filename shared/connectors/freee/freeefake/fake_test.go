@@ -39,4 +39,34 @@ func TestFake_ValidatesRequests(t *testing.T) {
 	f.mu.Lock()
 	f.invalid = nil // seen: the test's own bad request
 	f.mu.Unlock()
+
+	post := func(body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, f.URL+"/api/1/deals", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+access)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	// issue_date missing, type outside the enum: the schema refuses both.
+	if got := post(`{"company_id": 1001, "type": "sale", "details": [{"tax_code": 129, "account_item_id": 101, "amount": 100}]}`); got != http.StatusBadRequest {
+		t.Fatalf("invalid deal: %d, want 400", got)
+	}
+	errs = f.ValidationErrors()
+	if len(errs) != 1 || !strings.Contains(errs[0], "issue_date") || !strings.Contains(errs[0], "type") {
+		t.Fatalf("validation errors %v, want one naming issue_date and type", errs)
+	}
+	f.mu.Lock()
+	f.invalid = nil
+	f.mu.Unlock()
+	if got := post(`{"company_id": 1001, "issue_date": "2026-11-30", "type": "income", "details": [{"tax_code": 129, "account_item_id": 101, "amount": 100, "vat": 9}]}`); got != http.StatusCreated {
+		t.Fatalf("valid deal: %d, want 201 (%v)", got, f.ValidationErrors())
+	}
+	if d := f.Deals(DefaultCompanyID); len(d) != 1 || d[0].Amount() != 100 {
+		t.Fatalf("deals %+v", d)
+	}
 }

@@ -1,0 +1,82 @@
+// Package freee is the FREEE accounting connector: every whole-location
+// close of a business date becomes one income deal (取引) in the merchant's
+// freee company — a detail line per tax rate, a payment line per payment
+// method — posted exactly once per close revision, found again by its
+// ref_number (管理番号) before anything is written, and corrected in place
+// when a later revision of the close changes the figures.
+package freee
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/integrations"
+	"github.com/renkei-pos/renkei/shared/sales"
+)
+
+// Production endpoints (settings may override them only in local mode).
+const (
+	DefaultAPIBaseURL = "https://api.freee.co.jp"
+	DefaultTokenURL   = "https://accounts.secure.freee.co.jp/public_api/token"
+)
+
+// DefaultTimeout bounds every call to freee.
+const DefaultTimeout = 10 * time.Second
+
+// syncWindow is how far back a sync looks for closes not yet posted.
+const syncWindow = 400 * 24 * time.Hour
+
+// Closes reads the tenant's closes (tenant in ctx): the newest revision of
+// every whole-location close (RegisterID "") whose business date is in
+// [since, until] (YYYY-MM-DD), across all locations.
+type Closes interface {
+	LocationCloses(ctx context.Context, since, until string) ([]sales.RegisterClose, error)
+}
+
+// App is renkei's freee application: the client credentials of the OAuth
+// authorization-code and refresh-token grants (FREEE_CLIENT_ID,
+// FREEE_CLIENT_SECRET).
+type App struct {
+	ClientID     string
+	ClientSecret string
+}
+
+// Connector is the FREEE connector. It is stateless: tokens live in the
+// integration's sealed secrets, figures in the jobs' events.
+type Connector struct {
+	client  *http.Client
+	closes  Closes
+	app     App
+	timeout time.Duration
+	now     func() time.Time
+}
+
+var _ integrations.Connector = (*Connector)(nil)
+
+// New returns the connector. client makes every call to freee (each call
+// also has its own DefaultTimeout); closes serves Sync; app holds renkei's
+// OAuth client credentials.
+func New(client *http.Client, closes Closes, app App) *Connector {
+	if client == nil {
+		client = &http.Client{}
+	}
+	return &Connector{client: client, closes: closes, app: app, timeout: DefaultTimeout, now: time.Now}
+}
+
+// WithClock returns a copy of c that reads the time from now (tests).
+func (c *Connector) WithClock(now func() time.Time) *Connector {
+	cp := *c
+	cp.now = now
+	return &cp
+}
+
+// WithTimeout returns a copy of c whose calls to freee time out after d.
+func (c *Connector) WithTimeout(d time.Duration) *Connector {
+	cp := *c
+	cp.timeout = d
+	return &cp
+}
+
+// Provider is FREEE.
+func (c *Connector) Provider() integrations.Provider { return integrations.Freee }
