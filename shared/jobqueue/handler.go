@@ -18,11 +18,9 @@ import (
 
 // Outcome is what a handler made of a message: Ack deletes it; otherwise it
 // comes again after Delay (its visibility timeout is set to Delay, rounded
-// up to seconds, at most 12 h; 0 shows it again at once).
-type Outcome struct {
-	Ack   bool
-	Delay time.Duration
-}
+// up to seconds, at most 12 h; 0 shows it again at once). It is the
+// worker's own type, so (*integrations.Worker).Handle is a Handler.
+type Outcome = integrations.Outcome
 
 // Handler handles one job message; receiveCount is how often the queue has
 // delivered it (1 the first time).
@@ -119,3 +117,6 @@ func queueURLFromARN(arn string) string {
 	}
 	return "https://sqs." + p[3] + "." + domain + "/" + p[4] + "/" + p[5]
 }
+
+// The worker's Handle has a Handler's signature.
+var _ func(*integrations.Worker, context.Context, integrations.Message, int) Outcome = (*integrations.Worker).Handle
