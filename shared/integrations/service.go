@@ -76,16 +76,16 @@ func (s *Service) Connect(ctx context.Context, p Provider, name string, settings
 		return Integration{}, "", err
 	}
 	var errs apperr.List
-	name = nameRule.Check(&errs, name, "name")
+	name = nameRule.Check(&errs, name, "input", "name")
 	conn, ok := s.Connectors[p]
 	if !ok {
-		errs.Add(apperr.Invalid, "provider is not one of FREEE, SHOPIFY, WEBHOOK", "provider")
+		errs.Add(apperr.Invalid, "provider is not one of FREEE, SHOPIFY, WEBHOOK", "input", "provider")
 	}
 	switch {
 	case len(settings) > MaxSettingsBytes:
-		errs.Add(apperr.Invalid, fmt.Sprintf("settings must be at most %d bytes of JSON", MaxSettingsBytes), "settings")
+		errs.Add(apperr.Invalid, fmt.Sprintf("settings must be at most %d bytes of JSON", MaxSettingsBytes), "input", "settings")
 	case !isObject(settings):
-		errs.Add(apperr.Invalid, "settings must be a JSON object", "settings")
+		errs.Add(apperr.Invalid, "settings must be a JSON object", "input", "settings")
 	}
 	if err := errs.Err(); err != nil {
 		return Integration{}, "", err
@@ -131,7 +131,7 @@ func (s *Service) Disconnect(ctx context.Context, id string) (Integration, error
 	if _, err := identity.Require(ctx, identity.ManageIntegration); err != nil {
 		return Integration{}, err
 	}
-	if err := validID(IDPrefix, id, "id"); err != nil {
+	if err := validID(IDPrefix, id, "input", "id"); err != nil {
 		return Integration{}, err
 	}
 	return s.Store.Disconnect(ctx, id, s.now())
@@ -148,7 +148,7 @@ func (s *Service) Sync(ctx context.Context, id string) (Integration, error) {
 	if err != nil {
 		return Integration{}, err
 	}
-	if err := validID(IDPrefix, id, "id"); err != nil {
+	if err := validID(IDPrefix, id, "input", "id"); err != nil {
 		return Integration{}, err
 	}
 	in, err := s.Store.GetIntegration(ctx, id)
@@ -156,7 +156,7 @@ func (s *Service) Sync(ctx context.Context, id string) (Integration, error) {
 		return Integration{}, err
 	}
 	if in.Disconnected {
-		return Integration{}, apperr.New(apperr.Invalid, "the integration is disconnected", "id")
+		return Integration{}, apperr.New(apperr.Invalid, "the integration is disconnected", "input", "id")
 	}
 	now := s.now()
 	ev := Event{ID: ids.NewAt("evt", now), Type: EventSync, CreatedAt: now, TenantID: pr.TenantID, IntegrationID: id, Data: json.RawMessage(`{}`)}
@@ -172,7 +172,7 @@ func (s *Service) RetryJob(ctx context.Context, jobID string) (Job, error) {
 	if err != nil {
 		return Job{}, err
 	}
-	if err := validID(JobIDPrefix, jobID, "id"); err != nil {
+	if err := validID(JobIDPrefix, jobID, "input", "id"); err != nil {
 		return Job{}, err
 	}
 	j, err := s.Store.GetJob(ctx, jobID)
@@ -188,7 +188,7 @@ func (s *Service) RetryJob(ctx context.Context, jobID string) (Job, error) {
 		// Already queued again, its message perhaps lost: sending another
 		// is harmless (a job runs under a claim).
 	default:
-		return Job{}, apperr.New(apperr.Invalid, "only a failed job can be retried; this one is "+string(j.Status), "id")
+		return Job{}, apperr.New(apperr.Invalid, "only a failed job can be retried; this one is "+string(j.Status), "input", "id")
 	}
 	if err := s.Queue.Send(ctx, []Message{{TenantID: pr.TenantID, JobID: j.ID}}); err != nil {
 		// The job is PENDING in the table; retrying the call sends it.
@@ -296,9 +296,9 @@ func openConfig(ctx context.Context, st Store, sealer Sealer, local bool, in Int
 	return cfg, nil
 }
 
-func validID(prefix, id, field string) error {
+func validID(prefix, id string, field ...string) error {
 	if !ids.Valid(prefix, id) {
-		return apperr.New(apperr.NotFound, "no such "+map[string]string{IDPrefix: "integration", JobIDPrefix: "job"}[prefix], field)
+		return apperr.New(apperr.NotFound, "no such "+map[string]string{IDPrefix: "integration", JobIDPrefix: "job"}[prefix], field...)
 	}
 	return nil
 }
