@@ -212,3 +212,9 @@ func TestVerify(t *testing.T) {
 		t.Fatal("an empty secret verifies")
 	}
 }
+
+// What the stack wires into the handler.
+var (
+	_ shopifyhook.Integrations  = integrations.Store(nil)
+	_ shopifyhook.SecretsOpener = integrations.Sealer(nil)
+)

@@ -521,3 +521,40 @@ func TestConnector_RunImport(t *testing.T) {
 		t.Fatalf("a store failure is retried: %v", err)
 	}
 }
+
+// racingMarks runs race once, just before answering its n-th Get.
+type racingMarks struct {
+	*memMarks
+	gets, n int
+	race    func()
+}
+
+func (m *racingMarks) Get(ctx context.Context, in, key string) (int64, error) {
+	m.gets++
+	if m.gets == m.n {
+		m.race()
+	}
+	return m.memMarks.Get(ctx, in, key)
+}
+
+// TestConnector_RunPushOverlap: a newer change marked by another job while
+// this one pushed (its number may have reached the shop first) is pushed
+// again by this job, so the shop ends with the newest number.
+func TestConnector_RunPushOverlap(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.config(t, nil)
+	e.stock.set(e.loc, e.tea, 7, 3)
+	key := e.loc + "|" + e.tea
+	cfg.Marks = &racingMarks{memMarks: e.marks, n: 2, race: func() {
+		// Another job's change: the level moves to version 4, its mark too.
+		e.stock.set(e.loc, e.tea, 2, 4)
+		_, _ = e.marks.Advance(t.Context(), e.intID, key, 4)
+	}}
+	if err := e.conn.Run(t.Context(), cfg, pushJob(t, e, cfg, inventoryChanged(t, e, e.loc, e.tea, 7, 3))); err != nil {
+		t.Fatal(err)
+	}
+	p := e.fake.Pushes()
+	if len(p) != 2 || p[0].Quantity != 7 || p[1].Quantity != 2 {
+		t.Fatalf("pushes %+v: want 7, then the newer 2", p)
+	}
+}

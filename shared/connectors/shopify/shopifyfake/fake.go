@@ -236,9 +236,14 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.gqlReject(w, "variables: "+err.Error())
 		return
 	}
-	for name := range body.Variables {
-		if op.VariableDefinitions.ForName(name) == nil {
+	for name, val := range body.Variables {
+		def := op.VariableDefinitions.ForName(name)
+		if def == nil {
 			f.gqlReject(w, "variables: $"+name+" is not declared")
+			return
+		}
+		if err := strictScalars(def.Type, val, "variables."+name); err != nil {
+			f.gqlReject(w, err.Error())
 			return
 		}
 	}
@@ -387,3 +392,59 @@ func toStr(v any) string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// strictScalars refuses what gqlparser's coercion lets through but Shopify
+// (graphql-ruby) does not: numbers or booleans sent as strings, strings
+// sent as numbers. val is the variable as the client sent it (JSON).
+func strictScalars(t *ast.Type, val any, path string) error {
+	if val == nil {
+		return nil
+	}
+	if t.Elem != nil {
+		list, ok := val.([]any)
+		if !ok {
+			return strictScalars(t.Elem, val, path)
+		}
+		for i, e := range list {
+			if err := strictScalars(t.Elem, e, path+"."+itoa(i)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	def := schema.Types[t.NamedType]
+	switch {
+	case def == nil:
+		return nil
+	case def.Kind == ast.InputObject:
+		m, ok := val.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s: expected an object", path)
+		}
+		for _, fd := range def.Fields {
+			if err := strictScalars(fd.Type, m[fd.Name], path+"."+fd.Name); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var ok bool
+	switch t.NamedType {
+	case "Int":
+		var n float64
+		n, ok = val.(float64)
+		ok = ok && n == float64(int64(n)) && n >= -2147483648 && n <= 2147483647
+	case "Float":
+		_, ok = val.(float64)
+	case "Boolean":
+		_, ok = val.(bool)
+	case "String", "ID", "DateTime":
+		_, ok = val.(string)
+	default: // enums
+		_, ok = val.(string)
+	}
+	if !ok {
+		return fmt.Errorf("%s: Could not coerce value %v to %s", path, val, t.NamedType)
+	}
+	return nil
+}
