@@ -9,7 +9,7 @@ DDB_TOOL := tools/dynamodb-local
 # (shared/stripemock looks for ./bin/stripe-mock first).
 STRIPE_MOCK := github.com/stripe/stripe-mock@v0.203.0
 # The Lambda functions `make build` compiles, each to build/<name>/bootstrap.
-LAMBDAS := api scheduler dispatcher
+LAMBDAS := api scheduler dispatcher worker
 # Packages whose code runs concurrently get the race detector in `make test`;
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./shared/jobqueue/... ./tests/
@@ -51,7 +51,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
 
-## build: the Lambda binaries (linux/arm64, provided.al2023): build/{api,scheduler,dispatcher}/bootstrap
+## build: the Lambda binaries (linux/arm64, provided.al2023): build/{api,scheduler,dispatcher,worker}/bootstrap
 build:
 	@set -e; for fn in $(LAMBDAS); do \
 		echo "build/$$fn/bootstrap"; \
