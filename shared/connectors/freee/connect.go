@@ -32,7 +32,7 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 		}
 		tok, err := c.grant(ctx, tokenURL, url.Values{"grant_type": {"authorization_code"}, "code": {in.authorizationCode}, "redirect_uri": {in.RedirectURI}})
 		if err != nil {
-			return integrations.Connection{}, connectError(err, "freee refused the authorization code (it is single-use and expires after a few minutes): authorize renkei again", "settings", "authorizationCode")
+			return integrations.Connection{}, connectError(err, "freee refused the authorization code (it is single-use and expires after a few minutes): authorize renkei again", "input", "settings", "authorizationCode")
 		}
 		tokens = secrets{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}
 	}
@@ -56,17 +56,17 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 func (c *Connector) check(ctx context.Context, s *session, st settings) error {
 	company := strconv.FormatInt(st.CompanyID, 10)
 	q := url.Values{"company_id": {company}}
-	at := []string{"settings", "accountMapping"}
+	at := []string{"input", "settings", "accountMapping"}
 
 	if err := s.call(ctx, http.MethodGet, "/api/1/companies/"+company, nil, nil, nil); err != nil {
 		var ae *apiError
 		if errors.As(err, &ae) && ae.token && ae.Status/100 == 4 {
-			return invalidAt(err, "freee refused the refresh token: connect again with a new authorization", "settings", "refreshToken")
+			return invalidAt(err, "freee refused the refresh token: connect again with a new authorization", "input", "settings", "refreshToken")
 		}
 		if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
-			return invalidAt(err, "freee refused the access token (and its refresh token): connect again with a new authorization", "settings", "accessToken")
+			return invalidAt(err, "freee refused the access token (and its refresh token): connect again with a new authorization", "input", "settings", "accessToken")
 		}
-		return connectError(err, "the freee token cannot open company "+company+": check companyId", "settings", "companyId")
+		return connectError(err, "the freee token cannot open company "+company+": check companyId", "input", "settings", "companyId")
 	}
 
 	var items struct {

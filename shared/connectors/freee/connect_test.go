@@ -66,7 +66,7 @@ func TestConnector_Connect(t *testing.T) {
 		}
 		// The code is single-use.
 		_, err = connect(t, c, s, true)
-		wantInvalid(t, err, "settings", "authorizationCode")
+		wantInvalid(t, err, "input", "settings", "authorizationCode")
 	})
 
 	bad := []struct {
@@ -75,32 +75,32 @@ func TestConnector_Connect(t *testing.T) {
 		local bool
 		field []string
 	}{
-		{"unknown key", func(s map[string]any) { s["webhookUrl"] = "x" }, true, []string{"settings", "webhookUrl"}},
-		{"unknown mapping key", func(s map[string]any) { mapping(s)["salesAccount"] = 1 }, true, []string{"settings", "accountMapping", "salesAccount"}},
+		{"unknown key", func(s map[string]any) { s["webhookUrl"] = "x" }, true, []string{"input", "settings", "webhookUrl"}},
+		{"unknown mapping key", func(s map[string]any) { mapping(s)["salesAccount"] = 1 }, true, []string{"input", "settings", "accountMapping", "salesAccount"}},
 		{"missing tax code", func(s map[string]any) { delete(mapping(s)["taxCodes"].(map[string]any), "REDUCED") }, true,
-			[]string{"settings", "accountMapping", "taxCodes", "REDUCED"}},
+			[]string{"input", "settings", "accountMapping", "taxCodes", "REDUCED"}},
 		{"missing walletable", func(s map[string]any) { delete(mapping(s)["walletables"].(map[string]any), "EXTERNAL") }, true,
-			[]string{"settings", "accountMapping", "walletables", "EXTERNAL"}},
+			[]string{"input", "settings", "accountMapping", "walletables", "EXTERNAL"}},
 		{"walletable type", func(s map[string]any) {
 			mapping(s)["walletables"].(map[string]any)["CARD"] = map[string]any{"type": "safe", "id": 2}
-		}, true, []string{"settings", "accountMapping", "walletables", "CARD", "type"}},
-		{"missing mapping", func(s map[string]any) { delete(s, "accountMapping") }, true, []string{"settings", "accountMapping"}},
-		{"companyId a string", func(s map[string]any) { s["companyId"] = "1001" }, true, []string{"settings", "companyId"}},
-		{"no refresh token", func(s map[string]any) { delete(s, "refreshToken") }, true, []string{"settings", "refreshToken"}},
-		{"apiBaseUrl outside local mode", func(s map[string]any) {}, false, []string{"settings", "apiBaseUrl"}},
-		{"tokenUrl outside local mode", func(s map[string]any) { delete(s, "apiBaseUrl") }, false, []string{"settings", "tokenUrl"}},
+		}, true, []string{"input", "settings", "accountMapping", "walletables", "CARD", "type"}},
+		{"missing mapping", func(s map[string]any) { delete(s, "accountMapping") }, true, []string{"input", "settings", "accountMapping"}},
+		{"companyId a string", func(s map[string]any) { s["companyId"] = "1001" }, true, []string{"input", "settings", "companyId"}},
+		{"no refresh token", func(s map[string]any) { delete(s, "refreshToken") }, true, []string{"input", "settings", "refreshToken"}},
+		{"apiBaseUrl outside local mode", func(s map[string]any) {}, false, []string{"input", "settings", "apiBaseUrl"}},
+		{"tokenUrl outside local mode", func(s map[string]any) { delete(s, "apiBaseUrl") }, false, []string{"input", "settings", "tokenUrl"}},
 		{"account item not in freee", func(s map[string]any) { mapping(s)["salesAccountItemId"] = 999 }, true,
-			[]string{"settings", "accountMapping", "salesAccountItemId"}},
+			[]string{"input", "settings", "accountMapping", "salesAccountItemId"}},
 		{"tax code not in freee", func(s map[string]any) { mapping(s)["taxCodes"].(map[string]any)["REDUCED"] = 157 }, true,
-			[]string{"settings", "accountMapping", "taxCodes", "REDUCED"}},
+			[]string{"input", "settings", "accountMapping", "taxCodes", "REDUCED"}},
 		{"walletable not in freee", func(s map[string]any) {
 			mapping(s)["walletables"].(map[string]any)["CARD"] = map[string]any{"type": "credit_card", "id": 2}
-		}, true, []string{"settings", "accountMapping", "walletables", "CARD"}},
+		}, true, []string{"input", "settings", "accountMapping", "walletables", "CARD"}},
 		{"section not in freee", func(s map[string]any) { mapping(s)["sections"] = map[string]any{testLocation: 99} }, true,
-			[]string{"settings", "accountMapping", "sections", testLocation}},
-		{"company the token cannot open", func(s map[string]any) { s["companyId"] = 2002 }, true, []string{"settings", "companyId"}},
+			[]string{"input", "settings", "accountMapping", "sections", testLocation}},
+		{"company the token cannot open", func(s map[string]any) { s["companyId"] = 2002 }, true, []string{"input", "settings", "companyId"}},
 		{"token freee refuses", func(s map[string]any) { s["accessToken"], s["refreshToken"] = "acc-nope", "ref-nope" }, true,
-			[]string{"settings", "refreshToken"}},
+			[]string{"input", "settings", "refreshToken"}},
 	}
 	for _, tc := range bad {
 		t.Run(tc.name, func(t *testing.T) {

@@ -73,19 +73,19 @@ var tokenRule = text.Rule{What: "token", Min: 1, Max: maxTokenLen}
 
 // parseConnect reads connectIntegration's settings: every key known, every
 // mapping entry present, endpoints overridable only in local mode. Errors
-// are INVALID at ["settings", …].
+// are INVALID at ["input", "settings", …].
 func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 	var in connectInput
 	var errs apperr.List
 	if len(raw) > integrations.MaxSettingsBytes {
-		return in, apperr.Newf(apperr.Invalid, []string{"settings"}, "settings must be at most %d bytes", integrations.MaxSettingsBytes)
+		return in, apperr.Newf(apperr.Invalid, []string{"input", "settings"}, "settings must be at most %d bytes", integrations.MaxSettingsBytes)
 	}
-	top, ok := object(&errs, raw, "settings")
+	top, ok := object(&errs, raw, "input", "settings")
 	if !ok {
 		return in, errs.Err()
 	}
 	known := []string{"companyId", "accessToken", "refreshToken", "authorizationCode", "redirectUri", "accountMapping", "startDate", "apiBaseUrl", "tokenUrl"}
-	unknownKeys(&errs, top, known, "settings")
+	unknownKeys(&errs, top, known, "input", "settings")
 	in.settings = parseCommon(&errs, top, local)
 	str := func(key string, rule text.Rule) string {
 		v, ok := top[key]
@@ -94,10 +94,10 @@ func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 		}
 		var s string
 		if json.Unmarshal(v, &s) != nil {
-			errs.Add(apperr.Invalid, key+" must be a string", "settings", key)
+			errs.Add(apperr.Invalid, key+" must be a string", "input", "settings", key)
 			return ""
 		}
-		if err := rule.Validate(s, "settings", key); err != nil {
+		if err := rule.Validate(s, "input", "settings", key); err != nil {
 			errs = append(errs, err)
 		}
 		return s
@@ -111,19 +111,19 @@ func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 	_, hasRefresh := top["refreshToken"]
 	switch {
 	case hasCode && (hasAccess || hasRefresh):
-		errs.Add(apperr.Invalid, "give either authorizationCode or accessToken and refreshToken, not both", "settings", "authorizationCode")
+		errs.Add(apperr.Invalid, "give either authorizationCode or accessToken and refreshToken, not both", "input", "settings", "authorizationCode")
 	case hasCode:
 		if _, ok := top["redirectUri"]; !ok {
-			errs.Add(apperr.Invalid, "redirectUri is required with authorizationCode", "settings", "redirectUri")
+			errs.Add(apperr.Invalid, "redirectUri is required with authorizationCode", "input", "settings", "redirectUri")
 		} else if in.RedirectURI != oobRedirectURI && !absoluteURL(in.RedirectURI, false) {
-			errs.Add(apperr.Invalid, "redirectUri must be the https URL registered with the freee app", "settings", "redirectUri")
+			errs.Add(apperr.Invalid, "redirectUri must be the https URL registered with the freee app", "input", "settings", "redirectUri")
 		}
 	default:
 		if !hasAccess {
-			errs.Add(apperr.Invalid, "accessToken is required (or authorizationCode and redirectUri)", "settings", "accessToken")
+			errs.Add(apperr.Invalid, "accessToken is required (or authorizationCode and redirectUri)", "input", "settings", "accessToken")
 		}
 		if !hasRefresh {
-			errs.Add(apperr.Invalid, "refreshToken is required (or authorizationCode and redirectUri)", "settings", "refreshToken")
+			errs.Add(apperr.Invalid, "refreshToken is required (or authorizationCode and redirectUri)", "input", "settings", "refreshToken")
 		}
 	}
 	return in, errs.Err()
@@ -132,7 +132,7 @@ func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 // parseStored reads the public settings stored at connect time.
 func parseStored(raw json.RawMessage, local bool) (settings, error) {
 	var errs apperr.List
-	top, ok := object(&errs, raw, "settings")
+	top, ok := object(&errs, raw, "input", "settings")
 	if !ok {
 		return settings{}, errs.Err()
 	}
@@ -144,13 +144,13 @@ func parseStored(raw json.RawMessage, local bool) (settings, error) {
 func parseCommon(errs *apperr.List, top map[string]json.RawMessage, local bool) settings {
 	var s settings
 	if v, ok := top["companyId"]; ok {
-		s.CompanyID = freeeID(errs, v, 1, "settings", "companyId")
+		s.CompanyID = freeeID(errs, v, 1, "input", "settings", "companyId")
 	} else {
-		errs.Add(apperr.Invalid, "companyId is required", "settings", "companyId")
+		errs.Add(apperr.Invalid, "companyId is required", "input", "settings", "companyId")
 	}
 	if v, ok := top["startDate"]; ok {
 		if json.Unmarshal(v, &s.StartDate) != nil || !isDate(s.StartDate) {
-			errs.Add(apperr.Invalid, "startDate must be a date YYYY-MM-DD", "settings", "startDate")
+			errs.Add(apperr.Invalid, "startDate must be a date YYYY-MM-DD", "input", "settings", "startDate")
 		}
 	}
 	for key, dst := range map[string]*string{"apiBaseUrl": &s.APIBaseURL, "tokenUrl": &s.TokenURL} {
@@ -159,11 +159,11 @@ func parseCommon(errs *apperr.List, top map[string]json.RawMessage, local bool) 
 			continue
 		}
 		if !local {
-			errs.Add(apperr.Invalid, key+" may be set only when renkei runs in local mode", "settings", key)
+			errs.Add(apperr.Invalid, key+" may be set only when renkei runs in local mode", "input", "settings", key)
 			continue
 		}
 		if json.Unmarshal(v, dst) != nil || len(*dst) > maxURLLen || !absoluteURL(*dst, true) {
-			errs.Add(apperr.Invalid, key+" must be an http(s) URL", "settings", key)
+			errs.Add(apperr.Invalid, key+" must be an http(s) URL", "input", "settings", key)
 		}
 	}
 	if v, ok := top["redirectUri"]; ok {
@@ -171,7 +171,7 @@ func parseCommon(errs *apperr.List, top map[string]json.RawMessage, local bool) 
 	}
 	v, ok := top["accountMapping"]
 	if !ok {
-		errs.Add(apperr.Invalid, "accountMapping is required", "settings", "accountMapping")
+		errs.Add(apperr.Invalid, "accountMapping is required", "input", "settings", "accountMapping")
 		return s
 	}
 	s.AccountMapping = parseMapping(errs, v)
@@ -179,7 +179,7 @@ func parseCommon(errs *apperr.List, top map[string]json.RawMessage, local bool) 
 }
 
 func parseMapping(errs *apperr.List, raw json.RawMessage) mapping {
-	at := []string{"settings", "accountMapping"}
+	at := []string{"input", "settings", "accountMapping"}
 	var m mapping
 	obj, ok := object(errs, raw, at...)
 	if !ok {
