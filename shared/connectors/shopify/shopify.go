@@ -53,28 +53,49 @@ type Orders interface {
 	ImportOrder(ctx context.Context, in sales.ImportedOrder) (sales.Order, error)
 }
 
+// Locations reads the tenant's locations (tenant in ctx);
+// *dynamo.TenantStore implements it.
+type Locations interface {
+	// GetLocations reads locations by id; missing ones are absent.
+	GetLocations(ctx context.Context, ids []string) ([]tenant.Location, error)
+	// EnsureIntegrationRegister writes the location's INTEGRATION register
+	// if it lacks one (locations from before registers had none).
+	EnsureIntegrationRegister(ctx context.Context, l tenant.Location) (tenant.Register, error)
+}
+
+// Deps are what the connector needs of renkei and the outside.
+type Deps struct {
+	Catalog   Catalog
+	Stock     Stock
+	Locations Locations
+	Orders    Orders
+	// HTTP carries the calls to Shopify (nil: a client of its own); every
+	// call has DefaultTimeout.
+	HTTP *http.Client
+	Now  func() time.Time // nil: time.Now
+}
+
 // Connector is the SHOPIFY connector.
 type Connector struct {
-	catalog Catalog
-	stock   Stock
-	orders  Orders
-	http    *http.Client
-	now     func() time.Time
+	catalog   Catalog
+	stock     Stock
+	locations Locations
+	orders    Orders
+	http      *http.Client
+	now       func() time.Time
 }
 
 var _ integrations.Connector = (*Connector)(nil)
 
-// New returns the connector. httpClient carries the calls to Shopify (nil:
-// a client of its own; every call has DefaultTimeout); now is the clock
-// (nil: time.Now).
-func New(cat Catalog, stock Stock, orders Orders, httpClient *http.Client, now func() time.Time) *Connector {
-	if httpClient == nil {
-		httpClient = &http.Client{Timeout: DefaultTimeout}
+// New returns the connector.
+func New(d Deps) *Connector {
+	if d.HTTP == nil {
+		d.HTTP = &http.Client{Timeout: DefaultTimeout}
 	}
-	if now == nil {
-		now = time.Now
+	if d.Now == nil {
+		d.Now = time.Now
 	}
-	return &Connector{catalog: cat, stock: stock, orders: orders, http: httpClient, now: now}
+	return &Connector{catalog: d.Catalog, stock: d.Stock, locations: d.Locations, orders: d.Orders, http: d.HTTP, now: d.Now}
 }
 
 // Provider is SHOPIFY.
@@ -98,6 +119,10 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 		return integrations.Connection{}, err
 	}
 	ctx = tenant.WithID(ctx, req.TenantID)
+	orderLoc, err := c.checkLocations(ctx, st)
+	if err != nil {
+		return integrations.Connection{}, err
+	}
 	cl := c.client(st, sec.AccessToken)
 	if _, err := cl.shopName(ctx); err != nil {
 		return integrations.Connection{}, connectError(err, "shopDomain")
@@ -125,6 +150,11 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 	if err != nil {
 		return integrations.Connection{}, err
 	}
+	// Online orders are numbered at the order location's INTEGRATION
+	// register: make sure it has one before the first order arrives.
+	if _, err := c.locations.EnsureIntegrationRegister(ctx, orderLoc); err != nil {
+		return integrations.Connection{}, fmt.Errorf("ensure the integration register of %s: %w", orderLoc.ID, err)
+	}
 	pub, err := json.Marshal(st)
 	if err != nil {
 		return integrations.Connection{}, err
@@ -134,6 +164,30 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 		return integrations.Connection{}, err
 	}
 	return integrations.Connection{Settings: pub, Secrets: secrets, Warnings: warnings}, nil
+}
+
+// checkLocations checks that every mapped renkei location exists and
+// returns the order location.
+func (c *Connector) checkLocations(ctx context.Context, st Settings) (tenant.Location, error) {
+	keys := sortedKeys(st.LocationMap)
+	locs, err := c.locations.GetLocations(ctx, keys)
+	if err != nil {
+		return tenant.Location{}, fmt.Errorf("read renkei locations: %w", err)
+	}
+	found := map[string]tenant.Location{}
+	for _, l := range locs {
+		found[l.ID] = l
+	}
+	var errs apperr.List
+	for _, k := range keys {
+		if _, ok := found[k]; !ok {
+			errs.Add(apperr.Invalid, "renkei has no location "+k, settingsField("locationMap", k)...)
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return tenant.Location{}, err
+	}
+	return found[st.OrderLocationID], nil
 }
 
 // connectError says what a failed check means for the settings: a refused

@@ -112,6 +112,26 @@ func (m *memOrders) ImportOrder(ctx context.Context, in sales.ImportedOrder) (sa
 	return sales.Order{ID: "ord_1"}, m.err
 }
 
+type memLocations struct {
+	ids     map[string]bool
+	ensured map[string]int
+}
+
+func (m *memLocations) GetLocations(_ context.Context, ids []string) ([]tenant.Location, error) {
+	var out []tenant.Location
+	for _, id := range ids {
+		if m.ids[id] {
+			out = append(out, tenant.Location{ID: id})
+		}
+	}
+	return out, nil
+}
+
+func (m *memLocations) EnsureIntegrationRegister(_ context.Context, l tenant.Location) (tenant.Register, error) {
+	m.ensured[l.ID]++
+	return tenant.Register{ID: tenant.IntegrationRegisterID(l.ID)}, nil
+}
+
 // env is a connector, a fake shop and renkei's side: TEA is in both,
 // COFFEE only in renkei, MUG only in the shop.
 type env struct {
@@ -121,6 +141,7 @@ type env struct {
 	stock           *memStock
 	marks           *memMarks
 	orders          *memOrders
+	locs            *memLocations
 	loc, loc2       string // renkei locations
 	gid, gid2       string // their Shopify locations
 	tea, coffee     string // variant ids
@@ -140,7 +161,8 @@ func newEnv(t *testing.T) *env {
 	e.stock = &memStock{levels: map[string]inventory.StockLevel{}}
 	e.marks = &memMarks{marks: map[string]int64{}}
 	e.orders = &memOrders{}
-	e.conn = shopify.New(e.cat, e.stock, e.orders, nil, nil)
+	e.locs = &memLocations{ids: map[string]bool{e.loc: true, e.loc2: true}, ensured: map[string]int{}}
+	e.conn = shopify.New(shopify.Deps{Catalog: e.cat, Stock: e.stock, Locations: e.locs, Orders: e.orders})
 	return e
 }
 
@@ -206,6 +228,9 @@ func TestConnector_Connect(t *testing.T) {
 		if err != nil || st.OrderLocationID != e.loc || st.LocationMap[e.loc] != e.gid {
 			t.Fatalf("settings %+v %v: the only mapped location takes online orders", st, err)
 		}
+		if e.locs.ensured[e.loc] != 1 {
+			t.Fatal("the order location's integration register was not ensured")
+		}
 		if len(c.Warnings) != 2 {
 			t.Fatalf("warnings %+v", c.Warnings)
 		}
@@ -240,7 +265,8 @@ func TestConnector_Connect(t *testing.T) {
 		{"no webhook secret", map[string]any{"webhookSecret": nil}, true, "input.settings.webhookSecret"},
 		{"a location gid that is not one", map[string]any{"locationMap": map[string]any{"LOC": "gid://shopify/Location/1"}}, true, "input.settings.locationMap.LOC"},
 		{"a malformed gid", map[string]any{"locationMap": map[string]any{"loc_01JD0000000000000000000000": "Location/1"}}, true, "input.settings.locationMap.loc_01JD0000000000000000000000"},
-		{"a location the shop does not have", map[string]any{"locationMap": map[string]any{"loc_01JD0000000000000000000000": "gid://shopify/Location/999"}}, true, "input.settings.locationMap.loc_01JD0000000000000000000000"},
+		{"a renkei location that does not exist", map[string]any{"locationMap": map[string]any{"loc_01JD0000000000000000000000": "gid://shopify/Location/1"}}, true, "input.settings.locationMap.loc_01JD0000000000000000000000"},
+		{"a location the shop does not have", map[string]any{"locationMap": map[string]any{e.loc: "gid://shopify/Location/999"}}, true, "input.settings.locationMap." + e.loc},
 		{"apiBaseUrl outside local mode", nil, false, "input.settings.apiBaseUrl"},
 		{"a token the shop refuses", map[string]any{"accessToken": "shpat_wrong"}, true, "input.settings.accessToken"},
 	}

@@ -8,7 +8,8 @@ import (
 
 // What the stack wires into New.
 var (
-	_ shopify.Catalog = (*dynamo.CatalogStore)(nil)
-	_ shopify.Stock   = (*dynamo.InventoryStore)(nil)
-	_ shopify.Orders  = (*sales.Service)(nil)
+	_ shopify.Catalog   = (*dynamo.CatalogStore)(nil)
+	_ shopify.Stock     = (*dynamo.InventoryStore)(nil)
+	_ shopify.Orders    = (*sales.Service)(nil)
+	_ shopify.Locations = (*dynamo.TenantStore)(nil)
 )
