@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/backoff"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/tenant"
@@ -36,6 +37,29 @@ func integrationsPK(tpk string) string { return tpk + "#INTEGRATION" }
 
 func integrationKey(tpk, id string) map[string]types.AttributeValue {
 	return key(integrationsPK(tpk), id)
+}
+
+// updateItem runs one UpdateItem, retrying it under backoff.Contention
+// while a transaction holds the item. The integration item is written by
+// the transaction of every job transition, and a job item by its own: a
+// plain write that lands meanwhile is refused with
+// TransactionConflictException, which the SDK does not retry — and a
+// refused SaveSecrets would lose a freee token pair that is already
+// rotated. Other errors (a failed condition) come back as they are.
+func (t *Table) updateItem(ctx context.Context, in *dynamodb.UpdateItemInput) (*dynamodb.UpdateItemOutput, error) {
+	var out *dynamodb.UpdateItemOutput
+	err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
+		cctx, cancel := t.call(ctx)
+		defer cancel()
+		res, err := t.client.UpdateItem(cctx, in)
+		var conflict *types.TransactionConflictException
+		if errors.As(err, &conflict) {
+			return true, err
+		}
+		out = res
+		return false, err
+	})
+	return out, err
 }
 
 // IntegrationStore implements integrations.Store on the single table.
@@ -218,15 +242,13 @@ func (st *IntegrationStore) Disconnect(ctx context.Context, id string, at time.T
 	if !ids.Valid(ids.Integration, id) {
 		return integrations.Integration{}, errIntegrationNotFound()
 	}
-	cctx, cancel := st.t.call(ctx)
-	res, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+	res, err := st.t.updateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.t.name, Key: integrationKey(tpk, id),
 		UpdateExpression:          aws.String("SET disconnected = :t, updatedAt = :at"),
 		ConditionExpression:       aws.String("attribute_exists(pk) AND disconnected = :f"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":t": &types.AttributeValueMemberBOOL{Value: true}, ":f": &types.AttributeValueMemberBOOL{Value: false}, ":at": s(fmtTime(at))},
 		ReturnValues:              types.ReturnValueAllNew,
 	})
-	cancel()
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		return st.GetIntegration(ctx, id) // absent (NOT_FOUND) or already disconnected
@@ -271,9 +293,7 @@ func (st *IntegrationStore) updateIntegration(ctx context.Context, id, update st
 	if !ids.Valid(ids.Integration, id) {
 		return errIntegrationNotFound()
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	_, err = st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+	_, err = st.t.updateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.t.name, Key: integrationKey(tpk, id), UpdateExpression: aws.String(update),
 		ConditionExpression: aws.String("attribute_exists(pk)"), ExpressionAttributeValues: values,
 	})

@@ -324,8 +324,7 @@ func (st *IntegrationStore) ClaimJob(ctx context.Context, id string, now time.Ti
 	if r := claimOutcome(cur, nowS); r != integrations.Claimed {
 		return cur.domain(), r, nil
 	}
-	cctx, cancel := st.t.call(ctx)
-	res, err := st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+	res, err := st.t.updateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.t.name, Key: key(jobPK(tpk, id), skJob),
 		UpdateExpression: aws.String("SET #st = :running, attempts = attempts + :one, leaseUntil = :lease, updatedAt = :now, gsi1pk = :gpk"),
 		ConditionExpression: aws.String("integrationId = :iid AND " +
@@ -339,7 +338,6 @@ func (st *IntegrationStore) ClaimJob(ctx context.Context, id string, now time.Ti
 		ReturnValues:                        types.ReturnValueAllNew,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	cancel()
 	var ccf *types.ConditionalCheckFailedException
 	if errors.As(err, &ccf) {
 		if ccf.Item == nil {

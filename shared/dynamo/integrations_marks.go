@@ -48,9 +48,7 @@ func (st *IntegrationStore) Advance(ctx context.Context, integrationID, k string
 	if err != nil {
 		return false, err
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	_, err = st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+	_, err = st.t.updateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.t.name, Key: mk,
 		UpdateExpression:         aws.String("SET version = :v, #type = :type, integrationId = :iid, updatedAt = :at"),
 		ConditionExpression:      aws.String("attribute_not_exists(pk) OR version < :v"),

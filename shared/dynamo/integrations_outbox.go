@@ -108,9 +108,7 @@ func (st *IntegrationStore) MarkDispatched(ctx context.Context, eventID string, 
 	if !ids.Valid("evt", eventID) {
 		return nil
 	}
-	cctx, cancel := st.t.call(ctx)
-	defer cancel()
-	_, err = st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{
+	_, err = st.t.updateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &st.t.name, Key: key(outboxPK(tid, eventID), skOutbox),
 		UpdateExpression:          aws.String("SET dispatchedAt = :at REMOVE gsi2pk, gsi2sk"),
 		ConditionExpression:       aws.String("attribute_exists(gsi2pk)"),
