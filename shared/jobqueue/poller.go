@@ -90,8 +90,7 @@ type entry struct {
 	msg                integrations.Message
 	count              int
 	visibleAt          time.Time // when SQS shows it again unless renewed
-	running            bool
-	done               bool // handled: being settled
+	done               bool      // handled: being settled
 }
 
 type group struct {
@@ -290,11 +289,10 @@ func (p *Poller) dispatchLocked() {
 		if e == nil {
 			return
 		}
-		e.running = true
 		p.groups[e.group].running++
 		p.running++
 		p.work.Add(1)
-		go p.run(e)
+		go p.run(e, e.count)
 	}
 }
 
@@ -328,10 +326,10 @@ func (p *Poller) nextLocked() *entry {
 }
 
 // run handles one message, settles it and frees its slot.
-func (p *Poller) run(e *entry) {
+func (p *Poller) run(e *entry, receiveCount int) {
 	defer p.work.Done()
 	ctx, cancel := context.WithTimeout(p.workCtx, p.Timeout)
-	out := call(ctx, p.Handler, e.msg, e.count, e.id, p.Logger)
+	out := call(ctx, p.Handler, e.msg, receiveCount, e.id, p.Logger)
 	cancel()
 	p.mu.Lock()
 	e.done = true
