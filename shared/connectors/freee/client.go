@@ -87,16 +87,19 @@ func (e *transportError) Unwrap() error { return e.cause }
 func (s *session) call(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	err := s.once(ctx, method, path, query, body, out)
 	var ae *apiError
-	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || s.refreshed {
+	if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
 		return err
 	}
-	if err := s.refresh(ctx); err != nil {
-		return err
+	if !s.refreshed {
+		if err := s.refresh(ctx); err != nil {
+			return err
+		}
+		err = s.once(ctx, method, path, query, body, out)
+		if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized {
+			return err
+		}
 	}
-	err = s.once(ctx, method, path, query, body, out)
-	if errors.As(err, &ae) && ae.Status == http.StatusUnauthorized {
-		ae.afterRefresh = true
-	}
+	ae.afterRefresh = true
 	return err
 }
 

@@ -3,6 +3,7 @@ package freeefake
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sort"
 	"strconv"
@@ -10,10 +11,28 @@ import (
 )
 
 // api serves a request that passed the schema: authentication, then the
-// operation, against the in-memory companies and deals.
+// operation, against the in-memory companies and deals. The answer is
+// written once the fake's lock is released and OnDealPosted's hook (which
+// may call the fake) has run.
 func (f *Fake) api(w http.ResponseWriter, r *http.Request) {
+	rec := httptest.NewRecorder()
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.posted = nil
+	f.apiLocked(rec, r)
+	posted, hook := f.posted, f.onPosted
+	f.posted = nil
+	f.mu.Unlock()
+	if posted != nil && hook != nil {
+		hook(*posted)
+	}
+	for k, v := range rec.Header() {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(rec.Code)
+	_, _ = w.Write(rec.Body.Bytes())
+}
+
+func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 	tok, ok := f.access[strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")]
 	if !ok || tok.expired {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"message": "アクセストークンが無効です", "code": "invalid_access_token"})
@@ -152,9 +171,8 @@ func (f *Fake) dealsAPI(w http.ResponseWriter, r *http.Request, tok accessToken,
 			d.Payments = append(d.Payments, Payment{ID: f.nextID, Date: p.Date, WalletableType: p.FromWalletableType, WalletableID: p.FromWalletableID, Amount: p.Amount})
 		}
 		f.deals = append(f.deals, d)
-		if f.onPosted != nil {
-			f.onPosted(copyDeal(d))
-		}
+		posted := copyDeal(d)
+		f.posted = &posted
 		writeJSON(w, http.StatusCreated, map[string]any{"deal": dealJSON(d)})
 	case len(rest) >= 1:
 		id, _ := strconv.ParseInt(rest[0], 10, 64)

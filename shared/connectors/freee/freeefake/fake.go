@@ -153,6 +153,7 @@ type Fake struct {
 	invalid   []string
 	requests  []Request
 	onPosted  func(Deal)
+	posted    *Deal // the deal the request being served posted
 	now       func() time.Time
 }
 
@@ -250,7 +251,7 @@ func (f *Fake) Inject(faults ...Fault) {
 
 // OnDealPosted calls fn with each deal the fake stores from a POST, after
 // storing it and before answering (an end-to-end test may kill the worker
-// there).
+// there). fn may call the fake.
 func (f *Fake) OnDealPosted(fn func(Deal)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

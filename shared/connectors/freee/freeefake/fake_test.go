@@ -63,10 +63,12 @@ func TestFake_ValidatesRequests(t *testing.T) {
 	f.mu.Lock()
 	f.invalid = nil
 	f.mu.Unlock()
+	seen := -1
+	f.OnDealPosted(func(Deal) { seen = len(f.Deals(DefaultCompanyID)) }) // the hook may call the fake
 	if got := post(`{"company_id": 1001, "issue_date": "2026-11-30", "type": "income", "details": [{"tax_code": 129, "account_item_id": 101, "amount": 100, "vat": 9}]}`); got != http.StatusCreated {
 		t.Fatalf("valid deal: %d, want 201 (%v)", got, f.ValidationErrors())
 	}
-	if d := f.Deals(DefaultCompanyID); len(d) != 1 || d[0].Amount() != 100 {
-		t.Fatalf("deals %+v", d)
+	if d := f.Deals(DefaultCompanyID); len(d) != 1 || d[0].Amount() != 100 || seen != 1 {
+		t.Fatalf("deals %+v (hook saw %d), want one of 100 seen by the hook", d, seen)
 	}
 }
