@@ -254,3 +254,51 @@ func TestPoller_OneTenantsBacklogDoesNotDelayAnother(t *testing.T) {
 		t.Errorf("the assertion does not tell fair from FIFO: a FIFO poller passes it too (%+v)", fifo)
 	}
 }
+
+// TestPoller_OneTenantsHangingEndpointDoesNotBlockAnother: every job of
+// tenant A hangs (an endpoint that never answers, until the run's
+// timeout). A holds PerGroup = 2 workers; B's job still runs at once. (A
+// FIFO consumer would have all 8 workers hanging on A's first 8 jobs.)
+func TestPoller_OneTenantsHangingEndpointDoesNotBlockAnother(t *testing.T) {
+	q := newQueues(t)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	aRunning, aMax := 0, 0
+	bDone := make(chan struct{})
+	startPoller(t, &Poller{Client: client, QueueURL: q.Jobs, Concurrency: 8, PerGroup: 2, Handler: func(ctx context.Context, m integrations.Message, n int) Outcome {
+		if m.TenantID == "tnt_b" {
+			close(bDone)
+			return Outcome{Ack: true}
+		}
+		mu.Lock()
+		aRunning++
+		aMax = max(aMax, aRunning)
+		mu.Unlock()
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		mu.Lock()
+		aRunning--
+		mu.Unlock()
+		return Outcome{Ack: true}
+	}})
+	defer close(release)
+	var a []integrations.Message
+	for i := range 20 {
+		a = append(a, integrations.Message{TenantID: "tnt_a", JobID: "a" + strconv.Itoa(i)})
+	}
+	send(t, q.Jobs, a...)
+	eventually(t, 5*time.Second, "A's jobs hanging", func() bool { mu.Lock(); defer mu.Unlock(); return aRunning == 2 })
+	send(t, q.Jobs, integrations.Message{TenantID: "tnt_b", JobID: "b"})
+	select {
+	case <-bDone:
+	case <-time.After(3 * time.Second):
+		t.Fatal("tenant B's job waited behind tenant A's hanging ones")
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if aMax != 2 {
+		t.Fatalf("tenant A had %d jobs running at once, want PerGroup = 2", aMax)
+	}
+}
