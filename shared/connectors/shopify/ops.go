@@ -2,9 +2,11 @@ package shopify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"strings"
+	"time"
 )
 
 // The Admin GraphQL operations the connector sends (API version
@@ -81,11 +83,15 @@ func (c *client) locations(ctx context.Context) ([]location, error) {
 }
 
 // variantSKUs lists the SKUs of the shop's variants (at most
-// MaxShopVariants; variants without a SKU are skipped).
-func (c *client) variantSKUs(ctx context.Context) ([]string, error) {
-	var skus []string
+// MaxShopVariants; variants without a SKU are skipped). Throttled pages are
+// waited for while ctx's deadline allows; complete is false when the
+// listing stopped early to answer in time (a large shop on a slow bucket).
+func (c *client) variantSKUs(ctx context.Context) (skus []string, complete bool, err error) {
 	after := ""
 	for range MaxShopVariants / pageSize {
+		if !timeLeft(ctx, listMargin) {
+			return skus, false, nil
+		}
 		var out struct {
 			ProductVariants struct {
 				Nodes []struct {
@@ -94,8 +100,22 @@ func (c *client) variantSKUs(ctx context.Context) ([]string, error) {
 				PageInfo pageInfo `json:"pageInfo"`
 			} `json:"productVariants"`
 		}
-		if err := c.do(ctx, "the product variants query", queryVariantSKUs, page(after), &out); err != nil {
-			return nil, err
+		err := c.do(ctx, "the product variants query", queryVariantSKUs, page(after), &out)
+		var ae *apiError
+		if errors.As(err, &ae) && ae.Throttled {
+			wait := max(ae.RetryAfter, time.Second)
+			if !timeLeft(ctx, wait+listMargin) {
+				return skus, false, nil
+			}
+			select {
+			case <-ctx.Done():
+				return skus, false, nil
+			case <-time.After(wait):
+			}
+			continue
+		}
+		if err != nil {
+			return nil, false, err
 		}
 		for _, n := range out.ProductVariants.Nodes {
 			if n.SKU != nil && *n.SKU != "" {
@@ -103,11 +123,20 @@ func (c *client) variantSKUs(ctx context.Context) ([]string, error) {
 			}
 		}
 		if !out.ProductVariants.PageInfo.HasNextPage {
-			break
+			return skus, true, nil
 		}
 		after = out.ProductVariants.PageInfo.EndCursor
 	}
-	return skus, nil
+	return skus, false, nil
+}
+
+// listMargin is the time kept for the rest of a connect after listing.
+const listMargin = 2 * time.Second
+
+// timeLeft reports whether ctx leaves at least d (true without a deadline).
+func timeLeft(ctx context.Context, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || time.Until(dl) >= d
 }
 
 func page(after string) map[string]any {

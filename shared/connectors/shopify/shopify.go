@@ -109,6 +109,9 @@ func (c *Connector) client(st Settings, token string) *client {
 const (
 	WarnSKUNotInShopify = "SKU_NOT_IN_SHOPIFY"
 	WarnSKUNotInRenkei  = "SKU_NOT_IN_RENKEI"
+	// WarnSKUCheckIncomplete: the shop's variants could not all be listed
+	// within the connect time (a large catalog on a throttled bucket).
+	WarnSKUCheckIncomplete = "SKU_CHECK_INCOMPLETE"
 )
 
 // Connect checks the settings (no I/O), then the shop: the token works,
@@ -213,7 +216,7 @@ func connectError(err error, field string) error {
 
 // compareSKUs lists the renkei SKUs no Shopify variant has, and the reverse.
 func (c *Connector) compareSKUs(ctx context.Context, cl *client) ([]integrations.Warning, error) {
-	shopSKUs, err := cl.variantSKUs(ctx)
+	shopSKUs, complete, err := cl.variantSKUs(ctx)
 	if err != nil {
 		return nil, connectError(err, "accessToken")
 	}
@@ -232,7 +235,12 @@ func (c *Connector) compareSKUs(ctx context.Context, cl *client) ([]integrations
 		}
 	}
 	var w []integrations.Warning
-	if missing := difference(inRenkei, inShop); len(missing) > 0 {
+	if !complete {
+		// Only the variants listed in time were compared: a renkei SKU not
+		// seen may still be in the shop, so none is reported missing there.
+		w = append(w, integrations.Warning{Code: WarnSKUCheckIncomplete, Count: len(shopSKUs),
+			Message: fmt.Sprintf("the shop has more variants than could be compared while connecting (%d were): SKU_NOT_IN_SHOPIFY is not reported, SKU_NOT_IN_RENKEI covers those compared", len(shopSKUs))})
+	} else if missing := difference(inRenkei, inShop); len(missing) > 0 {
 		w = append(w, warning(WarnSKUNotInShopify, "renkei SKUs without a Shopify variant: their stock is not pushed", missing))
 	}
 	if missing := difference(inShop, inRenkei); len(missing) > 0 {

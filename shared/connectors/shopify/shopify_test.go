@@ -292,6 +292,22 @@ func TestConnector_Connect(t *testing.T) {
 			t.Fatalf("order location %s", st.OrderLocationID)
 		}
 	})
+	t.Run("a throttled listing waits for the bucket", func(t *testing.T) {
+		e.fake.Fail(shopifyfake.Failure{Operation: "productVariants", Throttled: true})
+		c, err := e.connect(t, e.settings(nil), true)
+		if err != nil || len(c.Warnings) != 2 || c.Warnings[0].Code != shopify.WarnSKUNotInShopify {
+			t.Fatalf("%+v %v", c.Warnings, err)
+		}
+	})
+	t.Run("a listing that cannot finish in time says so", func(t *testing.T) {
+		e.fake.Fail(shopifyfake.Failure{Operation: "productVariants", Throttled: true})
+		ctx, cancel := context.WithTimeout(t.Context(), 2500*time.Millisecond)
+		defer cancel()
+		c, err := e.conn.Connect(ctx, integrations.ConnectRequest{TenantID: e.tenantID, IntegrationID: e.intID, Settings: e.settings(nil), Local: true})
+		if err != nil || len(c.Warnings) != 1 || c.Warnings[0].Code != shopify.WarnSKUCheckIncomplete {
+			t.Fatalf("%+v %v", c.Warnings, err)
+		}
+	})
 	t.Run("Shopify down is UNAVAILABLE", func(t *testing.T) {
 		e.fake.Fail(shopifyfake.Failure{Status: 503})
 		_, err := e.connect(t, e.settings(nil), true)
@@ -497,7 +513,13 @@ func TestConnector_Sync(t *testing.T) {
 	if err != nil || len(again) != 3 {
 		t.Fatal(err)
 	}
-	job := integrations.Job{Kind: again[0].Kind, Key: again[0].Key, Event: again[0].Event}
+	var tea integrations.JobSpec
+	for _, s := range again {
+		if s.Key == e.loc+"|"+e.tea {
+			tea = s
+		}
+	}
+	job := integrations.Job{Kind: tea.Kind, Key: tea.Key, Event: tea.Event}
 	if err := e.conn.Run(t.Context(), cfg, job); err != nil || len(e.fake.Pushes()) != 3 {
 		t.Fatalf("a second sync pushes the same versions again: %v", err)
 	}
