@@ -192,6 +192,21 @@ func TestIntegrationStore_JobTransitions(t *testing.T) {
 		}
 		mustCounters(t, st, ctx, in.ID, 1, 1)
 	})
+	ttlOf := func(id string) int64 {
+		var it jobItem
+		if _, err := st.t.get(ctx, key(jobPK("T#"+jobs[0].TenantID, id), skJob), &it); err != nil {
+			t.Fatal(err)
+		}
+		return it.TTL
+	}
+	t.Run("terminal jobs expire", func(t *testing.T) {
+		if got, want := ttlOf(jobs[0].ID), now.Add(2*time.Second).Add(succeededJobTTL).Unix(); got != want {
+			t.Fatalf("succeeded job's ttl %d, want %d", got, want)
+		}
+		if got, want := ttlOf(jobs[2].ID), now.Add(30*time.Second+time.Second).Add(failedJobTTL).Unix(); got != want {
+			t.Fatalf("failed job's ttl %d, want %d", got, want)
+		}
+	})
 	t.Run("requeue", func(t *testing.T) {
 		at := now.Add(time.Hour)
 		j, err := st.RequeueJob(ctx, jobs[2].ID, at)
@@ -203,6 +218,9 @@ func TestIntegrationStore_JobTransitions(t *testing.T) {
 			t.Fatalf("requeued as stored: %+v", got)
 		}
 		mustCounters(t, st, ctx, in.ID, 2, 0)
+		if ttl := ttlOf(jobs[2].ID); ttl != 0 {
+			t.Fatalf("requeued job keeps ttl %d", ttl)
+		}
 		_, err = st.RequeueJob(ctx, jobs[2].ID, at)
 		wantCode(t, "requeue a PENDING job", err, apperr.Invalid)
 		_, err = st.RequeueJob(ctx, jobs[0].ID, at)
@@ -237,19 +255,6 @@ func TestIntegrationStore_JobTransitions(t *testing.T) {
 		}
 		if got, _ := st.GetJob(ctx, jobs[3].ID); got.Status != integrations.JobPending || got.Attempts != 0 {
 			t.Fatalf("job touched by another tenant: %+v", got)
-		}
-	})
-	t.Run("terminal jobs expire", func(t *testing.T) {
-		tpk := "T#" + jobs[0].TenantID
-		for _, c := range []struct {
-			id  string
-			ttl time.Duration
-			at  time.Time
-		}{{jobs[0].ID, succeededJobTTL, now.Add(2 * time.Second)}} {
-			var it jobItem
-			if _, err := st.t.get(ctx, key(jobPK(tpk, c.id), skJob), &it); err != nil || it.TTL != c.at.Add(c.ttl).Unix() {
-				t.Fatalf("ttl of %s: %d, want %d (%v)", c.id, it.TTL, c.at.Add(c.ttl).Unix(), err)
-			}
 		}
 	})
 }
