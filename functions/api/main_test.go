@@ -43,7 +43,7 @@ func TestBuild(t *testing.T) {
 	if err := dynamo.New(client, "renkei-api-test").EnsureTable(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	base := map[string]string{"RENKEI_TABLE": "renkei-api-test", "RENKEI_JWT_SECRET": strings.Repeat("k", 32),
+	base := map[string]string{"RENKEI_TABLE": "renkei-api-test", "RENKEI_JOBS_QUEUE_URL": "http://127.0.0.1:1/queue/renkei-jobs", "RENKEI_JWT_SECRET": strings.Repeat("k", 32),
 		"STRIPE_CONNECT_RETURN_URL": "https://backoffice.example/done", "STRIPE_CONNECT_REFRESH_URL": "https://backoffice.example/again"}
 	with := func(kv ...string) map[string]string {
 		m := map[string]string{}

@@ -34,5 +34,9 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 		return nil, err
 	}
 	table := dynamo.New(aws.DynamoDB, aws.Table)
-	return ddbstream.Lambda(stack.StreamHandler(table, logger), dynamo.NewStreamPositions(table), logger), nil
+	hub, _, err := stack.HubFromAWS(aws, getenv, logger)
+	if err != nil {
+		return nil, err
+	}
+	return ddbstream.Lambda(stack.StreamHandler(table, hub, logger), dynamo.NewStreamPositions(table), logger), nil
 }

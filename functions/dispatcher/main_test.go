@@ -39,7 +39,7 @@ func TestBuild(t *testing.T) {
 	if err := table.EnsureTable(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := build(t.Context(), env(map[string]string{"RENKEI_TABLE": "renkei-dispatcher-test"}), discard)
+	h, err := build(t.Context(), env(map[string]string{"RENKEI_TABLE": "renkei-dispatcher-test", "RENKEI_JOBS_QUEUE_URL": "http://127.0.0.1:1/queue/renkei-jobs"}), discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,11 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("build scheduler: %w", err)
 	}
-	jobs := stack.ScheduledJobs(aws.DynamoDB, aws.Table, cards, logger)
+	hub, _, err := stack.HubFromAWS(aws, getenv, logger)
+	if err != nil {
+		return nil, fmt.Errorf("build scheduler: %w", err)
+	}
+	jobs := stack.ScheduledJobs(aws.DynamoDB, aws.Table, cards, hub, logger)
 	return func(ctx context.Context) error {
 		return stack.RunJobs(ctx, jobs, time.Now(), logger)
 	}, nil

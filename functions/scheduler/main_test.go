@@ -38,6 +38,7 @@ func TestBuild(t *testing.T) {
 		// The stack's generated placeholder is still in the key's secret.
 		run, err := build(t.Context(), env(map[string]string{
 			"RENKEI_TABLE": "renkei-scheduler-test", "STRIPE_SECRET_KEY": "Qx7generatedPlaceholder0000000000",
+			"RENKEI_JOBS_QUEUE_URL": "http://127.0.0.1:1/queue/renkei-jobs",
 		}), logger)
 		if err != nil {
 			t.Fatal(err)

@@ -3,6 +3,7 @@ package stack
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -11,6 +12,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/sales"
@@ -34,6 +36,11 @@ type APIConfig struct {
 	Identity identity.Config
 	// Cards wires card sales and POST /webhooks/stripe (cards.go).
 	Cards CardConfig
+	// Hub serves the integration operations and POST /webhooks/shopify/…
+	// (nil: they answer NOT_IMPLEMENTED).
+	Hub *Hub
+	// Sealer opens integration secrets for the inbound webhooks.
+	Sealer integrations.Sealer
 }
 
 // Rates are requests per second and bursts: per tenant, and per client
@@ -67,6 +74,15 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		cfg.Cards.Accounts = svc.Payments
 	}
 	routes := wireCards(cfg.Cards, table, svc.Sales, cfg.Logger, cfg.Now)
+	if cfg.Hub != nil {
+		svc.Integrations = cfg.Hub.Service
+		if routes == nil {
+			routes = map[string]http.Handler{}
+		}
+		for pattern, h := range cfg.Hub.Routes(cfg.Sealer, cfg.Logger) {
+			routes[pattern] = h
+		}
+	}
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,
 		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,

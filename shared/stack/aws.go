@@ -26,6 +26,13 @@ type AWS struct {
 	JWTSecret           []byte
 	StripeSecretKey     string
 	StripeWebhookSecret string
+	// FreeeClientSecret is renkei's freee application's secret
+	// (FREEE_CLIENT_SECRET_ARN or FREEE_CLIENT_SECRET), for the
+	// integration hub's OAuth grants.
+	FreeeClientSecret string
+	// Config is the loaded SDK configuration, for the other clients a
+	// function needs (SQS, KMS).
+	Config aws.Config
 }
 
 // LoadAWS reads the Lambda environment and builds clients with bounded
@@ -36,6 +43,7 @@ type AWS struct {
 //	RENKEI_JWT_SECRET_ARN            or RENKEI_JWT_SECRET
 //	RENKEI_STRIPE_SECRET_KEY_ARN     or STRIPE_SECRET_KEY
 //	RENKEI_STRIPE_WEBHOOK_SECRET_ARN or STRIPE_WEBHOOK_SECRET
+//	FREEE_CLIENT_SECRET_ARN          or FREEE_CLIENT_SECRET
 func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 	table := getenv("RENKEI_TABLE")
 	if table == "" {
@@ -64,7 +72,7 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 		}
 		return aws.ToString(out.SecretString), nil
 	}
-	a := &AWS{DynamoDB: dynamodb.NewFromConfig(cfg), Table: table}
+	a := &AWS{DynamoDB: dynamodb.NewFromConfig(cfg), Table: table, Config: cfg}
 	jwt, err := read("RENKEI_JWT_SECRET_ARN", "RENKEI_JWT_SECRET")
 	if err != nil {
 		return nil, err
@@ -74,6 +82,9 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 		return nil, err
 	}
 	if a.StripeWebhookSecret, err = read("RENKEI_STRIPE_WEBHOOK_SECRET_ARN", "STRIPE_WEBHOOK_SECRET"); err != nil {
+		return nil, err
+	}
+	if a.FreeeClientSecret, err = read("FREEE_CLIENT_SECRET_ARN", "FREEE_CLIENT_SECRET"); err != nil {
 		return nil, err
 	}
 	return a, nil

@@ -21,6 +21,8 @@ import (
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/dynamolocal"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/jobqueue"
+	"github.com/renkei-pos/renkei/shared/secretbox"
 	"github.com/renkei-pos/renkei/shared/sqslocal"
 	"github.com/renkei-pos/renkei/shared/sqsqueue"
 	"github.com/renkei-pos/renkei/shared/stripehook"
@@ -67,6 +69,19 @@ type LocalConfig struct {
 	// StreamInterval is the pause between the stream poller's passes
 	// (0: 200 ms).
 	StreamInterval time.Duration
+	// Integrations tunes the integration hub (its Local, Sealer, Queue and
+	// Logger are the stack's): tests shorten the worker's lease and
+	// backoff, inject a crash after a run, or give the connectors an HTTP
+	// client.
+	Integrations HubConfig
+	// SecretsKeyFile keeps the key that seals integration secrets; ""
+	// uses RENKEI_SECRETS_KEY_FILE, else <DataDir>/integration-secrets.key
+	// (a key in memory without a DataDir).
+	SecretsKeyFile string
+	// WorkerPerTenant and WorkerConcurrency bound the local job poller:
+	// jobs of one tenant in flight at once, and in all (0: jobqueue's
+	// defaults, 2 and 8).
+	WorkerPerTenant, WorkerConcurrency int
 }
 
 // Local is a running local stack.
@@ -78,12 +93,16 @@ type Local struct {
 	SQS      *sqs.Client
 	Table    string
 	Queues   sqsqueue.Queues
+	// Hub is the integration hub the API, the stream consumer's
+	// dispatcher and the job poller share.
+	Hub *Hub
 
 	ddb    *dynamolocal.Server
 	sqsSrv *sqslocal.Server
 	// cards is the local card simulator (nil with a Stripe key).
 	cards  *stripepay.Simulator
 	stream *streamConsumer // the table's stream consumer (streams.go)
+	worker *jobqueue.Poller // runs integration jobs from the jobs queue
 	// jobs are the scheduled jobs and ticker their local schedule
 	// (scheduler.go).
 	jobs   []Job
@@ -130,9 +149,6 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	if err := dynamo.New(l.DynamoDB, cfg.Table).EnsureTable(ctx); err != nil {
 		return nil, err
 	}
-	if l.stream, err = startStreamConsumer(ctx, endpoint, cfg.Table, cfg.StreamInterval, cfg.Logger); err != nil {
-		return nil, err
-	}
 	if l.sqsSrv, err = sqslocal.Start(ctx, sqslocal.Options{}); err != nil {
 		return nil, fmt.Errorf("start SQS emulator: %w", err)
 	}
@@ -141,6 +157,24 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	}
 	if l.Queues, err = sqsqueue.EnsureQueues(ctx, l.SQS, cfg.Queue, 180); err != nil {
 		return nil, err
+	}
+	hubCfg := cfg.Integrations
+	hubCfg.Local, hubCfg.Logger = true, cfg.Logger
+	hubCfg.Queue = jobqueue.NewSender(l.SQS, l.Queues.Jobs)
+	if hubCfg.Sealer, err = localSealer(cfg); err != nil {
+		return nil, err
+	}
+	l.Hub = NewHub(dynamo.New(l.DynamoDB, cfg.Table), hubCfg)
+	// The stream consumer's hub reads the table with the consumer's own
+	// client (test middleware on the API's client must not touch it).
+	consumerHub := func(t *dynamo.Table) *Hub { return NewHub(t, hubCfg) }
+	if l.stream, err = startStreamConsumer(ctx, endpoint, cfg.Table, cfg.StreamInterval, consumerHub, cfg.Logger); err != nil {
+		return nil, err
+	}
+	l.worker = &jobqueue.Poller{Client: l.SQS, QueueURL: l.Queues.Jobs, Handler: l.Hub.Worker.Handle, Logger: cfg.Logger,
+		PerGroup: cfg.WorkerPerTenant, Concurrency: cfg.WorkerConcurrency}
+	if err := l.worker.Start(ctx); err != nil {
+		return nil, fmt.Errorf("start the job poller: %w", err)
 	}
 	secret := cfg.JWTSecret
 	if secret == nil {
@@ -154,11 +188,12 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	}
 	l.cards = sim
 	cards := CardConfig{Payments: gateway, PendingTTL: cfg.PendingTTL}
-	l.jobs = ScheduledJobs(l.DynamoDB, cfg.Table, cards, cfg.Logger)
+	l.jobs = ScheduledJobs(l.DynamoDB, cfg.Table, cards, l.Hub, cfg.Logger)
 	h, err := NewAPI(APIConfig{
 		Cards:    cards,
 		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
+		Hub:    l.Hub, Sealer: hubCfg.Sealer,
 	})
 	if err != nil {
 		return nil, err
@@ -196,6 +231,9 @@ func (l *Local) Close(ctx context.Context) error {
 	}
 	l.ticker.stop()
 	l.stream.stop()
+	if l.worker != nil {
+		errs = append(errs, l.worker.Stop(ctx))
+	}
 	if l.cards != nil {
 		errs = append(errs, l.cards.Close(ctx))
 	}
@@ -246,4 +284,22 @@ func jwtSecret(dataDir string) ([]byte, error) {
 		return nil, fmt.Errorf("write %s: %w", path, err)
 	}
 	return key, nil
+}
+
+// localSealer seals integration secrets with a key file kept beside the
+// data (created 0600 on first use), or a key in memory without a DataDir.
+func localSealer(cfg LocalConfig) (*secretbox.Box, error) {
+	path := cfg.SecretsKeyFile
+	if path == "" {
+		path = os.Getenv("RENKEI_SECRETS_KEY_FILE")
+	}
+	if path == "" && cfg.DataDir != "" {
+		path = filepath.Join(cfg.DataDir, "integration-secrets.key")
+	}
+	if path == "" {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key)
+		return secretbox.NewLocalKey(key)
+	}
+	return secretbox.NewLocal(path)
 }

@@ -63,9 +63,14 @@ func Tick(ctx context.Context, interval time.Duration, jobs []Job, now func() ti
 }
 
 // ScheduledJobs are the jobs every scheduler run runs, in order: the same
-// list in functions/scheduler (AWS) and in the local stack's ticker.
-func ScheduledJobs(ddb *dynamodb.Client, table string, cards CardConfig, logger *slog.Logger) []Job {
-	return []Job{PendingPaymentsJob(ddb, table, cards, logger)}
+// list in functions/scheduler (AWS) and in the local stack's ticker. A nil
+// hub leaves out the sweep of undispatched outbox events.
+func ScheduledJobs(ddb *dynamodb.Client, table string, cards CardConfig, hub *Hub, logger *slog.Logger) []Job {
+	jobs := []Job{PendingPaymentsJob(ddb, table, cards, logger)}
+	if hub != nil {
+		jobs = append(jobs, hub.SweepJob(logger))
+	}
+	return jobs
 }
 
 // ticker is the local stack's running Tick.

@@ -16,11 +16,16 @@ import (
 )
 
 // StreamHandler is the table's one stream consumer: every concern that
-// reads the stream plugs in here (the sales aggregator today; the
-// integration hub's dispatcher next), whether the records come from
-// Lambda (functions/dispatcher) or the local poller.
-func StreamHandler(table *dynamo.Table, logger *slog.Logger) ddbstream.Handler {
-	return ddbstream.Fanout(aggregationHandler(NewReports(table), logger))
+// reads the stream plugs in here — the sales aggregator and the
+// integration hub's dispatcher —, whether the records come from Lambda
+// (functions/dispatcher) or the local poller. A nil hub runs the
+// aggregator alone.
+func StreamHandler(table *dynamo.Table, hub *Hub, logger *slog.Logger) ddbstream.Handler {
+	hs := []ddbstream.Handler{aggregationHandler(NewReports(table), logger)}
+	if hub != nil {
+		hs = append(hs, dispatchHandler(hub.Dispatcher, logger))
+	}
+	return ddbstream.Fanout(hs...)
 }
 
 // NewReports builds the reports service on the table.
@@ -63,7 +68,7 @@ type streamConsumer struct {
 // startStreamConsumer finds the table's stream and polls it until stop. It
 // has clients of its own: the API's may carry test middleware (round-trip
 // counters, injected faults) that the consumer's calls must not touch.
-func startStreamConsumer(ctx context.Context, endpoint, tableName string, interval time.Duration, logger *slog.Logger) (*streamConsumer, error) {
+func startStreamConsumer(ctx context.Context, endpoint, tableName string, interval time.Duration, hub func(*dynamo.Table) *Hub, logger *slog.Logger) (*streamConsumer, error) {
 	client, err := dynamolocal.NewClient(ctx, endpoint)
 	if err != nil {
 		return nil, err
@@ -80,7 +85,7 @@ func startStreamConsumer(ctx context.Context, endpoint, tableName string, interv
 		return nil, err
 	}
 	table := dynamo.New(client, tableName)
-	p := &ddbstream.Poller{Streams: streams, StreamARN: *desc.Table.LatestStreamArn, Handler: StreamHandler(table, logger),
+	p := &ddbstream.Poller{Streams: streams, StreamARN: *desc.Table.LatestStreamArn, Handler: StreamHandler(table, hub(table), logger),
 		Positions: dynamo.NewStreamPositions(table), Logger: logger, Interval: interval}
 	// The poller outlives StartLocal's ctx: it stops with Close.
 	pctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
