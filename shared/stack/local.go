@@ -101,7 +101,7 @@ type Local struct {
 	sqsSrv *sqslocal.Server
 	// cards is the local card simulator (nil with a Stripe key).
 	cards  *stripepay.Simulator
-	stream *streamConsumer // the table's stream consumer (streams.go)
+	stream *streamConsumer  // the table's stream consumer (streams.go)
 	worker *jobqueue.Poller // runs integration jobs from the jobs queue
 	// jobs are the scheduled jobs and ticker their local schedule
 	// (scheduler.go).
