@@ -119,6 +119,9 @@ func (s *Service) ImportOrder(ctx context.Context, in ImportedOrder) (Order, err
 	if err := in.Validate(); err != nil {
 		return Order{}, err
 	}
+	if s.Offline == nil || s.Closes == nil {
+		return Order{}, errors.New("sales: ImportOrder needs the service's Offline and Closes stores")
+	}
 	now := s.Now().UTC()
 	req := in.Request()
 	regID := tenant.IntegrationRegisterID(in.LocationID)
