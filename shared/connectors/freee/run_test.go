@@ -3,6 +3,7 @@ package freee_test
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -401,4 +402,59 @@ func TestConnector_Run_Errors(t *testing.T) {
 			t.Fatalf("Run: %v (%d requests), want permanent naming apiBaseUrl and no call beyond connect's 4", err, len(r.f.Requests()))
 		}
 	})
+}
+
+// TestConnector_Run_ReadBackPages: the read-back pages through every
+// income deal of the date (freee lists 100 at most per page).
+func TestConnector_Run_ReadBackPages(t *testing.T) {
+	r := newRig(t)
+	for i := range 150 {
+		r.f.AddDeal(freeefake.Deal{CompanyID: freeefake.DefaultCompanyID, IssueDate: "2026-11-30", Type: "income", RefNumber: "INV-" + string(rune('A'+i%26)),
+			Details: []freeefake.Detail{{AccountItemID: 101, TaxCode: 129, Amount: 1100, Vat: 100}}})
+	}
+	ev := closeEvent(t, testLocation, "2026-11-30", 1, dayTaxes, dayPays)
+	if err := r.run(t, ev); err != nil {
+		t.Fatal(err)
+	}
+	r.marks.m = map[string]int64{}
+	if err := r.run(t, ev); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.f.Count("POST /api/1/deals"); n != 1 {
+		t.Fatalf("%d posts: the deal on the second page was not found", n)
+	}
+	if n := r.f.Count("GET /api/1/deals"); n != 4 {
+		t.Fatalf("%d list calls, want 2 pages × 2 runs", n)
+	}
+}
+
+// TestConnector_Run_CorrectionCutShort: a correction that fails after the
+// deal took the new revision (its payments not yet grown) is finished by
+// the next attempt, not taken for done.
+func TestConnector_Run_CorrectionCutShort(t *testing.T) {
+	r := newRig(t)
+	if err := r.run(t, closeEvent(t, testLocation, "2026-11-30", 1, dayTaxes, dayPays)); err != nil {
+		t.Fatal(err)
+	}
+	taxes := []tx{{"STANDARD", 10, 35200, 3200}, {"REDUCED", 8, 10800, 800}, {"EXEMPT", 0, 1000, 0}}
+	pays := []pay{{"CASH", 23000}, {"CARD", 21000}, {"EXTERNAL", 3000}}
+	rev2 := closeEvent(t, testLocation, "2026-11-30", 2, taxes, pays)
+	r.f.Inject(freeefake.Fault{Match: "PUT /api/1/deals/", Status: 500}) // the deal update
+	if err := r.run(t, rev2); err == nil {
+		t.Fatal("the update's 500 was not reported")
+	}
+	r.f.Inject(freeefake.Fault{Match: "PUT /api/1/deals/" + strconv.FormatInt(oneDeal(t, r.f).ID, 10) + "/payments/", Status: 500}) // growing cash
+	if err := r.run(t, rev2); err == nil {
+		t.Fatal("the payment's 500 was not reported")
+	}
+	if d := oneDeal(t, r.f); !strings.HasSuffix(d.RefNumber, "-2") || paymentOf(t, d, "wallet", 1).Amount != 20800 {
+		t.Fatalf("deal %+v: want revision 2's details with cash not yet grown", d)
+	}
+	if err := r.run(t, rev2); err != nil {
+		t.Fatalf("third attempt: %v", err)
+	}
+	d := oneDeal(t, r.f)
+	if d.Amount() != 47000 || paymentOf(t, d, "wallet", 1).Amount != 23000 || detailOf(t, d, 129).Amount != 35200 {
+		t.Fatalf("deal %+v after the correction finished", d)
+	}
 }

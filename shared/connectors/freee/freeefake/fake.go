@@ -258,6 +258,26 @@ func (f *Fake) OnDealPosted(fn func(Deal)) {
 	f.onPosted = fn
 }
 
+// AddDeal stores a deal as if someone had entered it in freee (ids are
+// assigned) and returns it.
+func (f *Fake) AddDeal(d Deal) Deal {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	d.ID = f.nextID
+	for i := range d.Details {
+		f.nextID++
+		d.Details[i].ID = f.nextID
+	}
+	for i := range d.Payments {
+		f.nextID++
+		d.Payments[i].ID = f.nextID
+	}
+	c := copyDeal(&d)
+	f.deals = append(f.deals, &c)
+	return copyDeal(&c)
+}
+
 // Deals returns the company's deals, oldest first.
 func (f *Fake) Deals(company int64) []Deal {
 	f.mu.Lock()
