@@ -115,7 +115,7 @@ func (c *client) do(ctx context.Context, op, query string, vars map[string]any, 
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("Shopify %s: bad endpoint", op)
+		return fmt.Errorf("bad Shopify endpoint for %s", op)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")

@@ -221,7 +221,7 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.reject(w, http.StatusBadRequest, "the body is not a GraphQL request")
 		return
 	}
-	doc, gerrs := gqlparser.LoadQuery(schema, body.Query)
+	doc, gerrs := gqlparser.LoadQueryWithRules(schema, body.Query, nil) // nil: the default rules
 	if len(gerrs) > 0 {
 		f.gqlReject(w, "query: "+gerrs.Error())
 		return
