@@ -5,11 +5,14 @@ package tests
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/stack"
 )
 
@@ -21,9 +24,25 @@ var local *stack.Local
 // testJWTSecret lets tests mint tokens the server accepts (e.g. expired ones).
 var testJWTSecret = []byte("e2e-test-signing-key-0123456789abcdef")
 
+// crashAfterRun, when set, is asked after each successful job run whether
+// the worker "dies" right there (before recording the success).
+var crashAfterRun atomic.Pointer[func(integrations.Job) bool]
+
+func afterRun(j integrations.Job) error {
+	if f := crashAfterRun.Load(); f != nil && (*f)(j) {
+		return errors.New("worker killed by the test")
+	}
+	return nil
+}
+
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	l, err := stack.StartLocal(ctx, stack.LocalConfig{Rates: stack.Rates{Public: 1000, PublicBurst: 1000, Tenant: 1000, TenantBurst: 1000}, JWTSecret: testJWTSecret})
+	l, err := stack.StartLocal(ctx, stack.LocalConfig{Rates: stack.Rates{Public: 1000, PublicBurst: 1000, Tenant: 1000, TenantBurst: 1000}, JWTSecret: testJWTSecret,
+		// Integration jobs: a short lease (a "killed" worker's job comes
+		// back in seconds), a short backoff (retries within a test), and
+		// the crash hook of TestIntegrations_FreeeCloseOnceDespiteCrash.
+		Integrations: stack.HubConfig{Lease: 3 * time.Second, RunTimeout: 2 * time.Second,
+			Backoff: func(int) time.Duration { return 300 * time.Millisecond }, AfterRun: afterRun}})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start local stack:", err)

@@ -71,9 +71,6 @@ func (d *Dispatcher) dispatchTenant(ctx context.Context, events []Event) error {
 			if in.Disconnected || (ev.IntegrationID != "" && ev.IntegrationID != in.ID) {
 				continue
 			}
-			if in.CreatedAt.After(ev.CreatedAt) && ev.IntegrationID == "" {
-				continue // connected after the event happened
-			}
 			specs, err := d.plan(ev, in)
 			if err != nil {
 				d.logger().Error("event not planned", slog.String("event", ev.ID), slog.String("integration", in.ID), slog.String("error", err.Error()))

@@ -21,6 +21,9 @@ const (
 	JobIDPrefix = "job"
 )
 
+// MaxJobsPage is the largest page of jobs.
+const MaxJobsPage = 250
+
 // ConnectTimeout bounds connectIntegration's checks against the provider.
 const ConnectTimeout = 15 * time.Second
 
@@ -264,6 +267,9 @@ func (s *Service) Jobs(ctx context.Context, integrationID string, status JobStat
 	}
 	if status != "" && !status.Valid() {
 		return nil, "", apperr.New(apperr.Invalid, "status is not a job status", "status")
+	}
+	if first < 1 || first > MaxJobsPage {
+		return nil, "", apperr.Newf(apperr.Invalid, []string{"first"}, "first must be between 1 and %d", MaxJobsPage)
 	}
 	if _, err := s.Store.GetIntegration(ctx, integrationID); err != nil {
 		return nil, "", err

@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tenant"
 	"github.com/renkei-pos/renkei/shared/text"
@@ -190,6 +191,11 @@ func (w *Worker) later(ctx context.Context, m Message, receiveCount int, delay t
 // ours until the lease runs out, so the message comes back just after it,
 // and the next claim runs the job again (connectors are idempotent).
 func (w *Worker) recordFailed(job Job, err error) Outcome {
+	if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.NotFound) {
+		// The job moved on without us (our lease was taken over and the
+		// other run recorded it), or it is gone: nothing left to do.
+		return Outcome{Ack: true}
+	}
 	w.logger().Warn("job outcome not recorded; it runs again after its lease", slog.String("job", job.ID), slog.String("error", err.Error()))
 	return Outcome{Delay: max(time.Until(job.LeaseUntil), 0) + time.Second}
 }
