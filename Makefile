@@ -31,7 +31,7 @@ $(DDB_TOOL)/node_modules/.package-lock.json: $(DDB_TOOL)/package.json $(DDB_TOOL
 
 ## run: start the whole stack locally (DynamoDB Local, embedded SQS, API on 127.0.0.1:8080)
 run: deps
-	$(GO) run ./functions/local
+	RENKEI_ENV=local $(GO) run ./functions/local
 
 ## test: vet, unit + engine tests, race tests, the contract check and the CDK assertions
 test: deps

@@ -87,6 +87,11 @@ func TestBuild(t *testing.T) {
 			t.Errorf("a forged signature = %d, want 400", code)
 		}
 	})
+	t.Run("RENKEI_ENV=local is refused in a Lambda", func(t *testing.T) {
+		if _, err := build(t.Context(), env(with("RENKEI_ENV", "local")), discard); err == nil || !strings.Contains(err.Error(), "RENKEI_ENV") {
+			t.Fatalf("err = %v, want RENKEI_ENV named", err)
+		}
+	})
 	t.Run("STRIPE_API_BASE is refused in AWS", func(t *testing.T) {
 		_, err := build(t.Context(), env(with("STRIPE_SECRET_KEY", "sk_test_renkei", "STRIPE_WEBHOOK_SECRET", "whsec_renkei", "STRIPE_API_BASE", "http://127.0.0.1:1")), discard)
 		if err == nil || !strings.Contains(err.Error(), "STRIPE_API_BASE") {

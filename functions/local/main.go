@@ -26,6 +26,9 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
+	if env := getenv("RENKEI_ENV"); env != "" && env != "local" {
+		return fmt.Errorf("RENKEI_ENV=%q: the local stack runs in local mode only (RENKEI_ENV=local, as make run sets it)", env)
+	}
 	addr := getenv("RENKEI_HTTP_ADDR")
 	if addr == "" {
 		addr = "127.0.0.1:8080"

@@ -11,6 +11,7 @@ func TestRun_RefusesABadSchedulerSetting(t *testing.T) {
 	for _, tc := range []struct{ name, v string }{
 		{"RENKEI_SCHEDULER_INTERVAL", "soon"}, {"RENKEI_SCHEDULER_INTERVAL", "0"}, {"RENKEI_SCHEDULER_INTERVAL", "5"},
 		{"RENKEI_PENDING_PAYMENT_TTL", "30s"}, {"RENKEI_PENDING_PAYMENT_TTL", "later"},
+		{"RENKEI_ENV", "aws"}, {"RENKEI_ENV", "production"},
 	} {
 		t.Run(tc.name+"="+tc.v, func(t *testing.T) {
 			var out bytes.Buffer

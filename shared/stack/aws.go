@@ -45,6 +45,11 @@ type AWS struct {
 //	RENKEI_STRIPE_WEBHOOK_SECRET_ARN or STRIPE_WEBHOOK_SECRET
 //	FREEE_CLIENT_SECRET_ARN          or FREEE_CLIENT_SECRET
 func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
+	if env := getenv("RENKEI_ENV"); env == "local" {
+		// Local mode loosens integration rules (provider URL overrides,
+		// webhooks to loopback); a Lambda must never run in it.
+		return nil, errors.New("RENKEI_ENV=local is for the local stack only; a Lambda function runs with RENKEI_ENV=aws")
+	}
 	table := getenv("RENKEI_TABLE")
 	if table == "" {
 		return nil, errors.New("RENKEI_TABLE is not set")
