@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -35,8 +36,10 @@ func main() {
 // mostly waits on its provider.
 const defaultConcurrency = 10
 
-// build reads the environment (docs/configuration.md) and returns the
-// handler of one SQS batch.
+// build reads the environment (docs/configuration.md: RENKEI_TABLE,
+// RENKEI_JOBS_QUEUE_URL, RENKEI_SECRETS_KMS_KEY_ID, FREEE_CLIENT_ID and
+// its secret, RENKEI_WORKER_CONCURRENCY) and returns the handler of one SQS
+// batch.
 func build(ctx context.Context, getenv func(string) string, logger *slog.Logger) (func(context.Context, events.SQSEvent) (events.SQSEventResponse, error), error) {
 	concurrency := defaultConcurrency
 	if v := getenv("RENKEI_WORKER_CONCURRENCY"); v != "" {
@@ -50,9 +53,14 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
-	w, sqsClient, err := newWorker(ctx, a, getenv, logger)
+	// The worker opens every job's secrets: without the key it could run
+	// none (HubFromAWS lets the functions that never open one go without).
+	if getenv("RENKEI_SECRETS_KMS_KEY_ID") == "" {
+		return nil, errors.New("RENKEI_SECRETS_KMS_KEY_ID is not set")
+	}
+	hub, sqsClient, err := stack.HubFromAWS(a, getenv, logger)
 	if err != nil {
 		return nil, err
 	}
-	return jobqueue.Lambda(w.Handle, sqsClient, concurrency, logger), nil
+	return jobqueue.Lambda(hub.Worker.Handle, sqsClient, concurrency, logger), nil
 }

@@ -35,6 +35,7 @@ func TestBuild(t *testing.T) {
 		{unset: "RENKEI_SECRETS_KMS_KEY_ID", want: "RENKEI_SECRETS_KMS_KEY_ID"},
 		{bad: "0", want: "RENKEI_WORKER_CONCURRENCY"},
 		{bad: "many", want: "RENKEI_WORKER_CONCURRENCY"},
+		{unset: "-", bad: "local", want: "RENKEI_ENV"},
 	} {
 		vars := map[string]string{}
 		for k, v := range full {
@@ -42,7 +43,10 @@ func TestBuild(t *testing.T) {
 				vars[k] = v
 			}
 		}
-		if tc.bad != "" {
+		switch {
+		case tc.want == "RENKEI_ENV":
+			vars["RENKEI_ENV"] = tc.bad
+		case tc.bad != "":
 			vars["RENKEI_WORKER_CONCURRENCY"] = tc.bad
 		}
 		if _, err := build(t.Context(), env(vars), discard); err == nil || !strings.Contains(err.Error(), tc.want) {
