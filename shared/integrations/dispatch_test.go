@@ -568,7 +568,7 @@ func TestDispatch_MarksOutboxEventsOnly(t *testing.T) {
 func TestDispatch_TenantWithoutIntegrations(t *testing.T) {
 	e := newEnv(t)
 	erp := e.connect(t, integrations.Webhook, "ERP") // the other tenant's
-	other := ids.New(ids.Tenant) // a tenant without integrations
+	other := ids.New(ids.Tenant)                     // a tenant without integrations
 	e.createCustomer(t, tenant.WithID(context.Background(), other), e.clock.Now().Add(-time.Second))
 	outbox := e.undispatched(t)
 	if len(outbox) != 1 || outbox[0].TenantID != other {
