@@ -678,3 +678,27 @@ func TestSweep_DispatchesStragglersOnce(t *testing.T) {
 		}
 	})
 }
+
+func TestDispatch_ResendOfAWaitingJobWaitsForIt(t *testing.T) {
+	e := newEnv(t)
+	erp := e.connect(t, integrations.Webhook, "ERP")
+	soon, late := e.event(integrations.EventOrderCompleted), e.event(integrations.EventOrderRefunded)
+	e.dispatch(t, soon, late)
+	e.hook.setRun(failWith(errors.New("ERP answered 503")))
+	e.worker.Backoff = func(int) time.Duration { return time.Minute }
+	e.handle(deliverJob(erp, soon), 1)
+	e.worker.Backoff = func(int) time.Duration { return 2 * time.Hour }
+	e.handle(deliverJob(erp, late), 1)
+	e.clock.Advance(10 * time.Second)
+
+	n := e.queue.len()
+	e.dispatch(t, soon, late)
+	delays := map[string]time.Duration{}
+	for _, m := range e.queue.since(n) {
+		delays[m.JobID] = m.Delay
+	}
+	if len(delays) != 2 || delays[deliverJob(erp, soon)] != 50*time.Second || delays[deliverJob(erp, late)] != 15*time.Minute {
+		t.Fatalf("re-sent with delays %v, want 50s and SQS's 15 min cap", delays)
+	}
+	counters(t, e, erp.ID, 2, 0)
+}
