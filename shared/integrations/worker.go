@@ -105,14 +105,14 @@ func (w *Worker) Handle(ctx context.Context, m Message, receiveCount int) Outcom
 	now = w.now()
 	if runErr == nil {
 		if err := w.Store.CompleteJob(ctx, job, now); err != nil {
-			return w.recordFailed(job, err)
+			return w.recordFailed(ctx, m, receiveCount, job, err)
 		}
 		return Outcome{Ack: true}
 	}
 	msg := errorText(runErr)
 	if IsPermanent(runErr) || job.Attempts >= MaxAttempts {
 		if err := w.Store.FailJob(ctx, job, msg, now); err != nil {
-			return w.recordFailed(job, err)
+			return w.recordFailed(ctx, m, receiveCount, job, err)
 		}
 		w.logger().Warn("integration job failed", slog.String("job", job.ID), slog.String("integration", job.IntegrationID), slog.Int("attempts", job.Attempts), slog.String("error", msg))
 		return Outcome{Ack: true}
@@ -120,7 +120,7 @@ func (w *Worker) Handle(ctx context.Context, m Message, receiveCount int) Outcom
 	wait := max(w.backoff(job.Attempts), RetryDelayOf(runErr))
 	next := now.Add(wait)
 	if err := w.Store.RetryJobLater(ctx, job, msg, next, now); err != nil {
-		return w.recordFailed(job, err)
+		return w.recordFailed(ctx, m, receiveCount, job, err)
 	}
 	return w.later(ctx, m, receiveCount, wait)
 }
@@ -188,16 +188,18 @@ func (w *Worker) later(ctx context.Context, m Message, receiveCount int, delay t
 }
 
 // recordFailed handles a failure to record an outcome: the claim is still
-// ours until the lease runs out, so the message comes back just after it,
-// and the next claim runs the job again (connectors are idempotent).
-func (w *Worker) recordFailed(job Job, err error) Outcome {
+// ours until the lease runs out, so the message comes back just after it
+// (a fresh one near the redrive count, or the job would stay RUNNING with
+// its message dead-lettered), and the next claim runs the job again
+// (connectors are idempotent).
+func (w *Worker) recordFailed(ctx context.Context, m Message, receiveCount int, job Job, err error) Outcome {
 	if apperr.Is(err, apperr.Conflict) || apperr.Is(err, apperr.NotFound) {
 		// The job moved on without us (our lease was taken over and the
 		// other run recorded it), or it is gone: nothing left to do.
 		return Outcome{Ack: true}
 	}
 	w.logger().Warn("job outcome not recorded; it runs again after its lease", slog.String("job", job.ID), slog.String("error", err.Error()))
-	return Outcome{Delay: max(time.Until(job.LeaseUntil), 0) + time.Second}
+	return w.later(ctx, m, receiveCount, max(time.Until(job.LeaseUntil), 0)+time.Second)
 }
 
 // errorText is an error as a job records it: one clean line, bounded.

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/text"
@@ -518,4 +520,73 @@ func TestSyncJob(t *testing.T) {
 	if pushes != 3 {
 		t.Fatalf("%d push jobs", pushes)
 	}
+}
+
+// flakyStore is the real store whose CompleteJob fails the first n times
+// with a transient error (DynamoDB throttling, a network blip).
+type flakyStore struct {
+	*dynamo.IntegrationStore
+	mu            sync.Mutex
+	completeFails int
+}
+
+func (s *flakyStore) CompleteJob(ctx context.Context, job integrations.Job, now time.Time) error {
+	s.mu.Lock()
+	fail := s.completeFails > 0
+	if fail {
+		s.completeFails--
+	}
+	s.mu.Unlock()
+	if fail {
+		return errors.New("complete job: ProvisionedThroughputExceededException")
+	}
+	return s.IntegrationStore.CompleteJob(ctx, job, now)
+}
+
+func TestWorker_OutcomeNotRecorded(t *testing.T) {
+	t.Run("the job runs again after its lease", func(t *testing.T) {
+		e := newEnv(t)
+		in, id := e.pendingJob(t)
+		e.worker.Store = &flakyStore{IntegrationStore: e.store, completeFails: 1}
+		lease := e.worker.Lease
+		out := e.handle(id, 1)
+		if out.Ack || out.Delay < lease-5*time.Second || out.Delay > lease+2*time.Second {
+			t.Fatalf("outcome %+v, want not acked until about the lease's end", out)
+		}
+		if j := e.job(t, id); j.Status != integrations.JobRunning || j.Attempts != 1 {
+			t.Fatalf("job %+v", j)
+		}
+		e.clock.Advance(lease + time.Second)
+		if out := e.handle(id, 2); out != (integrations.Outcome{Ack: true}) {
+			t.Fatalf("after the lease: %+v", out)
+		}
+		if j := e.job(t, id); j.Status != integrations.JobSucceeded || j.Attempts != 2 || e.hook.runCount() != 2 {
+			t.Fatalf("job %+v after %d runs", j, e.hook.runCount())
+		}
+		counters(t, e, in.ID, 0, 0)
+	})
+	t.Run("near the redrive count a fresh message carries the job", func(t *testing.T) {
+		// Left to SQS, the message would be dead-lettered with the job
+		// RUNNING: nothing would ever run it again, and retryIntegrationJob
+		// refuses a job that is not FAILED.
+		e := newEnv(t)
+		_, id := e.pendingJob(t)
+		e.worker.Store = &flakyStore{IntegrationStore: e.store, completeFails: 1}
+		lease := e.worker.Lease
+		sent := e.queue.len()
+		if out := e.handle(id, integrations.MaxReceives-1); out != (integrations.Outcome{Ack: true}) {
+			t.Fatalf("outcome %+v, want acked with a fresh message", out)
+		}
+		msgs := e.queue.since(sent)
+		if len(msgs) != 1 || msgs[0].JobID != id || msgs[0].Delay < lease-5*time.Second || msgs[0].Delay > lease+2*time.Second {
+			t.Fatalf("fresh messages %+v", msgs)
+		}
+		e.clock.Advance(msgs[0].Delay)
+		if out := e.handle(id, 1); out != (integrations.Outcome{Ack: true}) {
+			t.Fatalf("the fresh message: %+v", out)
+		}
+		if j := e.job(t, id); j.Status != integrations.JobSucceeded || j.Attempts != 2 {
+			t.Fatalf("job %+v", j)
+		}
+	})
 }
