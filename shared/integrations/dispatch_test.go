@@ -702,3 +702,40 @@ func TestDispatch_ResendOfAWaitingJobWaitsForIt(t *testing.T) {
 	}
 	counters(t, e, erp.ID, 2, 0)
 }
+
+func TestDispatch_ConcurrentDeliveriesOfTheSameEventsCountOnce(t *testing.T) {
+	// The stream, a redelivered stream batch and the sweeper at once.
+	e := newEnv(t)
+	erp := e.connect(t, integrations.Webhook, "ERP")
+	books := e.connect(t, integrations.Freee, "Books")
+	var evs []integrations.Event
+	for range 5 {
+		evs = append(evs, e.event(integrations.EventOrderCompleted))
+	}
+	evs = append(evs, evs[0]) // an event twice in one batch
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = e.disp.Dispatch(context.Background(), evs)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	counters(t, e, erp.ID, 5, 0)
+	counters(t, e, books.ID, 5, 0)
+	if n := len(e.jobsOf(t, erp.ID)) + len(e.jobsOf(t, books.ID)); n != 10 {
+		t.Fatalf("%d jobs, want 10", n)
+	}
+	seen := map[string]bool{}
+	for _, m := range e.queue.since(0) {
+		seen[m.JobID] = true
+	}
+	if len(seen) != 10 {
+		t.Fatalf("messages for %d jobs, want all 10", len(seen))
+	}
+}

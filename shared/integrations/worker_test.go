@@ -590,3 +590,30 @@ func TestWorker_OutcomeNotRecorded(t *testing.T) {
 		}
 	})
 }
+
+func TestWorker_ConcurrentDuplicatesRunOnce(t *testing.T) {
+	e := newEnv(t)
+	in, id := e.pendingJob(t)
+	outs := make([]integrations.Outcome, 8)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			outs[i] = e.handle(id, 1)
+		}()
+	}
+	wg.Wait()
+	for i, out := range outs {
+		if !out.Ack {
+			t.Errorf("worker %d: %+v", i, out)
+		}
+	}
+	if n := e.hook.runCount(); n != 1 {
+		t.Fatalf("connector ran %d times for one job", n)
+	}
+	if j := e.job(t, id); j.Status != integrations.JobSucceeded || j.Attempts != 1 {
+		t.Fatalf("job %+v", j)
+	}
+	counters(t, e, in.ID, 0, 0)
+}
