@@ -154,7 +154,7 @@ func (w *Worker) run(ctx context.Context, job Job) (err error) {
 	if job.Kind == KindSync {
 		specs, err := c.Sync(rctx, cfg)
 		if err != nil {
-			return err
+			return w.timedOut(ctx, rctx, err)
 		}
 		for i := range specs {
 			if specs[i].Event.ID == "" {
@@ -166,7 +166,12 @@ func (w *Worker) run(ctx context.Context, job Job) (err error) {
 		_, err = w.Dispatcher.Enqueue(rctx, in, specs)
 		return err
 	}
-	err = c.Run(rctx, cfg, job)
+	return w.timedOut(ctx, rctx, c.Run(rctx, cfg, job))
+}
+
+// timedOut says so readably when the run timeout (rctx) cut a connector
+// call short, rather than "context deadline exceeded".
+func (w *Worker) timedOut(ctx, rctx context.Context, err error) error {
 	if err != nil && rctx.Err() != nil && ctx.Err() == nil {
 		return fmt.Errorf("the provider did not answer within %s", w.runTimeout())
 	}

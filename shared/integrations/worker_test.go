@@ -617,3 +617,27 @@ func TestWorker_ConcurrentDuplicatesRunOnce(t *testing.T) {
 	}
 	counters(t, e, in.ID, 0, 0)
 }
+
+func TestSyncJob_HangEndsAtRunTimeout(t *testing.T) {
+	e := newEnv(t)
+	in := e.connect(t, integrations.Webhook, "Shop")
+	if _, err := e.svc.Sync(e.owner, in.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.dispatch(t, e.undispatched(t)...)
+	jobs := e.jobsOf(t, in.ID)
+	if len(jobs) != 1 {
+		t.Fatalf("jobs %+v", jobs)
+	}
+	e.worker.RunTimeout = 300 * time.Millisecond
+	e.hook.setSync(func(ctx context.Context, _ integrations.Config) ([]integrations.JobSpec, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	})
+	if out := e.handle(jobs[0].ID, 1); out != (integrations.Outcome{Delay: time.Minute}) {
+		t.Fatalf("outcome %+v", out)
+	}
+	if j := e.job(t, jobs[0].ID); j.Status != integrations.JobPending || j.LastError != "the provider did not answer within 300ms" {
+		t.Fatalf("job %+v", j)
+	}
+}
