@@ -127,8 +127,10 @@ func newWorker(scope constructs.Construct, codeDir string, table awsdynamodb.Tab
 		ReportBatchItemFailures: jsii.Bool(true),
 		MaxConcurrency:          jsii.Number(workerMaxConcurrency),
 	})
+	// SendMessage too: a SYNC job queues the resync's jobs, and a job near
+	// its redrive count is handed a fresh message (integrations.Worker).
 	grantQueue(fn, jobs.queue,
-		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage")
+		"sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage", "sqs:SendMessage")
 	return fn
 }
 

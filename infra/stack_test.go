@@ -366,7 +366,7 @@ var checks = []struct {
 			ids.function:   "sqs:SendMessage",
 			ids.scheduler:  "sqs:SendMessage",
 			ids.dispatcher: "sqs:SendMessage",
-			ids.worker:     "sqs:ChangeMessageVisibility sqs:DeleteMessage sqs:GetQueueAttributes sqs:ReceiveMessage",
+			ids.worker:     "sqs:ChangeMessageVisibility sqs:DeleteMessage sqs:GetQueueAttributes sqs:ReceiveMessage sqs:SendMessage",
 		}
 		for fn, actions := range want {
 			if got := strings.Join(grantedOn(t, fn, mustJSON(arn(ids.queue))), " "); got != actions {
