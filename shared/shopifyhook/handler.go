@@ -23,6 +23,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/connectors/shopify"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/inbound"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/tenant"
 	"github.com/renkei-pos/renkei/shared/text"
@@ -74,17 +75,17 @@ type Handler struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		answer(w, http.StatusMethodNotAllowed, "use POST")
+		inbound.Answer(w, http.StatusMethodNotAllowed, "use POST")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			answer(w, http.StatusRequestEntityTooLarge, "body too large")
+			inbound.Answer(w, http.StatusRequestEntityTooLarge, "body too large")
 			return
 		}
-		answer(w, http.StatusBadRequest, "could not read the body")
+		inbound.Answer(w, http.StatusBadRequest, "could not read the body")
 		return
 	}
 	id := integrationID(r)
@@ -92,7 +93,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), handleTimeout)
 	defer cancel()
 	status, msg := h.handle(ctx, log, id, r.Header, body)
-	answer(w, status, msg)
+	inbound.Answer(w, status, msg)
 }
 
 // handle does the work and returns the answer.
@@ -208,17 +209,6 @@ func clean(v string) string {
 		return "?"
 	}
 	return v
-}
-
-// answer writes a small JSON body; nothing of the inside is in it.
-func answer(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if status == http.StatusOK {
-		_, _ = io.WriteString(w, `{"received":true}`)
-		return
-	}
-	_, _ = io.WriteString(w, `{"error":"`+msg+`"}`)
 }
 
 func (h *Handler) logger() *slog.Logger {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/inbound"
 	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/sales"
 )
@@ -56,17 +57,17 @@ type Handler struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		answer(w, http.StatusMethodNotAllowed, "use POST")
+		inbound.Answer(w, http.StatusMethodNotAllowed, "use POST")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			answer(w, http.StatusRequestEntityTooLarge, "body too large")
+			inbound.Answer(w, http.StatusRequestEntityTooLarge, "body too large")
 			return
 		}
-		answer(w, http.StatusBadRequest, "could not read the body")
+		inbound.Answer(w, http.StatusBadRequest, "could not read the body")
 		return
 	}
 	log := h.logger()
@@ -74,11 +75,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if !apperr.Is(err, apperr.Invalid) { // our side: no signing secret configured
 			log.ErrorContext(r.Context(), "stripe webhook not verified", "error", err.Error())
-			answer(w, http.StatusInternalServerError, "not processed; retry later")
+			inbound.Answer(w, http.StatusInternalServerError, "not processed; retry later")
 			return
 		}
 		log.WarnContext(r.Context(), "stripe webhook refused", "error", err.Error())
-		answer(w, http.StatusBadRequest, "invalid signature")
+		inbound.Answer(w, http.StatusBadRequest, "invalid signature")
 		return
 	}
 	log = log.With("eventId", ev.ID, "eventType", string(ev.Type))
@@ -92,7 +93,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if apperr.Is(err, apperr.Unavailable) || errors.Is(err, context.DeadlineExceeded) {
 			status = http.StatusServiceUnavailable
 		}
-		answer(w, status, "not processed; retry later")
+		inbound.Answer(w, status, "not processed; retry later")
 		return
 	}
 	attrs := []any{"outcome", string(outcome)}
@@ -104,7 +105,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		log.InfoContext(ctx, "stripe webhook", attrs...)
 	}
-	answer(w, http.StatusOK, "")
+	inbound.Answer(w, http.StatusOK, "")
 }
 
 func (h *Handler) handle(ctx context.Context, ev payments.Event) (sales.EventOutcome, error) {
@@ -119,17 +120,6 @@ func (h *Handler) handle(ctx context.Context, ev payments.Event) (sales.EventOut
 		return sales.EventForwarded, err
 	}
 	return h.Payments.ApplyPaymentEvent(ctx, ev)
-}
-
-// answer writes a small JSON body; nothing of the inside is in it.
-func answer(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	if status == http.StatusOK {
-		_, _ = io.WriteString(w, `{"received":true}`)
-		return
-	}
-	_, _ = io.WriteString(w, `{"error":"`+msg+`"}`)
 }
 
 func (h *Handler) logger() *slog.Logger {
