@@ -248,53 +248,6 @@ func (st *SalesStore) DayActivity(ctx context.Context, locationID string, from, 
 	return orders, refunds, nil
 }
 
-// registerClosedData is the data of the register.closed event: the whole close.
-type registerClosedData struct {
-	CloseID      string                `json:"closeId"`
-	LocationID   string                `json:"locationId"`
-	RegisterID   string                `json:"registerId,omitempty"`
-	BusinessDate string                `json:"businessDate"`
-	Revision     int                   `json:"revision"`
-	Currency     string                `json:"currency"`
-	OrderCount   int                   `json:"orderCount"`
-	GrossSales   int64                 `json:"grossSales"`
-	Discounts    int64                 `json:"discounts"`
-	Refunds      int64                 `json:"refunds"`
-	NetSales     int64                 `json:"netSales"`
-	Taxes        []registerClosedTax   `json:"taxes"`
-	Payments     []registerClosedTotal `json:"payments"`
-	ExpectedCash int64                 `json:"expectedCash"`
-	CountedCash  int64                 `json:"countedCash"`
-	Difference   int64                 `json:"difference"`
-	ClosedAt     time.Time             `json:"closedAt"`
-}
-
-type registerClosedTax struct {
-	Category    string `json:"taxCategory"`
-	RatePercent int    `json:"ratePercent"`
-	Taxable     int64  `json:"taxableAmount"`
-	Tax         int64  `json:"tax"`
-}
-
-type registerClosedTotal struct {
-	Method string `json:"method"`
-	Amount int64  `json:"amount"`
-}
-
-func newRegisterClosedData(c sales.RegisterClose) registerClosedData {
-	d := registerClosedData{CloseID: c.ID, LocationID: c.LocationID, RegisterID: c.RegisterID, BusinessDate: c.BusinessDate, Revision: c.Revision,
-		Currency: c.Currency, OrderCount: c.OrderCount, GrossSales: c.Gross, Discounts: c.Discounts, Refunds: c.Refunds, NetSales: c.Net,
-		ExpectedCash: c.ExpectedCash, CountedCash: c.CountedCash, Difference: c.Difference, ClosedAt: c.ClosedAt,
-		Taxes: []registerClosedTax{}, Payments: []registerClosedTotal{}}
-	for _, t := range c.Taxes {
-		d.Taxes = append(d.Taxes, registerClosedTax{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
-	}
-	for _, p := range c.Payments {
-		d.Payments = append(d.Payments, registerClosedTotal{Method: string(p.Method), Amount: p.Amount})
-	}
-	return d
-}
-
 // SaveClose writes the close revision, its register.closed event and (req
 // non-nil) the request's record in one transaction.
 func (st *SalesStore) SaveClose(ctx context.Context, c sales.RegisterClose, req *idempotency.Request) (sales.RegisterClose, bool, error) {
@@ -306,7 +259,7 @@ func (st *SalesStore) SaveClose(ctx context.Context, c sales.RegisterClose, req 
 	if err != nil {
 		return sales.RegisterClose{}, false, err
 	}
-	event, _, err := outboxPut(ctx, st.t, EventRegisterClosed, newRegisterClosedData(c), c.ClosedAt)
+	event, _, err := outboxPut(ctx, st.t, EventRegisterClosed, sales.NewCloseEvent(c), c.ClosedAt)
 	if err != nil {
 		return sales.RegisterClose{}, false, err
 	}

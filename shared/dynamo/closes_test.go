@@ -43,7 +43,7 @@ func TestSalesStore_CloseRevisions(t *testing.T) {
 	if len(events) != 1 {
 		t.Fatalf("%d register.closed events", len(events))
 	}
-	var data registerClosedData
+	var data sales.CloseEvent
 	if err := json.Unmarshal([]byte(events[0]["data"].(*types.AttributeValueMemberS).Value), &data); err != nil || data.CloseID != c.ID || data.NetSales != 600 || data.Revision != 1 || data.RegisterID != reg {
 		t.Fatalf("event %+v %v", data, err)
 	}

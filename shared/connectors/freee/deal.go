@@ -12,46 +12,17 @@ import (
 	"github.com/renkei-pos/renkei/shared/sales"
 )
 
-// closeData is the data of a register.closed event (shared/dynamo's
-// registerClosedData, as delivered): the whole close revision.
-type closeData struct {
-	CloseID      string       `json:"closeId"`
-	LocationID   string       `json:"locationId"`
-	RegisterID   string       `json:"registerId,omitempty"`
-	BusinessDate string       `json:"businessDate"`
-	Revision     int          `json:"revision"`
-	Currency     string       `json:"currency"`
-	Taxes        []closeTax   `json:"taxes"`
-	Payments     []closeTotal `json:"payments"`
-}
+// closeData is the data of a register.closed event (sales.CloseEvent, as
+// delivered): the whole close revision.
+type closeData sales.CloseEvent
 
-type closeTax struct {
-	Category    string `json:"taxCategory"`
-	RatePercent int    `json:"ratePercent"`
-	// Taxable is in the tenant's price basis: tax included when prices
-	// include tax, excluded otherwise.
-	Taxable int64 `json:"taxableAmount"`
-	Tax     int64 `json:"tax"`
-}
+type (
+	closeTax   = sales.CloseEventTax
+	closeTotal = sales.CloseEventTotal
+)
 
-type closeTotal struct {
-	Method string `json:"method"`
-	Amount int64  `json:"amount"`
-}
-
-// closeDataOf is the event data of a stored close (for Sync's jobs), in the
-// register.closed shape.
-func closeDataOf(c sales.RegisterClose) closeData {
-	d := closeData{CloseID: c.ID, LocationID: c.LocationID, RegisterID: c.RegisterID, BusinessDate: c.BusinessDate, Revision: c.Revision,
-		Currency: c.Currency, Taxes: []closeTax{}, Payments: []closeTotal{}}
-	for _, t := range c.Taxes {
-		d.Taxes = append(d.Taxes, closeTax{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
-	}
-	for _, p := range c.Payments {
-		d.Payments = append(d.Payments, closeTotal{Method: string(p.Method), Amount: p.Amount})
-	}
-	return d
-}
+// closeDataOf is the event data of a stored close (for Sync's jobs).
+func closeDataOf(c sales.RegisterClose) closeData { return closeData(sales.NewCloseEvent(c)) }
 
 func decodeClose(raw json.RawMessage) (closeData, error) {
 	var d closeData

@@ -36,10 +36,10 @@ func TestBuildDeal_Refuses(t *testing.T) {
 		cur   string
 		want  string
 	}{
-		"another currency":     {[]closeTax{{"STANDARD", 10, 1100, 100}}, []closeTotal{{"CASH", 1100}}, "USD", "yen"},
-		"basis changed in day": {[]closeTax{{"STANDARD", 10, 1100, 100}}, []closeTotal{{"CASH", 1150}}, "JPY", "does not add up"},
-		"negative rate":        {[]closeTax{{"STANDARD", 10, 2200, 200}, {"REDUCED", 8, -1080, -80}}, []closeTotal{{"CASH", 1120}}, "JPY", "negative sales"},
-		"negative payment":     {[]closeTax{{"STANDARD", 10, 1100, 100}}, []closeTotal{{"CASH", -100}, {"CARD", 1200}}, "JPY", "more refunded than taken"},
+		"another currency":     {[]closeTax{{Category: "STANDARD", RatePercent: 10, Taxable: 1100, Tax: 100}}, []closeTotal{{Method: "CASH", Amount: 1100}}, "USD", "yen"},
+		"basis changed in day": {[]closeTax{{Category: "STANDARD", RatePercent: 10, Taxable: 1100, Tax: 100}}, []closeTotal{{Method: "CASH", Amount: 1150}}, "JPY", "does not add up"},
+		"negative rate":        {[]closeTax{{Category: "STANDARD", RatePercent: 10, Taxable: 2200, Tax: 200}, {Category: "REDUCED", RatePercent: 8, Taxable: -1080, Tax: -80}}, []closeTotal{{Method: "CASH", Amount: 1120}}, "JPY", "negative sales"},
+		"negative payment":     {[]closeTax{{Category: "STANDARD", RatePercent: 10, Taxable: 1100, Tax: 100}}, []closeTotal{{Method: "CASH", Amount: -100}, {Method: "CARD", Amount: 1200}}, "JPY", "more refunded than taken"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
