@@ -190,6 +190,13 @@ func (s *Service) RetryJob(ctx context.Context, jobID string) (Job, error) {
 	case JobPending:
 		// Already queued again, its message perhaps lost: sending another
 		// is harmless (a job runs under a claim).
+	case JobRunning:
+		// A worker that died on its message's last delivery leaves the job
+		// RUNNING with no message: once its lease has run out, a new
+		// message lets the next claim take it over.
+		if j.LeaseUntil.After(s.now()) {
+			return Job{}, apperr.New(apperr.Invalid, "the job is running; retry it if it is still running after "+j.LeaseUntil.UTC().Format(time.RFC3339), "input", "id")
+		}
 	default:
 		return Job{}, apperr.New(apperr.Invalid, "only a failed job can be retried; this one is "+string(j.Status), "input", "id")
 	}

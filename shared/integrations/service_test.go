@@ -352,6 +352,16 @@ func TestService_RetryJob(t *testing.T) {
 		}
 		_, err := e.svc.RetryJob(e.owner, pendingID)
 		wantCode(t, "retry of a RUNNING job", err, apperr.Invalid)
+		// Its worker died on the message's last delivery: once the lease
+		// has run out, a retry sends a message the next claim takes over.
+		e.clock.Advance(2 * time.Minute)
+		sent := e.queue.len()
+		if j, err := e.svc.RetryJob(e.owner, pendingID); err != nil || j.Status != integrations.JobRunning {
+			t.Fatalf("retry of a RUNNING job past its lease: %+v %v", j, err)
+		}
+		if msgs := e.queue.since(sent); len(msgs) != 1 || msgs[0].JobID != pendingID {
+			t.Fatalf("messages %+v", msgs)
+		}
 	})
 	t.Run("the queue down", func(t *testing.T) {
 		e.hook.setRun(failWith(integrations.Permanent(errors.New("no"))))

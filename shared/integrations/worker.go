@@ -99,7 +99,7 @@ func (w *Worker) Handle(ctx context.Context, m Message, receiveCount int) Outcom
 	runErr := w.run(ctx, job)
 	if runErr == nil && w.AfterRun != nil {
 		if err := w.AfterRun(job); err != nil {
-			return Outcome{Delay: time.Until(job.LeaseUntil) + time.Second}
+			return Outcome{Delay: max(job.LeaseUntil.Sub(w.now()), 0) + time.Second}
 		}
 	}
 	now = w.now()
@@ -204,7 +204,7 @@ func (w *Worker) recordFailed(ctx context.Context, m Message, receiveCount int, 
 		return Outcome{Ack: true}
 	}
 	w.logger().Warn("job outcome not recorded; it runs again after its lease", slog.String("job", job.ID), slog.String("error", err.Error()))
-	return w.later(ctx, m, receiveCount, max(time.Until(job.LeaseUntil), 0)+time.Second)
+	return w.later(ctx, m, receiveCount, max(job.LeaseUntil.Sub(w.now()), 0)+time.Second)
 }
 
 // errorText is an error as a job records it: one clean line, bounded.
