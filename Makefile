@@ -76,7 +76,7 @@ bench-gateway: deps
 
 bench-api: deps build
 	@for fn in $(LAMBDAS); do echo "$$fn bootstrap (linux/arm64, stripped): $$(stat -c %s build/$$fn/bootstrap) bytes"; done
-	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench|\s+reports_bench|\s+integrations_bench)|start-to-ready'
+	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -timeout 30m -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench|\s+reports_bench|\s+integrations_bench)|start-to-ready'
 
 ## bench-integrations: the integration hub's sync lag and worker throughput alone (also part of bench-api)
 bench-integrations: deps
