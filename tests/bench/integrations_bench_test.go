@@ -211,13 +211,12 @@ func syncOffline(b *testing.B, url, token string, sales []any) {
 
 // lagResult is one sync-lag scenario's figures.
 type lagResult struct {
-	scenario                 lagScenario
-	lag                      []time.Duration
-	rate                     float64
-	dups, rejected, retries  int
-	slowBefore, slowAfter    int // the slow tenant's pending jobs around the run
-	slowDelivered            int
-	allDelivered, lastOfSale time.Duration
+	lag                     []time.Duration
+	rate                    float64
+	dups, rejected, retries int
+	slowBefore, slowAfter   int // the slow tenant's pending jobs around the run
+	slowDelivered           int
+	allDelivered            time.Duration
 }
 
 // lagScenario is how the healthy tenant sells.
@@ -277,7 +276,7 @@ func BenchmarkSyncLag(b *testing.B) {
 }
 
 func runSyncLag(b *testing.B, l *stack.Local, sc lagScenario) *lagResult {
-	res := &lagResult{scenario: sc}
+	res := &lagResult{}
 	slow := sc.slow
 	var slowToken string
 	var slowSink *hookSink
