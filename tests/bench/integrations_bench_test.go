@@ -409,18 +409,6 @@ type opMeter struct {
 	ops map[string]int
 }
 
-func (m *opMeter) option(o *dynamodb.Options) {
-	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
-		return st.Initialize.Add(middleware.InitializeMiddlewareFunc("op-meter", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			name := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprintf("%T", in.Parameters), "*dynamodb."), "Input")
-			m.mu.Lock()
-			m.ops[name]++
-			m.mu.Unlock()
-			return next.HandleInitialize(ctx, in)
-		}), middleware.Before)
-	})
-}
-
 func (m *opMeter) reset() {
 	m.mu.Lock()
 	m.ops = map[string]int{}
