@@ -13,8 +13,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -73,19 +71,8 @@ type Handler struct {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost {
-		w.Header().Set("Allow", http.MethodPost)
-		inbound.Answer(w, http.StatusMethodNotAllowed, "use POST")
-		return
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			inbound.Answer(w, http.StatusRequestEntityTooLarge, "body too large")
-			return
-		}
-		inbound.Answer(w, http.StatusBadRequest, "could not read the body")
+	body, ok := inbound.ReadBody(w, r, MaxBodyBytes)
+	if !ok {
 		return
 	}
 	id := integrationID(r)
