@@ -1,6 +1,7 @@
-// Package inbound holds what renkei's inbound webhook endpoints
-// (POST /webhooks/stripe, POST /webhooks/shopify/{id}) answer with: a small
-// JSON body that says nothing of the inside.
+// Package inbound is what renkei's inbound webhook endpoints
+// (POST /webhooks/stripe, POST /webhooks/shopify/{id}) share: reading the
+// raw, size-bounded body a signature covers, and answering with a small JSON
+// body that says nothing of the inside.
 package inbound
 
 import (
