@@ -262,6 +262,7 @@ func (s *Service) save(ctx context.Context, sale Sale, loaded Loaded, idem idemp
 	reg := *loaded.Register
 	location := loaded.Snapshot.Location
 	var saved Order
+	stats := statsFrom(ctx)
 	err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
 		if sh := short(sale.Decrements); len(sh) > 0 && !sale.AllowNegativeStock {
 			return false, outOfStock(sh)
@@ -272,7 +273,9 @@ func (s *Service) save(ctx context.Context, sale Sale, loaded Loaded, idem idemp
 		var stale *StaleError
 		switch {
 		case errors.As(err, &stale):
+			stats.conflicts++
 			if stale.RegisterMoved {
+				stats.sequenceRetries++
 				if err := checkRegister(stale.Register, location.ID); err != nil {
 					return false, err
 				}
@@ -290,9 +293,11 @@ func (s *Service) save(ctx context.Context, sale Sale, loaded Loaded, idem idemp
 		case err != nil:
 			return false, err
 		case replayed:
+			stats.replayed = true
 			saved, err = s.Store.GetOrder(ctx, id)
 			return false, err
 		}
+		stats.written = true
 		saved = sale.Order
 		return false, nil
 	})

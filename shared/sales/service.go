@@ -10,6 +10,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/metrics"
 	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -32,13 +33,16 @@ type Service struct {
 	// (DefaultPendingTTL when 0).
 	PendingTTL time.Duration
 	Logger     *slog.Logger
+	// Metrics receives checkout metrics (metrics.go); nil: metrics.Default.
+	Metrics *metrics.Emitter
 	// Refunds stores refunds (refund_service.go); card refunds go through
 	// Payments.
 	Refunds RefundStore
 }
 
-// Checkout sells: validate, read once, price server-side, write once.
-func (s *Service) Checkout(ctx context.Context, in CheckoutInput) (Order, error) {
+// checkout sells: validate, read once, price server-side, write once
+// (Checkout, metrics.go, measures it).
+func (s *Service) checkout(ctx context.Context, in CheckoutInput) (Order, error) {
 	p, err := identity.Require(ctx, identity.Sell)
 	if err != nil {
 		return Order{}, err
