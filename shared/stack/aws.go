@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-xray-sdk-go/instrumentation/awsv2"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // AWS holds the clients and settings of a Lambda runtime.
@@ -64,7 +66,12 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load AWS config: %w", err)
 	}
+	// The cold-start secret reads run before any invocation, outside a
+	// trace: they use the configuration as loaded. Every client made after
+	// (DynamoDB here; SQS, KMS from Config) records its calls as X-Ray
+	// subsegments of the invocation's trace.
 	secrets := secretsmanager.NewFromConfig(cfg)
+	cfg = TraceAWS(cfg)
 	read := func(arnVar, plainVar string) (string, error) {
 		arn := getenv(arnVar)
 		if arn == "" {
@@ -117,4 +124,19 @@ func (a *AWS) CardConfig(getenv func(string) string, logger *slog.Logger) (CardC
 		return CardConfig{}, err
 	}
 	return CardConfig{Payments: gw, PendingTTL: ttl}, nil
+}
+
+// TraceAWS returns cfg with its clients' calls recorded as X-Ray
+// subsegments (service, operation, request id, status) of the trace in the
+// call's context: in a Lambda with active tracing, the invocation's. A call
+// whose context carries no trace (a test, a tool, a cold-start read) is
+// made unchanged: the X-Ray SDK's context-missing strategy is LOG_ERROR
+// (its default; AWS_XRAY_CONTEXT_MISSING=IGNORE_ERROR silences it), never
+// RUNTIME_ERROR, and without a daemon nothing is sent.
+func TraceAWS(cfg aws.Config) aws.Config {
+	cfg = cfg.Copy()
+	// Copy shares the slice's backing array: never append in place.
+	cfg.APIOptions = append([]func(*middleware.Stack) error(nil), cfg.APIOptions...)
+	awsv2.AWSV2Instrumentor(&cfg.APIOptions)
+	return cfg
 }
