@@ -12,6 +12,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/metrics"
 	"github.com/renkei-pos/renkei/shared/tenant"
 	"github.com/renkei-pos/renkei/shared/text"
 )
@@ -61,6 +62,9 @@ type Worker struct {
 	// success is recorded; an error there is treated as the worker dying
 	// at that moment (tests: "killed mid-job").
 	AfterRun func(Job) error
+	// Metrics receives the outcome metrics (IntegrationJobsFailed,
+	// IntegrationLag); nil: metrics.Default.
+	Metrics *metrics.Emitter
 }
 
 // DefaultBackoff waits about 1 min, 5 min, 25 min and 2 h after the first
@@ -107,6 +111,7 @@ func (w *Worker) Handle(ctx context.Context, m Message, receiveCount int) Outcom
 		if err := w.Store.CompleteJob(ctx, job, now); err != nil {
 			return w.recordFailed(ctx, m, receiveCount, job, err)
 		}
+		w.emit(job, "succeeded", metrics.Value{Name: metrics.IntegrationLag, Unit: metrics.Milliseconds, Value: metrics.Millis(now.Sub(jobStart(job)))})
 		return Outcome{Ack: true}
 	}
 	msg := errorText(runErr)
@@ -114,6 +119,7 @@ func (w *Worker) Handle(ctx context.Context, m Message, receiveCount int) Outcom
 		if err := w.Store.FailJob(ctx, job, msg, now); err != nil {
 			return w.recordFailed(ctx, m, receiveCount, job, err)
 		}
+		w.emit(job, "failed", metrics.Value{Name: metrics.IntegrationJobsFailed, Unit: metrics.Count, Value: 1})
 		w.logger().Warn("integration job failed", slog.String("job", job.ID), slog.String("integration", job.IntegrationID), slog.Int("attempts", job.Attempts), slog.String("error", msg))
 		return Outcome{Ack: true}
 	}
@@ -222,6 +228,22 @@ func errorText(err error) string {
 		s = string([]rune(s)[:MaxErrorLen-1]) + "…"
 	}
 	return s
+}
+
+// emit writes one metrics line about a job's outcome; the tenant, the
+// integration, provider, kind and attempts are properties (not dimensions).
+func (w *Worker) emit(job Job, outcome string, v metrics.Value) {
+	metrics.Or(w.Metrics).Emit(job.TenantID, map[string]any{"outcome": outcome, "integration": job.IntegrationID,
+		"provider": string(job.Provider), "kind": job.Kind, "attempts": job.Attempts}, v)
+}
+
+// jobStart is when the work a job does was asked for: its event's time,
+// or the job's creation for a job without one.
+func jobStart(job Job) time.Time {
+	if !job.Event.CreatedAt.IsZero() {
+		return job.Event.CreatedAt
+	}
+	return job.CreatedAt
 }
 
 func (w *Worker) lease() time.Duration {
