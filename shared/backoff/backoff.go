@@ -4,15 +4,19 @@
 // throttling, unprocessed batch keys, stock levels or an order counter that
 // moved, optimistic version checks — and every loop that runs out of
 // attempts ends the same way: UNAVAILABLE, which clients retry with the same
-// idempotency key.
+// idempotency key. So does a loop whose next attempt cannot fit the
+// request's remaining budget (shared/deadline): it stops at once rather
+// than sleeping into the deadline.
 package backoff
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/deadline"
 )
 
 // Policy is a base delay doubled per attempt, capped, for at most Attempts
@@ -36,13 +40,25 @@ func (p Policy) Delay(attempt int) time.Duration {
 	return time.Duration(rand.Int64N(int64(d)) + 1)
 }
 
-// Wait sleeps for the attempt's delay, or returns ctx's error if it ends first.
+// MinAttempt is the least time left, after a retry's delay, for the retry
+// to be worth starting: a storage call that answers in milliseconds when
+// healthy. A loop with less left stops (UNAVAILABLE).
+const MinAttempt = 100 * time.Millisecond
+
+// Wait sleeps for the attempt's delay and returns nil, or returns an
+// UNAVAILABLE error (wrapping ctx's error, if any) without sleeping when
+// the delay plus MinAttempt does not fit ctx's remaining budget, or as soon
+// as ctx ends during the sleep.
 func (p Policy) Wait(ctx context.Context, attempt int) error {
-	t := time.NewTimer(p.Delay(attempt))
+	d := p.Delay(attempt)
+	if !deadline.Fits(ctx, d+MinAttempt) {
+		return deadline.OutOfTime(ctx.Err())
+	}
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
-		return ctx.Err()
+		return deadline.OutOfTime(ctx.Err())
 	case <-t.C:
 		return nil
 	}
@@ -53,8 +69,9 @@ const Busy = "the store is busy; retry the request with the same idempotency key
 
 // Retry calls try(attempt) for attempt = 0, 1, … until it reports that
 // there is nothing to retry (then its error, nil or not, is returned), the
-// attempts are spent (then UNAVAILABLE wrapping the last error), or ctx
-// ends during a wait (then ctx's error).
+// attempts are spent (then UNAVAILABLE wrapping the last error), or the
+// next attempt cannot fit ctx's budget or ctx ends during a wait (then
+// UNAVAILABLE wrapping the last error and ctx's).
 func (p Policy) Retry(ctx context.Context, try func(attempt int) (retry bool, err error)) error {
 	for attempt := 0; ; attempt++ {
 		retry, err := try(attempt)
@@ -65,7 +82,7 @@ func (p Policy) Retry(ctx context.Context, try func(attempt int) (retry bool, er
 			return apperr.Wrap(err, apperr.Unavailable, Busy)
 		}
 		if werr := p.Wait(ctx, attempt); werr != nil {
-			return werr
+			return deadline.OutOfTime(errors.Join(err, werr))
 		}
 	}
 }

@@ -27,8 +27,8 @@ func TestPolicy_DelayBounds(t *testing.T) {
 func TestPolicy_WaitStopsWithContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := (Policy{Base: time.Hour, Cap: time.Hour}).Wait(ctx, 0); err == nil {
-		t.Fatal("Wait ignored a cancelled context")
+	if err := (Policy{Base: time.Hour, Cap: time.Hour}).Wait(ctx, 0); err == nil || apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("Wait with a cancelled context = %v, want UNAVAILABLE", err)
 	}
 }
 
@@ -73,8 +73,44 @@ func TestPolicy_Retry(t *testing.T) {
 		cancel()
 		slow := Policy{Base: time.Hour, Cap: time.Hour, Attempts: 3}
 		err := slow.Retry(ctx, func(int) (bool, error) { return true, errBusy })
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("err = %v", err)
+		if !errors.Is(err, context.Canceled) || !errors.Is(err, errBusy) || apperr.CodeOf(err) != apperr.Unavailable {
+			t.Fatalf("err = %v (code %q), want UNAVAILABLE with both causes", err, apperr.CodeOf(err))
 		}
 	})
+	t.Run("a retry that cannot fit the budget is not started", func(t *testing.T) {
+		// No delay plus MinAttempt fits a budget of MinAttempt: the loop
+		// must stop after the first try, at once, instead of sleeping to
+		// the deadline.
+		ctx, cancel := context.WithTimeout(t.Context(), MinAttempt)
+		defer cancel()
+		slow := Policy{Base: time.Millisecond, Cap: time.Millisecond, Attempts: 10}
+		tries := 0
+		err := slow.Retry(ctx, func(int) (bool, error) { tries++; return true, errBusy })
+		if tries != 1 || apperr.CodeOf(err) != apperr.Unavailable || !errors.Is(err, errBusy) {
+			t.Fatalf("tries %d, err %v (code %q)", tries, err, apperr.CodeOf(err))
+		}
+	})
+	t.Run("no deadline: the attempts bound the loop", func(t *testing.T) {
+		tries := 0
+		err := p.Retry(context.Background(), func(int) (bool, error) { tries++; return true, errBusy })
+		if tries != p.Attempts || apperr.CodeOf(err) != apperr.Unavailable {
+			t.Fatalf("tries %d, err %v", tries, err)
+		}
+	})
+}
+
+func TestPolicy_WaitRefusesWhatCannotFit(t *testing.T) {
+	// MinAttempt must be left after the delay: a budget shorter than it
+	// refuses even the shortest wait.
+	ctx, cancel := context.WithTimeout(t.Context(), MinAttempt/2)
+	defer cancel()
+	err := (Policy{Base: time.Microsecond, Cap: time.Microsecond}).Wait(ctx, 0)
+	if apperr.CodeOf(err) != apperr.Unavailable {
+		t.Fatalf("err = %v, want UNAVAILABLE", err)
+	}
+	ctx2, cancel2 := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel2()
+	if err := (Policy{Base: time.Microsecond, Cap: time.Microsecond}).Wait(ctx2, 0); err != nil {
+		t.Fatalf("a wait that fits: %v", err)
+	}
 }
