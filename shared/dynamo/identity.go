@@ -107,7 +107,10 @@ func putNew(t *Table, v any) (types.TransactWriteItem, error) {
 var errEmailTaken = apperr.New(apperr.Taken, "this email is already registered", "input", "email")
 
 // CreateTenant writes the tenant, its owner and the login in one transaction.
+// ctx is scoped to the new tenant here, so that in AWS the write runs with
+// that tenant's credentials (shared/tenantcreds), like every later one.
 func (st *IdentityStore) CreateTenant(ctx context.Context, tn tenant.Tenant, owner identity.User, login identity.Login) error {
+	ctx = tenant.WithID(ctx, tn.ID)
 	pk := "T#" + tn.ID
 	tput, err := putNew(st.t, tenantToItem(tn))
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // A session is two items. The family item (platform, SESSION#<sid>) is what
@@ -200,7 +201,9 @@ func (st *IdentityStore) RotateSession(ctx context.Context, id, oldHash, newHash
 	if errors.As(err, &ccf) {
 		var it sessionItem
 		if ccf.Item != nil && attributevalue.UnmarshalMap(ccf.Item, &it) == nil && slices.Contains(it.PreviousHashes, oldHash) && !it.Revoked {
-			if err := st.revokeSession(ctx, "T#"+it.TenantID, it.UserID, id); err != nil {
+			// The session's tenant, from the family: its entry is a tenant
+			// key, written with that tenant's credentials (shared/tenantcreds).
+			if err := st.revokeSession(tenant.WithID(ctx, it.TenantID), "T#"+it.TenantID, it.UserID, id); err != nil {
 				return identity.Session{}, err
 			}
 		}
