@@ -5,6 +5,7 @@ import (
 	"log/slog"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/deadline"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
@@ -40,6 +41,7 @@ func top(ctx context.Context, err error) error {
 		return nil
 	}
 	rq := requestFrom(ctx)
+	err = deadline.Unavailable(err) // ran out of time: retryable, never INTERNAL
 	switch code := apperr.CodeOf(err); code {
 	case apperr.Unauthenticated, apperr.Forbidden, apperr.RateLimited, apperr.NotFound, apperr.Invalid:
 		msg := "request refused"
@@ -51,11 +53,16 @@ func top(ctx context.Context, err error) error {
 		return &topError{message: msg, code: code}
 	case apperr.Unavailable:
 		logFault(ctx, err)
-		return &topError{message: "temporarily unavailable; retry with the same idempotency key", code: apperr.Unavailable, requestID: rq.id}
+		return unavailableError(ctx)
 	default:
 		logFault(ctx, err)
 		return internalError(rq.id)
 	}
+}
+
+// unavailableError is the top-level UNAVAILABLE answer: retry with the same key.
+func unavailableError(ctx context.Context) *topError {
+	return &topError{message: "temporarily unavailable; retry with the same idempotency key", code: apperr.Unavailable, requestID: requestFrom(ctx).id}
 }
 
 func firstAppErr(err error) *apperr.Error {

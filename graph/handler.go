@@ -19,6 +19,7 @@ import (
 
 	"github.com/renkei-pos/renkei/graph/schema"
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/deadline"
 	"github.com/renkei-pos/renkei/shared/identity"
 )
 
@@ -52,6 +53,10 @@ type Config struct {
 	// Routes are other handlers served beside /graphql, by ServeMux pattern
 	// (e.g. "POST /webhooks/stripe"), with the same request id and recovery.
 	Routes map[string]http.Handler
+	// RequestBudget bounds every request (0: deadline.Request), in the
+	// Lambda (whose context already ends 2 s before the invocation's) and
+	// in the local server alike; what runs out answers UNAVAILABLE.
+	RequestBudget time.Duration
 }
 
 // Handler is the HTTP face of the API: POST /graphql, GET /healthz and,
@@ -81,6 +86,9 @@ func NewHandler(cfg Config) (*Handler, error) {
 	}
 	if cfg.ClientBurst == 0 {
 		cfg.ClientBurst = 4 * cfg.ClientRate
+	}
+	if cfg.RequestBudget <= 0 {
+		cfg.RequestBudget = deadline.Request
 	}
 	s, err := graphql.ParseSchema(schema.String(), &Resolver{svc: cfg.Services},
 		graphql.UseFieldResolvers(),
@@ -126,7 +134,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeErrors(w, http.StatusInternalServerError, internalError(rq.id))
 		}
 	}()
-	h.mux.ServeHTTP(w, r.WithContext(withRequest(r.Context(), rq)))
+	ctx, cancel := deadline.Within(r.Context(), h.cfg.RequestBudget)
+	defer cancel()
+	h.mux.ServeHTTP(w, r.WithContext(withRequest(ctx, rq)))
 }
 
 func (h *Handler) serveHealth(w http.ResponseWriter, r *http.Request) {
@@ -197,6 +207,14 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = withLoaders(ctx, h.cfg.Services)
 	resp := h.schema.Exec(ctx, pl.document, pl.operationName, req.Variables)
+	if ctx.Err() != nil {
+		// The budget ran out (or the client left): graphql-go drops what
+		// ran and answers the context's error. Whatever a mutation wrote
+		// was one idempotent transaction: the same key replays it.
+		logFault(ctx, ctx.Err())
+		writeErrors(w, http.StatusOK, unavailableError(ctx))
+		return
+	}
 	remap(resp.Errors, pl.marks)
 	sanitize(ctx, resp.Errors)
 	status = http.StatusOK

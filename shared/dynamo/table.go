@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/deadline"
 )
 
 // Attribute names of the table's keys and indexes.
@@ -26,7 +28,10 @@ const (
 )
 
 // DefaultCallTimeout bounds each storage call so an outage fails fast and
-// retryably instead of hanging a request.
+// retryably instead of hanging a request. It is a ceiling: a call gets at
+// most what is left of the request's budget (deadline.Call), is not sent
+// with less than deadline.MinCall left, and a call that runs out of time
+// answers UNAVAILABLE (throttle.go).
 const DefaultCallTimeout = 5 * time.Second
 
 // Table is the single table and the client that reaches it.
@@ -49,7 +54,7 @@ func (t *Table) Name() string { return t.name }
 func (t *Table) Client() *dynamodb.Client { return t.client }
 
 func (t *Table) call(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, t.callTimeout)
+	return deadline.Call(ctx, t.callTimeout)
 }
 
 // Ping checks that the table answers.

@@ -10,12 +10,16 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/deadline"
 )
 
 // Throttling is DynamoDB refusing work for capacity, not a fault: the SDK's
 // retryer has already retried it when it reaches us, and whatever still
 // fails is UNAVAILABLE (retry the request), never INTERNAL. Transactions
-// cancelled for throttling are retried by Transact itself.
+// cancelled for throttling are retried by Transact itself. So is a call
+// that ran out of time — its own timeout, the request's budget, a network
+// timeout (deadline.Exceeded): whether a write landed is unknown, and the
+// same idempotency key settles it.
 
 // throttleCodes are the error codes DynamoDB uses for capacity refusals.
 var throttleCodes = map[string]bool{
@@ -32,17 +36,21 @@ func throttled(err error) bool {
 }
 
 // withThrottleAsUnavailable returns a client like c whose every operation
-// reports a capacity refusal as an UNAVAILABLE *apperr.Error wrapping the
-// SDK's error (so errors.As still finds the SDK type). The middleware is
-// outermost: it sees the error after the SDK's own retries.
+// reports a capacity refusal or a timeout as an UNAVAILABLE *apperr.Error
+// wrapping the SDK's error (so errors.As still finds the SDK type). The
+// middleware is outermost: it sees the error after the SDK's own retries.
 func withThrottleAsUnavailable(c *dynamodb.Client) *dynamodb.Client {
 	return dynamodb.New(c.Options(), func(o *dynamodb.Options) {
 		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("renkeiThrottleAsUnavailable",
 				func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 					out, md, err := next.HandleInitialize(ctx, in)
-					if err != nil && throttled(err) {
+					switch {
+					case err == nil:
+					case throttled(err):
 						err = apperr.Wrap(err, apperr.Unavailable, "the store is over capacity; retry the request")
+					case deadline.Exceeded(err):
+						err = apperr.Wrap(err, apperr.Unavailable, deadline.Message)
 					}
 					return out, md, err
 				}), middleware.Before)
