@@ -41,6 +41,9 @@ type APIConfig struct {
 	Hub *Hub
 	// Sealer opens integration secrets for the inbound webhooks.
 	Sealer integrations.Sealer
+	// RequestBudget bounds every request (0: deadline.Request, the same in
+	// the Lambda and locally); tests shorten it.
+	RequestBudget time.Duration
 }
 
 // Rates are requests per second and bursts: per tenant, and per client
@@ -86,6 +89,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,
 		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,
+		RequestBudget: cfg.RequestBudget,
 		Health: func(ctx context.Context) error {
 			if err := table.Ping(ctx); err != nil {
 				return err

@@ -78,6 +78,9 @@ type LocalConfig struct {
 	// uses RENKEI_SECRETS_KEY_FILE, else <DataDir>/integration-secrets.key
 	// (a key in memory without a DataDir).
 	SecretsKeyFile string
+	// RequestBudget bounds every API request (0: deadline.Request, as in
+	// the Lambda).
+	RequestBudget time.Duration
 	// WorkerPerTenant and WorkerConcurrency bound the local job poller:
 	// jobs of one tenant in flight at once, and in all (0: jobqueue's
 	// defaults, 2 and 8).
@@ -193,7 +196,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 		Cards:    cards,
 		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
-		Hub:    l.Hub, Sealer: hubCfg.Sealer,
+		Hub:    l.Hub, Sealer: hubCfg.Sealer, RequestBudget: cfg.RequestBudget,
 	})
 	if err != nil {
 		return nil, err
