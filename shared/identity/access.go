@@ -35,10 +35,13 @@ const (
 	ScopeCustomersRead  Scope = "CUSTOMERS_READ"
 	ScopeCustomersWrite Scope = "CUSTOMERS_WRITE"
 	ScopeReportsRead    Scope = "REPORTS_READ"
+	// ScopeTimecardsClock is a shared register's key: it clocks staff in
+	// and out by their passcode, and reads no timecards.
+	ScopeTimecardsClock Scope = "TIMECARDS_CLOCK"
 )
 
 // AllScopes lists every scope in a stable order.
-var AllScopes = []Scope{ScopeCatalogRead, ScopeCatalogWrite, ScopeInventoryRead, ScopeInventoryWrite, ScopeOrdersRead, ScopeOrdersWrite, ScopeCustomersRead, ScopeCustomersWrite, ScopeReportsRead}
+var AllScopes = []Scope{ScopeCatalogRead, ScopeCatalogWrite, ScopeInventoryRead, ScopeInventoryWrite, ScopeOrdersRead, ScopeOrdersWrite, ScopeCustomersRead, ScopeCustomersWrite, ScopeReportsRead, ScopeTimecardsClock}
 
 // Valid reports whether s is a known scope.
 func (s Scope) Valid() bool { return slices.Contains(AllScopes, s) }
@@ -73,10 +76,18 @@ const (
 	// DeactivateStaff stops a staff member's access (a MANAGER may not
 	// deactivate an OWNER; nobody may deactivate themselves).
 	DeactivateStaff Permission = "staff:deactivate"
+	// ClockTime records clock events: every user their own, and a
+	// colleague's by passcode on a shared register (docs/api.md, Timecards).
+	ClockTime Permission = "timecards:clock"
+	// ReadTimecards reads timecards: a CASHIER only their own.
+	ReadTimecards Permission = "timecards:read"
+	// ManageTimecards reads everyone's timecards at the caller's
+	// locations, corrects shifts and sets passcodes.
+	ManageTimecards Permission = "timecards:manage"
 )
 
-var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff, EndSession}
-var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations, DeactivateStaff)
+var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff, EndSession, ClockTime, ReadTimecards}
+var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations, DeactivateStaff, ManageTimecards)
 var ownerPerms = append(slices.Clone(managerPerms), ManageStaff, ManageAPIKeys, ManageSettings, ManageIntegration)
 
 var rolePerms = map[Role][]Permission{Cashier: cashierPerms, Manager: managerPerms, Owner: ownerPerms}
@@ -93,6 +104,7 @@ var scopePerms = map[Scope][]Permission{
 	ScopeCustomersRead:  {ReadCustomers},
 	ScopeCustomersWrite: {ReadCustomers, WriteCustomers},
 	ScopeReportsRead:    {ReadReports},
+	ScopeTimecardsClock: {ClockTime},
 }
 
 // Principal is the authenticated caller: a user session or an API key.
