@@ -172,11 +172,8 @@ func alarmEmail(scope constructs.Construct) string {
 // (a crash or a timeout, not a job's error, which is reported per message),
 // and jobs waiting longer than jobsOldestAgeAlarm.
 func newAlarms(scope constructs.Construct, email string, jobs jobQueues, streamFailures awssqs.Queue, worker awslambda.Function) awssns.Topic {
-	topic := awssns.NewTopic(scope, jsii.String("Alarms"), &awssns.TopicProps{
-		DisplayName: jsii.String("renkei alarms"),
-		// No EnforceSSL: its topic policy would replace SNS's default one,
-		// which is what lets CloudWatch alarms in this account publish.
-	})
+	// Encrypted, TLS-only, CloudWatch allowed to publish (ops.go).
+	topic := newAlarmTopic(scope)
 	if email != "" {
 		topic.AddSubscription(awssnssubscriptions.NewEmailSubscription(jsii.String(email), nil))
 	}

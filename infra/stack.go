@@ -36,8 +36,8 @@ type RenkeiStackProps struct {
 	StripeConnectRefreshURL string
 
 	// CorsAllowOrigins are the browser origins allowed to call the API
-	// (the back office). Empty means "*": the API authenticates with bearer
-	// tokens, not cookies, so a wildcard origin leaks no ambient credentials.
+	// (the back office); empty: the context value corsOrigins. Neither: no
+	// CORS at all, never "*" (corsOrigins, ops.go).
 	CorsAllowOrigins []string
 
 	// FreeeClientID is renkei's freee app's client id (FREEE_CLIENT_ID on
@@ -104,7 +104,7 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	hub.configure(api)
 	jobs.sender(api)
 
-	stage := newHttpApi(stack, api, props.CorsAllowOrigins)
+	stage := newHttpApi(stack, api, corsOrigins(stack, props.CorsAllowOrigins))
 	stripe.returnURL, stripe.refreshURL = props.StripeConnectReturnURL, props.StripeConnectRefreshURL
 	if stripe.returnURL == "" {
 		stripe.returnURL = *stage.Url() + "?cardOnboarding=done"
@@ -123,7 +123,18 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	worker := newWorker(stack, props.WorkerCodeDir, table, jobs)
 	hub.configure(worker)
 
-	newAlarms(stack, alarmEmail(stack), jobs, streamFailures, worker)
+	topic := newAlarms(stack, alarmEmail(stack), jobs, streamFailures, worker)
+	// Operations you can see (ops.go).
+	newOpsAlarms(stack, opsTargets{
+		topic:      topic,
+		functions:  map[string]awslambda.Function{"Api": api, "Scheduler": scheduler, "Dispatcher": dispatcher, "Worker": worker},
+		dispatcher: dispatcher,
+		table:      table,
+		stage:      stage,
+	})
+	accessLogs(stack, stage)
+	contributorInsights(table)
+	retain(jwtSecret, jobs.queue, jobs.deadLetter, streamFailures)
 
 	// Stage URLs end with "/".
 	awscdk.NewCfnOutput(stack, jsii.String("GraphqlUrl"), &awscdk.CfnOutputProps{
@@ -202,17 +213,19 @@ func newTable(scope constructs.Construct) awsdynamodb.Table {
 // Messages carry MessageGroupId = tenant, which makes a standard queue a
 // fair queue: one tenant's backlog does not delay the others' jobs.
 func newJobsQueue(scope constructs.Construct) jobQueues {
-	// 14 days (the SQS maximum) on both queues: a stalled integration must
-	// never silently drop jobs while someone is fixing it.
-	retention := awscdk.Duration_Days(jsii.Number(14))
+	// A standard queue's message keeps its enqueue time when it moves to
+	// the DLQ, so the DLQ keeps messages longer (14 days, the SQS maximum)
+	// than the queue (jobsRetentionDays): a job always has at least a week
+	// in the DLQ. JobsOldestAgeAlarm fires long before a job could expire
+	// from the queue.
 	dlq := awssqs.NewQueue(scope, jsii.String("JobsDeadLetter"), &awssqs.QueueProps{
-		RetentionPeriod: retention,
+		RetentionPeriod: awscdk.Duration_Days(jsii.Number(jobsDeadLetterRetentionDays)),
 		Encryption:      awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:      jsii.Bool(true),
 	})
 	queue := awssqs.NewQueue(scope, jsii.String("Jobs"), &awssqs.QueueProps{
 		VisibilityTimeout: awscdk.Duration_Seconds(jsii.Number(jobsVisibility)),
-		RetentionPeriod:   retention,
+		RetentionPeriod:   awscdk.Duration_Days(jsii.Number(jobsRetentionDays)),
 		Encryption:        awssqs.QueueEncryption_SQS_MANAGED,
 		EnforceSSL:        jsii.Bool(true),
 		DeadLetterQueue: &awssqs.DeadLetterQueue{
@@ -266,19 +279,21 @@ func newGoFunction(scope constructs.Construct, id, description, codeDir string, 
 // newHttpApi exposes the api function over an HTTP API and returns its
 // $default stage (whose URL is the API's base URL).
 func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins []string) awsapigatewayv2.HttpStage {
-	if len(corsOrigins) == 0 {
-		corsOrigins = []string{"*"}
-	}
-	httpApi := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
-		// Named after the stack so several stages can share an account.
-		ApiName:     jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
-		Description: jsii.String("renkei public API"),
-		CorsPreflight: &awsapigatewayv2.CorsPreflightOptions{
+	// No origin configured: no CORS (browsers on other origins are refused).
+	var cors *awsapigatewayv2.CorsPreflightOptions
+	if len(corsOrigins) > 0 {
+		cors = &awsapigatewayv2.CorsPreflightOptions{
 			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_POST},
 			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
 			AllowOrigins: jsii.Strings(corsOrigins...),
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
-		},
+		}
+	}
+	httpApi := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
+		// Named after the stack so several stages can share an account.
+		ApiName:       jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
+		Description:   jsii.String("renkei public API"),
+		CorsPreflight: cors,
 		// HttpApiProps cannot throttle the stage it creates, so the $default
 		// stage is declared below with the typed HttpStage construct instead
 		// of patching the L1 CfnStage.

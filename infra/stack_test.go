@@ -56,6 +56,7 @@ func TestMain(m *testing.M) {
 			return 1
 		}
 		cdkContext["alarmEmail"] = testAlarmEmail
+		cdkContext["corsOrigins"] = testCorsOrigins
 		app := awscdk.NewApp(&awscdk.AppProps{Outdir: jsii.String(outDir), Context: &cdkContext})
 		stack := NewRenkeiStack(app, "RenkeiTest", &RenkeiStackProps{
 			ApiCodeDir: codeDir, SchedulerCodeDir: codeDir, DispatcherCodeDir: codeDir, WorkerCodeDir: codeDir,
@@ -102,12 +103,13 @@ var checks = []struct {
 		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(4))
 		// api, scheduler, dispatcher, worker: no LogRetention custom-resource Lambda sneaks in.
 		t.ResourceCountIs(jsii.String("AWS::Lambda::Function"), jsii.Number(4))
-		t.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(4))
+		// The functions' and the HTTP API's access log.
+		t.ResourceCountIs(jsii.String("AWS::Logs::LogGroup"), jsii.Number(5))
 		t.ResourceCountIs(jsii.String("AWS::Events::Rule"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::Lambda::EventSourceMapping"), jsii.Number(2))
-		t.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(1))
+		t.ResourceCountIs(jsii.String("AWS::KMS::Key"), jsii.Number(2)) // secrets, alarm topic
 		t.ResourceCountIs(jsii.String("AWS::SNS::Topic"), jsii.Number(1))
-		t.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4))
+		t.ResourceCountIs(jsii.String("AWS::CloudWatch::Alarm"), jsii.Number(4+len(opsAlarmIDs)))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Route"), jsii.Number(3))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Api"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::ApiGatewayV2::Stage"), jsii.Number(1))
@@ -473,6 +475,8 @@ var checks = []struct {
 			"DeletionPolicy":      "Retain",
 			"UpdateReplacePolicy": "Retain",
 			"Properties": like(obj{
+				// This key, not the alarm topic's (ops.go).
+				"Description":       assertions.Match_StringLikeRegexp(jsii.String("^renkei: wraps ")),
 				"EnableKeyRotation": true,
 				"KeySpec":           assertions.Match_Absent(), // symmetric (SYMMETRIC_DEFAULT)
 				"KeyUsage":          assertions.Match_Absent(), // ENCRYPT_DECRYPT
