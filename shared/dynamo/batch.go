@@ -19,12 +19,18 @@ const maxBatchGet = 100
 // each), re-asking for unprocessed keys (and after throttling) under
 // backoff.Contention. Missing items are simply absent from the result.
 func (t *Table) BatchGet(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	return t.batchGet(ctx, keys, true)
+}
+
+// batchGet is BatchGet, strongly consistent or not (half the read units:
+// for items found through an index, itself eventually consistent).
+func (t *Table) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) ([]map[string]types.AttributeValue, error) {
 	var out []map[string]types.AttributeValue
 	for start := 0; start < len(keys); start += maxBatchGet {
 		pending := keys[start:min(start+maxBatchGet, len(keys))]
 		err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
 			cctx, cancel := t.call(ctx)
-			res, err := t.client.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{t.name: {Keys: pending, ConsistentRead: aws.Bool(true)}}})
+			res, err := t.client.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{t.name: {Keys: pending, ConsistentRead: aws.Bool(consistent)}}})
 			cancel()
 			if err != nil {
 				return throttled(err), fmt.Errorf("batch get: %w", err)

@@ -368,6 +368,7 @@ func (st *IntegrationStore) OldestPending(ctx context.Context, integrationID str
 	for _, status := range []integrations.JobStatus{integrations.JobPending, integrations.JobRunning} {
 		items, err := queryItems[jobItem](ctx, st.t, &dynamodb.QueryInput{
 			TableName: &st.t.name, IndexName: aws.String(IndexGSI1), Limit: aws.Int32(1),
+			ProjectionExpression:      aws.String("gsi1sk"), // only its sort key: no read of the job itself
 			KeyConditionExpression:    aws.String("gsi1pk = :pk"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(jobStatusPK(tpk, integrationID, status))},
 		}, 1, nil)

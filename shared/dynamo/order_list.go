@@ -218,9 +218,7 @@ func (l orderLister) scan(ctx context.Context, p orderPart, lo, hi, cursor strin
 	}
 	var sc partScan
 	for page := 0; ; page++ {
-		cctx, cancel := l.t.call(ctx)
-		res, err := l.t.client.Query(cctx, in)
-		cancel()
+		res, err := l.t.queryPage(ctx, in)
 		if err != nil {
 			return partScan{}, fmt.Errorf("list orders: %w", err)
 		}

@@ -7,6 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 )
 
 // queryItems runs a Query page by page, decoding each item into T and
@@ -22,9 +23,7 @@ func queryItems[T any](ctx context.Context, t *Table, in *dynamodb.QueryInput, w
 		if !fixed {
 			in.Limit = aws.Int32(int32(want - len(out)))
 		}
-		cctx, cancel := t.call(ctx)
-		page, err := t.client.Query(cctx, in)
-		cancel()
+		page, err := t.queryPage(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("query: %w", err)
 		}
@@ -46,4 +45,52 @@ func queryItems[T any](ctx context.Context, t *Table, in *dynamodb.QueryInput, w
 		in.ExclusiveStartKey = page.LastEvaluatedKey
 	}
 	return out, nil
+}
+
+// queryPage runs one Query page. The indexes project only keys and
+// IndexAttributes (table.go), so a Query of an index that wants whole items
+// (no ProjectionExpression, not a COUNT) gets them from the table: one
+// eventually consistent BatchGetItem of the page's keys (the index is
+// eventually consistent anyway), each index entry replaced by its item in
+// the index's order. An item that has meanwhile left the index partition
+// read (its key there changed or was removed) or the table is dropped, as
+// the index itself would have dropped it a moment later. LastEvaluatedKey
+// is the index's, so paging is unchanged.
+func (t *Table) queryPage(ctx context.Context, in *dynamodb.QueryInput) (*dynamodb.QueryOutput, error) {
+	cctx, cancel := t.call(ctx)
+	page, err := t.client.Query(cctx, in)
+	cancel()
+	if err != nil || in.IndexName == nil || in.ProjectionExpression != nil || in.Select == types.SelectCount || len(page.Items) == 0 {
+		return page, err
+	}
+	pkAttr := *in.IndexName + "pk" // gsi1 → gsi1pk (table.go)
+	keys := make([]map[string]types.AttributeValue, len(page.Items))
+	for i, e := range page.Items {
+		keys[i] = map[string]types.AttributeValue{attrPK: e[attrPK], attrSK: e[attrSK]}
+	}
+	got, err := t.batchGet(ctx, keys, false)
+	if err != nil {
+		return nil, fmt.Errorf("read the items of %s: %w", *in.IndexName, err)
+	}
+	byKey := make(map[[2]string]map[string]types.AttributeValue, len(got))
+	for _, it := range got {
+		byKey[[2]string{str(it[attrPK]), str(it[attrSK])}] = it
+	}
+	items := page.Items[:0]
+	for _, e := range page.Items {
+		it, ok := byKey[[2]string{str(e[attrPK]), str(e[attrSK])}]
+		if ok && str(it[pkAttr]) == str(e[pkAttr]) {
+			items = append(items, it)
+		}
+	}
+	page.Items = items
+	return page, nil
+}
+
+// str is a string attribute's value ("" for anything else).
+func str(v types.AttributeValue) string {
+	if s, ok := v.(*types.AttributeValueMemberS); ok {
+		return s.Value
+	}
+	return ""
 }

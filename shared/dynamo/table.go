@@ -27,6 +27,17 @@ const (
 	IndexGSI2 = "gsi2"
 )
 
+// IndexAttributes are the only non-key attributes the indexes project
+// (INCLUDE; infra's newTable declares the same list): what a Query reads
+// from an index itself — the order listings' filters (status, locationId)
+// and the variant search's hits (itemId, itemName). A Query that wants
+// whole items gets them from the table by key (queryPage, query.go), so an
+// index entry is a few hundred bytes whatever its item's size, and an
+// update that changes none of these attributes (a stock take, a refund on
+// an order) writes no index at all. docs/operations.md "Write
+// amplification" has the figures and the migration.
+var IndexAttributes = []string{"itemId", "itemName", "locationId", "status"}
+
 // DefaultCallTimeout bounds each storage call so an outage fails fast and
 // retryably instead of hanging a request. It is a ceiling: a call gets at
 // most what is left of the request's budget (deadline.Call), is not sent
@@ -67,6 +78,10 @@ func (t *Table) Ping(ctx context.Context) error {
 
 // EnsureTable creates the table (keys, both GSIs, stream, TTL) if it does not
 // exist and waits until it is active. Used locally; in AWS the CDK stack owns it.
+// A table that exists is left as it is: one created before the indexes
+// projected IndexAttributes still projects ALL, which serves every query
+// the same (an ALL index holds IndexAttributes too, and whole items are
+// read from the table either way) at the old write cost.
 func (t *Table) EnsureTable(ctx context.Context) error {
 	_, err := t.client.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &t.name})
 	var nf *types.ResourceNotFoundException
@@ -84,7 +99,7 @@ func (t *Table) EnsureTable(ctx context.Context) error {
 				{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash},
 				{AttributeName: aws.String(sk), KeyType: types.KeyTypeRange},
 			},
-			Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: IndexAttributes},
 		}
 	}
 	_, err = t.client.CreateTable(ctx, &dynamodb.CreateTableInput{

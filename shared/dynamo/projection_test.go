@@ -1,0 +1,113 @@
+package dynamo
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/sales"
+)
+
+func TestEnsureTable_IndexesProjectOnlyIndexAttributes(t *testing.T) {
+	tb := mustTable(t)
+	d, err := tb.client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &tb.name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values(IndexAttributes))
+	if len(d.Table.GlobalSecondaryIndexes) != 2 {
+		t.Fatalf("%d indexes", len(d.Table.GlobalSecondaryIndexes))
+	}
+	for _, g := range d.Table.GlobalSecondaryIndexes {
+		p := g.Projection
+		if p.ProjectionType != types.ProjectionTypeInclude || !slices.Equal(slices.Sorted(slices.Values(p.NonKeyAttributes)), want) {
+			t.Errorf("%s projects %s %v, want INCLUDE %v", *g.IndexName, p.ProjectionType, p.NonKeyAttributes, want)
+		}
+	}
+}
+
+// An index entry carries keys and IndexAttributes only; a listing reads the
+// whole item from the table, in the index's order.
+func TestQueryOfAnIndexReadsWholeItems(t *testing.T) {
+	tb := mustTable(t)
+	ctx := tenantCtx(t)
+	st := NewSalesStore(tb)
+	var names []string
+	for i := range 3 {
+		name := fmt.Sprintf("Customer %d %s", i, strings.Repeat("x", 500))
+		c, err := sales.NewCustomer(ids.New("cus"), name[:200], "c@example.com", "", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.CreateCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, c.Name)
+	}
+	tpk, _ := tenantPK(ctx)
+	raw, err := tb.client.Query(ctx, &dynamodb.QueryInput{TableName: &tb.name, IndexName: aws.String(IndexGSI1),
+		KeyConditionExpression: aws.String("gsi1pk = :pk"), ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tpk + "#CUSTOMERS")}})
+	if err != nil || len(raw.Items) != 3 {
+		t.Fatalf("raw index query: %d items, %v", len(raw.Items), err)
+	}
+	for _, e := range raw.Items {
+		if _, ok := e["name"]; ok {
+			t.Fatalf("the index holds the item's body: %v", e)
+		}
+	}
+	cs, _, err := st.ListCustomers(ctx, "", 10, "")
+	if err != nil || len(cs) != 3 {
+		t.Fatalf("list: %d, %v", len(cs), err)
+	}
+	for i, c := range cs {
+		if c.Name != names[i] || c.Email != "c@example.com" {
+			t.Fatalf("customer %d: %+v", i, c)
+		}
+	}
+}
+
+// A table made before the indexes projected IndexAttributes (ALL, as a
+// `.local/` table of an earlier `make run` still has: EnsureTable leaves an
+// existing table alone) serves the same listings.
+func TestTableWithALLIndexesStillServes(t *testing.T) {
+	tb := mustTable(t)
+	old := New(tb.client, tb.name+"_all")
+	all := func(name, pk, sk string) types.GlobalSecondaryIndex {
+		return types.GlobalSecondaryIndex{IndexName: aws.String(name), Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(pk), KeyType: types.KeyTypeHash}, {AttributeName: aws.String(sk), KeyType: types.KeyTypeRange}}}
+	}
+	str := types.ScalarAttributeTypeS
+	_, err := tb.client.CreateTable(t.Context(), &dynamodb.CreateTableInput{TableName: &old.name, BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(attrPK), AttributeType: str}, {AttributeName: aws.String(attrSK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI1PK), AttributeType: str}, {AttributeName: aws.String(attrGSI1SK), AttributeType: str},
+			{AttributeName: aws.String(attrGSI2PK), AttributeType: str}, {AttributeName: aws.String(attrGSI2SK), AttributeType: str}},
+		KeySchema:              []types.KeySchemaElement{{AttributeName: aws.String(attrPK), KeyType: types.KeyTypeHash}, {AttributeName: aws.String(attrSK), KeyType: types.KeyTypeRange}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{all(IndexGSI1, attrGSI1PK, attrGSI1SK), all(IndexGSI2, attrGSI2PK, attrGSI2SK)},
+		StreamSpecification:    &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewImage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.EnsureTable(t.Context()); err != nil { // exists: left as it is
+		t.Fatal(err)
+	}
+	d, _ := tb.client.DescribeTable(t.Context(), &dynamodb.DescribeTableInput{TableName: &old.name})
+	if d.Table.GlobalSecondaryIndexes[0].Projection.ProjectionType != types.ProjectionTypeAll {
+		t.Fatal("EnsureTable changed an existing table")
+	}
+	ctx := tenantCtx(t)
+	st := NewSalesStore(old)
+	c, _ := sales.NewCustomer(ids.New("cus"), "Tanaka", "", "", time.Now())
+	if err := st.CreateCustomer(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if cs, _, err := st.ListCustomers(ctx, "tan", 10, ""); err != nil || len(cs) != 1 || cs[0].ID != c.ID {
+		t.Fatalf("list on an ALL table: %+v %v", cs, err)
+	}
+}
