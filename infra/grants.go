@@ -1,23 +1,11 @@
 package main
 
 import (
-	"github.com/aws/aws-cdk-go/awscdk/v2/awsdynamodb"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsiam"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/jsii-runtime-go"
 )
-
-// grantTable allows fn exactly the given DynamoDB actions on the table and
-// its indexes. CDK's GrantReadWriteData would add Scan (and stream reads):
-// no function of renkei reads the whole table.
-func grantTable(fn awslambda.Function, table awsdynamodb.Table, actions []string) {
-	fn.AddToRolePolicy(awsiam.NewPolicyStatement(&awsiam.PolicyStatementProps{
-		Effect:    awsiam.Effect_ALLOW,
-		Actions:   jsii.Strings(actions...),
-		Resources: &[]*string{table.TableArn(), jsii.String(*table.TableArn() + "/index/*")},
-	}))
-}
 
 // grantGetSecretValue allows fn to read the secrets' values and nothing else
 // (GrantRead would add DescribeSecret, which the functions never call).

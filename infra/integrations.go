@@ -46,15 +46,6 @@ const (
 // any other key.
 var secretsContextKeys = []string{"aad", "aad-b64"}
 
-// Table actions of the worker: claim, complete, retry and fail jobs
-// (conditional updates), read the integration and the renkei data a
-// connector needs (catalog, stock, closes), store refreshed provider tokens
-// and connector marks. No Scan, no deletes, no batch writes.
-var workerTableActions = []string{
-	"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
-	"dynamodb:Query", "dynamodb:UpdateItem",
-}
-
 // jobQueues are the integration jobs queue and its dead-letter queue.
 type jobQueues struct {
 	queue, deadLetter awssqs.Queue
@@ -118,7 +109,6 @@ func newWorker(scope constructs.Construct, codeDir string, table awsdynamodb.Tab
 	fn := newGoFunction(scope, "Worker", "renkei integration worker (runs connector jobs)", codeDir, workerMemory, workerTimeout)
 	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
 	fn.AddEnvironment(jsii.String("RENKEI_JOBS_QUEUE_URL"), jobs.queue.QueueUrl(), nil)
-	grantTable(fn, table, workerTableActions)
 	// A plain mapping rather than SqsEventSource, which would also grant
 	// GetQueueUrl: the role gets exactly what the poller and the worker call.
 	fn.AddEventSourceMapping(jsii.String("JobsSource"), &awslambda.EventSourceMappingOptions{

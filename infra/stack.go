@@ -96,7 +96,6 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	api := newApiFunction(stack, props.ApiCodeDir)
 	api.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
 	api.AddEnvironment(jsii.String("RENKEI_JWT_SECRET_ARN"), jwtSecret.SecretArn(), nil)
-	grantTable(api, table, apiTableActions)
 	grantGetSecretValue(api, jwtSecret)
 	// connectIntegration seals credentials and exchanges freee's
 	// authorization code; the inbound Shopify webhook opens its secret;
@@ -122,6 +121,9 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	jobs.sender(dispatcher)
 	worker := newWorker(stack, props.WorkerCodeDir, table, jobs)
 	hub.configure(worker)
+	// Tenant data only through per-tenant sessions; each function's own
+	// role keeps its platform keys (tenantdata.go).
+	isolateTenants(stack, table, api, scheduler, dispatcher, worker)
 
 	topic := newAlarms(stack, alarmEmail(stack), jobs, streamFailures, worker)
 	// Operations you can see (ops.go).

@@ -33,34 +33,6 @@ const (
 	streamMaxAgeDays  = 1 // the stream keeps records for 24 hours anyway
 )
 
-// Table actions per function: each role lists what its code calls, so no
-// role can Scan the table (a full-table read across tenants) and only the
-// API and the scheduler (settling an order removes it from the pending
-// index) may delete items. TransactWriteItems is authorized per action
-// inside it (Put, Update, Delete, ConditionCheckItem).
-var (
-	// The API's DescribeTable is its health check (Table.Ping); no code of
-	// the API calls BatchWriteItem (only the aggregates' backfill, in tests).
-	apiTableActions = []string{
-		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem",
-		"dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem",
-	}
-	// The scheduler finds expired pending orders (the pending index) and
-	// settles them: order, stock released, pending entry deleted.
-	schedulerTableActions = []string{
-		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem",
-		"dynamodb:Query", "dynamodb:UpdateItem",
-	}
-	// The dispatcher adds to aggregates (reads for dedupe, updates), keeps
-	// its shard positions and watermark in the table, reads the tenant's
-	// integrations, creates jobs (conditional puts in a transaction) and
-	// marks outbox events dispatched.
-	dispatcherTableActions = []string{
-		"dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:PutItem",
-		"dynamodb:Query", "dynamodb:UpdateItem",
-	}
-)
-
 // stripeSecrets are the platform's Stripe credentials and onboarding URLs.
 type stripeSecrets struct {
 	secretKey, webhookSecret awssecretsmanager.Secret
@@ -107,7 +79,6 @@ func newStripeSecrets(scope constructs.Construct) stripeSecrets {
 func newScheduler(scope constructs.Construct, codeDir string, table awsdynamodb.Table) awslambda.Function {
 	fn := newGoFunction(scope, "Scheduler", "renkei scheduled jobs (expire unpaid card sales, sweep the outbox)", codeDir, 256, schedulerTimeout)
 	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
-	grantTable(fn, table, schedulerTableActions)
 	awsevents.NewRule(scope, jsii.String("SchedulerSchedule"), &awsevents.RuleProps{
 		Description: jsii.String("renkei: run the scheduled jobs"),
 		Schedule:    awsevents.Schedule_Rate(awscdk.Duration_Minutes(jsii.Number(schedulerInterval))),
@@ -132,7 +103,6 @@ func newDispatcher(scope constructs.Construct, codeDir string, table awsdynamodb
 	})
 	fn := newGoFunction(scope, "Dispatcher", "renkei table stream consumer (report aggregates, integration dispatch)", codeDir, 256, dispatcherTimeout)
 	fn.AddEnvironment(jsii.String("RENKEI_TABLE"), table.TableName(), nil)
-	grantTable(fn, table, dispatcherTableActions)
 	// The event source grants the stream reads and SendMessage on the
 	// failure queue.
 	fn.AddEventSource(awslambdaeventsources.NewDynamoEventSource(table, &awslambdaeventsources.DynamoEventSourceProps{
