@@ -84,7 +84,12 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 		}
 		return aws.ToString(out.SecretString), nil
 	}
-	a := &AWS{DynamoDB: dynamodb.NewFromConfig(cfg), Table: table, Config: cfg}
+	// Per-tenant credentials when RENKEI_TENANT_ROLE_ARN is set (tenantcreds.go).
+	ddb, err := lambdaDynamoDB(cfg, getenv)
+	if err != nil {
+		return nil, err
+	}
+	a := &AWS{DynamoDB: ddb, Table: table, Config: cfg}
 	jwt, err := read("RENKEI_JWT_SECRET_ARN", "RENKEI_JWT_SECRET")
 	if err != nil {
 		return nil, err
