@@ -7,6 +7,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
+	"github.com/renkei-pos/renkei/shared/timecards"
 )
 
 // The cost model. A request's cost bounds the work executing it can do:
@@ -99,6 +100,12 @@ var fieldCosts = map[string]fieldCost{
 	"Query.integrations":    {base: readCost + maxIntegrations*readCost, max: maxIntegrations},
 	"Query.integrationJobs": {base: 2 * readCost},                           // the integration, then the page
 	"Query.registers":       {base: 2 * readCost, max: tenant.MaxRegisters}, // the location, then its registers in one batch
+	// Timecards (timecards.go): the location(s), then one query per
+	// location (a few pages at most); without locationId every location
+	// the caller may see, which the service caps at MaxReportLocations.
+	"Query.timecards": {base: timecardsLocationCost, scope: "locationId",
+		unscopedBase: readCost + timecards.MaxReportLocations*timecardsLocationCost},
+	"Query.shift": {base: 2 * readCost}, // the shift and its location
 
 	// Mutations. At most one of signUp, logIn, refreshSession per request.
 	"Mutation.signUp":               {base: hashCost},
@@ -121,6 +128,12 @@ var fieldCosts = map[string]fieldCost{
 	"Mutation.refund":               {base: 2 * writeCost},
 	"Mutation.syncOfflineSales":     {base: offlineSyncWrites * writeCost},
 	"Mutation.closeRegister":        {base: 2 * writeCost},
+	// A clock event: the passcode's hash (when one is entered) and its
+	// attempt counters, the event's record, the open shift, the location,
+	// one transaction.
+	"Mutation.clock":            {base: hashCost + writeCost},
+	"Mutation.correctShift":     {base: 2*readCost + writeCost},
+	"Mutation.setStaffPasscode": {base: hashCost},
 	// Integrations (integrations.go). A payload's lagSeconds reads the
 	// integration's oldest pending job: readCost each.
 	"Mutation.connectIntegration":    {base: readCost + providerCheckCost + 2*writeCost + readCost}, // count, the provider's checks, seal, write
@@ -149,6 +162,8 @@ var fieldCosts = map[string]fieldCost{
 	"Order.register":         {base: batchedReadCost},
 	"ApiKey.register":        {base: batchedReadCost},
 	"Register.location":      {base: batchedReadCost},
+	"Shift.location":         {base: batchedReadCost},
+	"Shift.register":         {base: batchedReadCost},
 	"SalesRow.register":      {base: batchedReadCost},
 	// A location's registers are named by its count: one batched read
 	// shared with the other locations of the response.
@@ -187,6 +202,17 @@ var fieldCosts = map[string]fieldCost{
 	"IntegrationJobPayload.userErrors":   {max: maxUserErrors},
 	"Integration.warnings":               {max: maxIntegrationWarnings},
 	"IntegrationWarning.items":           {max: integrations.MaxWarningItems},
+	"Timecards.shifts":                   {max: timecards.MaxReportShifts},
+	"Timecards.days":                     {max: timecards.MaxReportDays},
+	"Timecards.weeks":                    {max: timecards.MaxReportWeeks},
+	"Shift.breaks":                       {max: timecards.MaxBreaks},
+	"Shift.flags":                        {perEnum: "TimecardFlag"},
+	"Shift.edits":                        {max: timecards.MaxEdits},
+	"ShiftTimes.breaks":                  {max: timecards.MaxBreaks},
+	"TimecardWeek.flags":                 {perEnum: "TimecardFlag"},
+	"ClockPayload.userErrors":            {max: maxUserErrors},
+	"ShiftPayload.userErrors":            {max: maxUserErrors},
+	"SetStaffPasscodePayload.userErrors": {max: maxUserErrors},
 
 	// Connection nodes: paid for by the connection's page size.
 	"ItemConnection.nodes":           {perPage: true},
@@ -202,6 +228,11 @@ var fieldCosts = map[string]fieldCost{
 // SKUs. Priced as 10 writes — the dearest single operation after a password
 // hash, and the rate limit's burst bounds how many a tenant starts.
 const providerCheckCost = 10 * writeCost
+
+// timecardsLocationCost is one location of a timecards read: the location
+// and its shifts of about six weeks (the range widened to whole weeks),
+// read in pages.
+const timecardsLocationCost = 5 * readCost
 
 // summaryLocationCost is one location of a salesSummary.
 const summaryLocationCost = 30 * readCost

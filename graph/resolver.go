@@ -18,6 +18,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
+	"github.com/renkei-pos/renkei/shared/timecards"
 )
 
 // Services are the application services the resolvers call.
@@ -32,6 +33,9 @@ type Services struct {
 	// Integrations is the integration hub (integrations.go); nil answers
 	// its operations NOT_IMPLEMENTED.
 	Integrations *integrations.Service
+	// Timecards records clock events and reads timecards (timecards.go);
+	// nil answers its operations NOT_IMPLEMENTED.
+	Timecards *timecards.Service
 }
 
 // Resolver is the root of Query and Mutation; each area adds its fields in

@@ -65,6 +65,9 @@ var rootOps = map[string]rootOp{
 		vars: func(f *rolesShop) map[string]any { return map[string]any{"id": f.integration} }},
 	"registers": {perm: identity.ReadLocations, doc: `query($loc: ID!) { registers(locationId: $loc) { id number location { id } } }`,
 		vars: func(f *rolesShop) map[string]any { return map[string]any{"loc": f.loc1} }},
+	// Timecards: a CASHIER reads their own, so every role reads.
+	"timecards": {perm: identity.ReadTimecards, doc: `{ timecards(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z") { shifts { id } weeks { staffId } } }`, vars: noVars},
+	"shift":     {perm: identity.ReadTimecards, doc: `{ shift(id: "shf_x") { id } }`, vars: noVars},
 
 	// Mutation: public
 	"signUp": {access: public, payload: "signUp", doc: `mutation($in: SignUpInput!) { signUp(input: $in) { accessToken userErrors { code } } }`,
@@ -125,6 +128,17 @@ var rootOps = map[string]rootOp{
 			return map[string]any{"in": map[string]any{"idempotencyKey": stockKey("roles"), "locationId": f.loc1, "businessDate": "2026-11-01",
 				"countedCash": map[string]any{"amount": -1, "currency": "JPY"}}} // INVALID once allowed
 		}},
+	// Timecards: a clock-out without an open shift, a correction of no
+	// shift, a passcode too short: INVALID or NOT_FOUND once allowed.
+	"clock": {perm: identity.ClockTime, payload: "clock", doc: `mutation($in: ClockInput!) { clock(input: $in) { shift { id } userErrors { code } } }`,
+		vars: func(*rolesShop) map[string]any {
+			return map[string]any{"in": map[string]any{"clientEventId": stockKey("roles-clock"), "kind": "CLOCK_OUT"}}
+		}},
+	"correctShift": {perm: identity.ManageTimecards, payload: "correctShift", doc: `mutation($in: CorrectShiftInput!) { correctShift(input: $in) { shift { id } userErrors { code } } }`,
+		vars: input(map[string]any{"shiftId": "shf_x", "startedAt": "2026-11-01T00:00:00Z", "endedAt": "2026-11-01T08:00:00Z", "breaks": []any{}, "reason": "roles"})},
+	"setStaffPasscode": {perm: identity.ManageTimecards, payload: "setStaffPasscode", doc: `mutation($in: SetStaffPasscodeInput!) { setStaffPasscode(input: $in) { staffId userErrors { code } } }`,
+		vars: input(map[string]any{"staffId": "usr_00000000000000000000000000", "passcode": "12"})},
+
 	// Card payments: the roles shop's owner onboards it (the local simulator's
 	// account takes charges at once), so allowed callers get a token.
 	"startCardPaymentsOnboarding": {perm: identity.ManageSettings, payload: "startCardPaymentsOnboarding", doc: `mutation { startCardPaymentsOnboarding { url userErrors { code } } }`, vars: noVars},

@@ -111,6 +111,8 @@ const (
 	EventInventoryChanged = "inventory.changed"
 	EventRegisterClosed   = "register.closed"
 	EventCustomerCreated  = "customer.created"
+	// EventTimecardClosed is written when a shift ends (shared/timecards).
+	EventTimecardClosed = "timecard.closed"
 )
 
 // Internal event types: addressed to one integration, never delivered.

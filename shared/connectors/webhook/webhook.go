@@ -28,6 +28,7 @@ var Events = []string{
 	integrations.EventInventoryChanged,
 	integrations.EventRegisterClosed,
 	integrations.EventCustomerCreated,
+	integrations.EventTimecardClosed,
 }
 
 // Limits and defaults.
