@@ -17,6 +17,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/payments"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
+	"github.com/renkei-pos/renkei/shared/timecards"
 )
 
 // APIConfig is what the API handler needs, whichever runtime hosts it.
@@ -71,6 +72,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		Sales:     &sales.Service{Store: salesStore, Offline: salesStore, Closes: salesStore, Refunds: dynamo.NewRefundStore(table), Now: cfg.Now},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 		Reports:   NewReports(table),
+		Timecards: &timecards.Service{Store: dynamo.NewTimecardStore(table), Staff: dynamo.NewIdentityStore(table), Locations: tenants, Now: cfg.Now},
 	}
 	svc.Payments = &payments.Service{Store: dynamo.NewPaymentStore(table), Tenants: tenants, Gateway: cfg.Cards.Payments}
 	if cfg.Cards.Accounts == nil {
