@@ -44,10 +44,15 @@ type Config struct {
 	Logger *slog.Logger
 	// Health reports whether every dependency answers (GET /healthz).
 	Health func(ctx context.Context) error
-	// TenantRate and TenantBurst limit requests per tenant per second (per
-	// process); ClientRate/ClientBurst limit unauthenticated requests per IP.
+	// TenantRate and TenantBurst limit requests per tenant per second, per
+	// process unless TenantLimiter is set; ClientRate/ClientBurst limit
+	// unauthenticated requests per client address, always per process.
 	TenantRate, TenantBurst int
 	ClientRate, ClientBurst int
+	// TenantLimiter, when set, decides the per-tenant limit instead
+	// (shared/quota holds it platform-wide); TenantRate/TenantBurst are then
+	// its business.
+	TenantLimiter TenantLimiter
 	// Playground serves GraphiQL at GET / (local mode).
 	Playground bool
 	// Routes are other handlers served beside /graphql, by ServeMux pattern
@@ -65,7 +70,7 @@ type Handler struct {
 	cfg     Config
 	schema  *graphql.Schema
 	mux     *http.ServeMux
-	tenants *keyedLimiter
+	tenants TenantLimiter
 	clients *keyedLimiter
 	cost    *costModel
 }
@@ -76,10 +81,13 @@ func NewHandler(cfg Config) (*Handler, error) {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.TenantRate == 0 {
-		cfg.TenantRate = 50
+		cfg.TenantRate = DefaultTenantRate
 	}
 	if cfg.TenantBurst == 0 {
 		cfg.TenantBurst = 2 * cfg.TenantRate
+	}
+	if cfg.TenantLimiter == nil {
+		cfg.TenantLimiter = perProcess{newKeyedLimiter(float64(cfg.TenantRate), cfg.TenantBurst)}
 	}
 	if cfg.ClientRate == 0 {
 		cfg.ClientRate = 5
@@ -111,7 +119,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		return nil, err
 	}
 	h := &Handler{cfg: cfg, schema: s, mux: http.NewServeMux(), cost: cost,
-		tenants: newKeyedLimiter(float64(cfg.TenantRate), cfg.TenantBurst),
+		tenants: cfg.TenantLimiter,
 		clients: newKeyedLimiter(float64(cfg.ClientRate), cfg.ClientBurst)}
 	h.mux.HandleFunc("/graphql", h.serveGraphQL)
 	h.mux.HandleFunc("GET /healthz", h.serveHealth)
@@ -293,7 +301,7 @@ func (h *Handler) admit(ctx context.Context, r *http.Request, pl *plan) (context
 	if pl.sessionOps > 0 && !h.clients.allow(addr) {
 		return slowDown()
 	}
-	if !h.tenants.allow(p.TenantID) {
+	if !h.tenants.Allow(ctx, p.TenantID) {
 		return ctx, http.StatusTooManyRequests, &topError{message: "this tenant is sending too many requests; slow down", code: apperr.RateLimited}
 	}
 	rq.log = rq.log.With(slog.String("tenantId", p.TenantID))

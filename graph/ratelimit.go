@@ -1,15 +1,36 @@
 package graph
 
 import (
+	"context"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
 )
 
+// DefaultTenantRate is a tenant's requests per second when the
+// configuration sets none (its burst: twice that).
+const DefaultTenantRate = 50
+
+// TenantLimiter admits or refuses one request of an authenticated tenant,
+// before anything of the request runs (shared/quota: platform-wide).
+type TenantLimiter interface {
+	Allow(ctx context.Context, tenantID string) bool
+}
+
+// perProcess is the tenant limit counted in this process alone: each
+// instance admits the whole rate, so a tenant served by N instances gets up
+// to N times it (the default without a TenantLimiter, and tests').
+type perProcess struct{ k *keyedLimiter }
+
+func (p perProcess) Allow(_ context.Context, tenantID string) bool { return p.k.allow(tenantID) }
+
 // keyedLimiter is a token bucket per key (tenant id or client address),
 // forgetting keys idle for a while so memory stays bounded. It limits per
-// process: behind API Gateway the stage throttle is the global backstop.
+// process: the per-address limit of unauthenticated requests stays so (an
+// address's budget is small and a caller spread over instances gains at
+// most the instance count), with the API Gateway stage throttle as the
+// account-wide backstop.
 type keyedLimiter struct {
 	mu      sync.Mutex
 	rate    rate.Limit

@@ -64,8 +64,12 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	if err != nil {
 		return nil, err
 	}
+	rates, err := stack.RatesFromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
 	api, err := stack.NewAPI(stack.APIConfig{DynamoDB: aws.DynamoDB, Table: aws.Table, JWTSecret: aws.JWTSecret, Logger: logger, Cards: cards,
-		Hub: hub, Sealer: hub.Service.Sealer})
+		Hub: hub, Sealer: hub.Service.Sealer, Rates: rates})
 	if err != nil {
 		return nil, fmt.Errorf("build API: %w", err)
 	}

@@ -45,6 +45,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 		interval = d
 	}
+	rates, err := stack.RatesFromEnv(getenv)
+	if err != nil {
+		return err
+	}
 	pendingTTL, err := stack.PendingTTLFromEnv(getenv)
 	if err != nil {
 		return err
@@ -71,6 +75,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		Cards:             stack.CardSettingsFromEnv(getenv), // no STRIPE_SECRET_KEY: the labelled card simulator
 		SchedulerInterval: interval,
 		PendingTTL:        pendingTTL,
+		Rates:             rates,
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/payments"
+	"github.com/renkei-pos/renkei/shared/quota"
 	"github.com/renkei-pos/renkei/shared/sales"
 	"github.com/renkei-pos/renkei/shared/tenant"
 	"github.com/renkei-pos/renkei/shared/timecards"
@@ -45,12 +46,18 @@ type APIConfig struct {
 	// RequestBudget bounds every request (0: deadline.Request, the same in
 	// the Lambda and locally); tests shorten it.
 	RequestBudget time.Duration
+	// Quota is the platform-wide tenant limiter (nil: one on DynamoDB of
+	// Rates, see quota.go).
+	Quota *quota.Limiter
 }
 
-// Rates are requests per second and bursts: per tenant, and per client
-// address for unauthenticated calls (sign-up, log-in).
+// Rates are requests per second and bursts: per tenant (platform-wide,
+// shared/quota), and per client address for unauthenticated calls (sign-up,
+// log-in; per process). PerInstance counts the tenant limit per process
+// instead, as before issue 11 (benchmarks compare the two).
 type Rates struct {
 	Tenant, TenantBurst, Public, PublicBurst int
+	PerInstance                              bool
 }
 
 // NewAPI builds the services and the HTTP handler.
@@ -91,7 +98,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,
 		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,
-		RequestBudget: cfg.RequestBudget,
+		RequestBudget: cfg.RequestBudget, TenantLimiter: tenantLimiter(cfg),
 		Health: func(ctx context.Context) error {
 			if err := table.Ping(ctx); err != nil {
 				return err

@@ -22,6 +22,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/dynamolocal"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/jobqueue"
+	"github.com/renkei-pos/renkei/shared/quota"
 	"github.com/renkei-pos/renkei/shared/secretbox"
 	"github.com/renkei-pos/renkei/shared/sqslocal"
 	"github.com/renkei-pos/renkei/shared/sqsqueue"
@@ -96,6 +97,9 @@ type Local struct {
 	SQS      *sqs.Client
 	Table    string
 	Queues   sqsqueue.Queues
+	// Quota is the API's platform-wide tenant limiter (nil with
+	// Rates.PerInstance); benchmarks read its Stats.
+	Quota *quota.Limiter
 	// Hub is the integration hub the API, the stream consumer's
 	// dispatcher and the job poller share.
 	Hub *Hub
@@ -192,11 +196,20 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	l.cards = sim
 	cards := CardConfig{Payments: gateway, PendingTTL: cfg.PendingTTL}
 	l.jobs = ScheduledJobs(l.DynamoDB, cfg.Table, cards, l.Hub, cfg.Logger)
+	if !cfg.Rates.PerInstance {
+		// A client of its own: DynamoDBOptions' test middleware (faults,
+		// round-trip counters) is about the requests' storage work.
+		qc, err := dynamolocal.NewClient(ctx, endpoint)
+		if err != nil {
+			return nil, err
+		}
+		l.Quota = NewQuota(qc, cfg.Table, cfg.Rates, cfg.Logger)
+	}
 	h, err := NewAPI(APIConfig{
 		Cards:    cards,
 		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
-		Hub:    l.Hub, Sealer: hubCfg.Sealer, RequestBudget: cfg.RequestBudget,
+		Hub:    l.Hub, Sealer: hubCfg.Sealer, RequestBudget: cfg.RequestBudget, Quota: l.Quota,
 	})
 	if err != nil {
 		return nil, err
