@@ -54,11 +54,6 @@ const (
 	// apiTimeout is the api function's timeout (seconds), below API
 	// Gateway's 30 s integration limit.
 	apiTimeout = 25
-
-	// API Gateway default-stage throttling: a coarse, account-protecting
-	// ceiling. Per-tenant limits are enforced in the application.
-	apiRateLimit  = 100 // steady-state requests per second
-	apiBurstLimit = 200
 )
 
 // NewRenkeiStack defines the whole serverless backend: the single table, the
@@ -293,6 +288,7 @@ func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins 
 			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
 		}
 	}
+	rate, burst := stageThrottle(scope)
 	httpApi := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		// Named after the stack so several stages can share an account.
 		ApiName:       jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
@@ -307,9 +303,10 @@ func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins 
 		HttpApi:    httpApi,
 		StageName:  jsii.String("$default"),
 		AutoDeploy: jsii.Bool(true),
+		// The account's ceiling, not a tenant's (limits.go).
 		Throttle: &awsapigatewayv2.ThrottleSettings{
-			RateLimit:  jsii.Number(apiRateLimit),
-			BurstLimit: jsii.Number(apiBurstLimit),
+			RateLimit:  jsii.Number(rate),
+			BurstLimit: jsii.Number(burst),
 		},
 	})
 	// One integration serves every route: the api function routes by path.

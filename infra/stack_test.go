@@ -571,8 +571,8 @@ var checks = []struct {
 			"StageName":  "$default",
 			"AutoDeploy": true,
 			"DefaultRouteSettings": obj{
-				"ThrottlingRateLimit":  100,
-				"ThrottlingBurstLimit": 200,
+				"ThrottlingRateLimit":  defaultAPIRateLimit, // limits.go, limits_test.go
+				"ThrottlingBurstLimit": defaultAPIBurstLimit,
 			},
 		})
 	}},
