@@ -38,6 +38,7 @@ func afterRun(j integrations.Job) error {
 func TestMain(m *testing.M) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	l, err := stack.StartLocal(ctx, stack.LocalConfig{Rates: stack.Rates{Public: 1000, PublicBurst: 1000, Tenant: 1000, TenantBurst: 1000}, JWTSecret: testJWTSecret,
+		DynamoDBOptions: e2eDynamoDBOptions, // IAM as in AWS (iamcheck_test.go)
 		// Integration jobs: a short lease (a "killed" worker's job comes
 		// back in seconds), a short backoff (retries within a test), and
 		// the crash hook of TestIntegrations_FreeeCloseOnceDespiteCrash.
