@@ -3,6 +3,7 @@ package tests
 import (
 	"encoding/json"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -390,5 +391,75 @@ func TestTimecards_WebhookReceivesTimecardClosed(t *testing.T) {
 		data.BusinessDate != date || !data.StartedAt.Equal(in) || !data.EndedAt.Equal(out) || len(data.Breaks) != 1 ||
 		data.WorkedMinutes != 540 || data.BreakMinutes != 30 || data.LateNightMinutes != 300 || !slices.Equal(data.Flags, []string{"SHORT_BREAK", "LATE_NIGHT"}) {
 		t.Fatalf("timecard.closed data: %s", d.Event.Data)
+	}
+}
+
+// Ten registers clocking one staff member in at once: one shift.
+func TestTimecards_ConcurrentClockInsOneShift(t *testing.T) {
+	f := newTimecardShop(t, "tc-race")
+	var wg sync.WaitGroup
+	codes := make([][]string, 10)
+	for i := range codes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_IN", "locationId": f.loc})
+			if len(r.Errors) > 0 {
+				codes[i] = []string{"top-level"}
+				return
+			}
+			codes[i] = userErrorCodes(t, r.Data, "clock")
+		}()
+	}
+	wg.Wait()
+	ok, conflicts := 0, 0
+	for _, c := range codes {
+		switch {
+		case len(c) == 0:
+			ok++
+		case slices.Equal(c, []string{"CONFLICT"}):
+			conflicts++
+		default:
+			t.Errorf("unexpected answer %v", c)
+		}
+	}
+	if ok != 1 || conflicts != 9 {
+		t.Fatalf("%d clock-ins succeeded, %d conflicts: %v", ok, conflicts, codes)
+	}
+	r := gql(t, f.manager, `query($from: Time!, $to: Time!) { timecards(from: $from, to: $to) { shifts { id } } }`,
+		map[string]any{"from": rfc(time.Now().Add(-time.Hour)), "to": rfc(time.Now().Add(time.Hour))})
+	mustOK(t, r, "")
+	if n := len(field(t, r.Data, "timecards.shifts").([]any)); n != 1 {
+		t.Fatalf("%d shifts", n)
+	}
+}
+
+// Location restrictions hold for clocking and reading; registers must be
+// the tenant's active POS registers.
+func TestTimecards_LocationsAndRegisters(t *testing.T) {
+	f := newTimecardShop(t, "tc-locs")
+	loc2 := createLocation(t, f.m, "tc-locs Umeda")
+	restricted, _ := createStaff(t, f.m, "CASHIER", []string{f.loc})
+	if r := clockAt(t, restricted, map[string]any{"kind": "CLOCK_IN", "locationId": loc2}); !slices.Equal(userErrorCodes(t, r.Data, "clock"), []string{"FORBIDDEN"}) {
+		t.Fatalf("clock-in at another location: %v", r.Data)
+	}
+	q := `query($loc: ID) { timecards(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z", locationId: $loc) { shifts { id } } }`
+	if r := gql(t, restricted, q, map[string]any{"loc": loc2}); r.code() != "NOT_FOUND" {
+		t.Fatalf("timecards of another location: %+v", r)
+	}
+	restrictedMgr, _ := createStaff(t, f.m, "MANAGER", []string{loc2})
+	in := clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_IN", "locationId": f.loc, "occurredAt": rfc(time.Now().Add(-2 * time.Hour))})
+	mustOK(t, in, "clock")
+	mustOK(t, clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_OUT"}), "clock")
+	r := gql(t, restrictedMgr, `mutation($in: CorrectShiftInput!) { correctShift(input: $in) { userErrors { code } } }`,
+		map[string]any{"in": map[string]any{"shiftId": str(t, in.Data, "clock.shift.id"), "startedAt": rfc(time.Now().Add(-2 * time.Hour)), "endedAt": rfc(time.Now().Add(-time.Hour)), "breaks": []any{}, "reason": "x"}})
+	if codes := userErrorCodes(t, r.Data, "correctShift"); !slices.Equal(codes, []string{"NOT_FOUND"}) {
+		t.Fatalf("a manager of another location corrected: %v", r.Data)
+	}
+	for _, reg := range []string{tenant.RegisterID(f.loc, 7), tenant.IntegrationRegisterID(f.loc), "reg_x"} {
+		r := clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_IN", "registerId": reg})
+		if codes := userErrorCodes(t, r.Data, "clock"); !slices.Equal(codes, []string{"NOT_FOUND"}) {
+			t.Fatalf("register %s: %v", reg, r.Data)
+		}
 	}
 }

@@ -27,7 +27,7 @@ import (
 //     never has two open shifts, however many registers clock at once;
 //   - a passcode: T#<tid>#PASSCODE#<staffId> / PASSCODE (argon2id hash);
 //   - passcode attempt counters: T#<tid>#PASSFAIL#staff#<staffId> and
-//     T#<tid>#PASSFAIL#device#<registerId> / <window start, unix s>, with a TTL;
+//     T#<tid>#PASSFAIL#device#<key#id or user#id> / <window start, unix s>, with a TTL;
 //   - a clock event's idempotency record (operation clockEvent, key its
 //     clientEventId), holding the shift's id.
 const (

@@ -37,8 +37,9 @@ type PasscodePolicy struct {
 	// MaxPerStaff is the attempts one staff member's passcode takes in a
 	// window, from any device: 5 of 10,000 four-digit codes.
 	MaxPerStaff int
-	// MaxPerDevice is the attempts one register or credential makes in a
-	// window, whoever it names: a device cannot spray guesses across staff.
+	// MaxPerDevice is the attempts one credential (a register's key, a
+	// session's user) makes in a window, whoever it names: a device cannot
+	// spray guesses across staff.
 	MaxPerDevice int
 }
 
@@ -51,8 +52,7 @@ func (p PasscodePolicy) WindowStart(t time.Time) time.Time { return t.Truncate(p
 // PasscodeAttempt is one passcode entry to count before it is checked.
 type PasscodeAttempt struct {
 	StaffID string
-	// Device is the register (or, without one, the credential) it was
-	// entered on.
+	// Device is the credential it was entered with: "key#<id>" or "user#<id>".
 	Device string
 	At     time.Time
 }

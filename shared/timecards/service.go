@@ -65,10 +65,12 @@ type Staff interface {
 	GetUser(ctx context.Context, id string) (identity.User, error)
 }
 
-// Locations reads locations of the tenant in ctx (the tenant store).
+// Locations reads locations and registers of the tenant in ctx (the
+// tenant store).
 type Locations interface {
 	GetLocations(ctx context.Context, ids []string) ([]tenant.Location, error)
 	ListLocations(ctx context.Context) ([]tenant.Location, error)
+	GetRegisters(ctx context.Context, ids []string) ([]tenant.Register, error)
 }
 
 // Closed is what the timecard.closed event tells: the shift as it ended and
@@ -208,8 +210,13 @@ func (s *Service) Clock(ctx context.Context, in ClockInput) (ClockResult, error)
 	if loc != "" && !p.CanUseLocation(loc) {
 		return ClockResult{}, apperr.New(apperr.Forbidden, "you may not work at this location", "input", "locationId")
 	}
+	if registerID != "" {
+		if err := s.checkRegister(ctx, registerID); err != nil {
+			return ClockResult{}, err
+		}
+	}
 	if byPasscode {
-		if err := s.checkPasscode(ctx, p, staffID, registerID, loc, in.Passcode, now); err != nil {
+		if err := s.checkPasscode(ctx, p, staffID, loc, in.Passcode, now); err != nil {
 			return ClockResult{}, err
 		}
 	}
@@ -291,12 +298,32 @@ func (s *Service) duplicate(ctx context.Context, shiftID string) (ClockResult, e
 	return ClockResult{Shift: s.view(sh, zone), Duplicate: true}, nil
 }
 
+// checkRegister is NOT_FOUND (input.registerId) unless the register is an
+// active POS register of the tenant.
+func (s *Service) checkRegister(ctx context.Context, id string) error {
+	rs, err := s.Locations.GetRegisters(ctx, []string{id})
+	if err != nil {
+		return fmt.Errorf("get register: %w", err)
+	}
+	if len(rs) == 0 || !rs[0].Active || rs[0].Kind != tenant.RegisterPOS {
+		return apperr.New(apperr.NotFound, "register not found", "input", "registerId")
+	}
+	return nil
+}
+
 // checkPasscode counts the attempt, then checks that staffID is an active
 // staff member of the tenant who may work at loc and that pc is their
 // passcode. Every refusal after the count is BAD_CREDENTIALS at
-// input.passcode, whatever the reason, so guesses learn nothing else.
-func (s *Service) checkPasscode(ctx context.Context, p identity.Principal, staffID, registerID, loc, pc string, now time.Time) error {
-	a := PasscodeAttempt{StaffID: staffID, Device: registerID, At: now}
+// input.passcode, whatever the reason, so guesses learn nothing else. The
+// device counted is the credential entering the passcode (the register's
+// API key, or the session's user), which a caller cannot vary at will as
+// it could a registerId.
+func (s *Service) checkPasscode(ctx context.Context, p identity.Principal, staffID, loc, pc string, now time.Time) error {
+	device := "key#" + p.APIKeyID
+	if p.APIKeyID == "" {
+		device = "user#" + p.UserID
+	}
+	a := PasscodeAttempt{StaffID: staffID, Device: device, At: now}
 	pol := s.policy()
 	if err := s.Store.CountPasscodeAttempt(ctx, a, pol); err != nil {
 		return err
