@@ -69,10 +69,11 @@ deploy: build
 ## bench: load figures against the local stack (see docs/benchmarks.md)
 bench: deps bench-gateway bench-api bench-start
 
-## bench-gateway: pricing time of the largest document and the refusal time of each hostile request
+## bench-gateway: pricing time of the largest document, the refusal time of each hostile request, the tenant credentials provider's cost per call
 bench-gateway: deps
 	$(GO) test -run '^$$' -bench BenchmarkPricing -count 1 ./graph/ | grep -E '^(Benchmark|ok|FAIL)'
 	$(GO) test -run '^$$' -bench BenchmarkHostileGateway -count 1 ./tests/ | grep -E '^(Benchmark|ok|FAIL)'
+	$(GO) test -run '^$$' -bench BenchmarkRetrieve -count 1 ./shared/tenantcreds/ | grep -E '^(Benchmark|ok|FAIL)'
 
 bench-api: deps build
 	@for fn in $(LAMBDAS); do echo "$$fn bootstrap (linux/arm64, stripped): $$(stat -c %s build/$$fn/bootstrap) bytes"; done
