@@ -211,6 +211,11 @@ func TestTimecards_OfflineEventSentTwiceRecordedOnce(t *testing.T) {
 	if field(t, again.Data, "clock.duplicate") != true {
 		t.Fatalf("resent clock-out: %v", again.Data)
 	}
+	// An offline clock-in dated inside the ended shift would overlap it.
+	overlap := clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_IN", "locationId": f.loc, "occurredAt": rfc(now.Add(-2 * time.Hour))})
+	if fs := userErrorFields(t, overlap, "clock"); len(fs) != 1 || len(fs[0]) != 2 || fs[0][1] != "occurredAt" {
+		t.Fatalf("a clock-in inside the previous shift: %v", overlap.Data)
+	}
 	// The same id for another event is refused.
 	reused := clockAt(t, f.cashier, map[string]any{"clientEventId": "reg1-evt-0001", "kind": "CLOCK_IN", "locationId": f.loc, "occurredAt": rfc(now.Add(-30 * time.Minute))})
 	if codes := userErrorCodes(t, reused.Data, "clock"); !slices.Equal(codes, []string{"IDEMPOTENCY_KEY_REUSED"}) {

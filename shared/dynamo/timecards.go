@@ -22,9 +22,12 @@ import (
 //   - a shift: T#<tid>#SHIFTS#<locationId> / <time-ordered id body>, the
 //     whole shift (times, breaks, corrections, version) in one item; a
 //     location's shifts by recorded clock-in are one Query;
-//   - the open-shift marker: T#<tid>#OPENSHIFT#<staffId> / OPEN, holding the
-//     open shift's id: a clock-in puts it only if absent, so a staff member
-//     never has two open shifts, however many registers clock at once;
+//   - the staff member's clock state: T#<tid>#OPENSHIFT#<staffId> / OPEN,
+//     holding the open shift's id (shiftId, only while one is open) and the
+//     clock-out of the last shift (lastEnd, unix ms): a clock-in sets shiftId
+//     only if it is absent and lastEnd is not after the new start, so a staff
+//     member never has two open shifts, nor a shift clocked in (offline)
+//     before the previous one ended, however many registers clock at once;
 //   - a passcode: T#<tid>#PASSCODE#<staffId> / PASSCODE (argon2id hash);
 //   - passcode attempt counters: T#<tid>#PASSFAIL#staff#<staffId> and
 //     T#<tid>#PASSFAIL#device#<key#id or user#id> / <window start, unix s>, with a TTL;
@@ -166,7 +169,8 @@ type openShiftItem struct {
 	PK      string `dynamodbav:"pk"`
 	SK      string `dynamodbav:"sk"`
 	Type    string `dynamodbav:"type"`
-	ShiftID string `dynamodbav:"shiftId"`
+	ShiftID string `dynamodbav:"shiftId,omitempty"`
+	LastEnd int64  `dynamodbav:"lastEnd,omitempty"` // unix ms
 }
 
 func openShiftKey(tpk, staffID string) map[string]types.AttributeValue {
@@ -179,9 +183,13 @@ func (st *TimecardStore) OpenShift(ctx context.Context, staffID string) (timecar
 	if err != nil {
 		return timecards.Shift{}, err
 	}
-	m, err := getOrNotFound[openShiftItem](ctx, st.t, openShiftKey(tpk, staffID), "open shift", apperr.New(apperr.NotFound, "no open shift"))
+	noShift := apperr.New(apperr.NotFound, "no open shift")
+	m, err := getOrNotFound[openShiftItem](ctx, st.t, openShiftKey(tpk, staffID), "open shift", noShift)
 	if err != nil {
 		return timecards.Shift{}, err
+	}
+	if m.ShiftID == "" {
+		return timecards.Shift{}, noShift
 	}
 	return st.GetShift(ctx, m.ShiftID)
 }
@@ -219,14 +227,24 @@ func (st *TimecardStore) ClockIn(ctx context.Context, sh timecards.Shift, req id
 	if err != nil {
 		return "", false, err
 	}
-	marker, err := putNew(st.t, openShiftItem{PK: tpk + pkOpenShiftInfix + sh.StaffID, SK: skOpenShift, Type: "OpenShift", ShiftID: sh.ID})
-	if err != nil {
-		return "", false, err
-	}
+	marker := types.TransactWriteItem{Update: &types.Update{TableName: &st.t.name, Key: openShiftKey(tpk, sh.StaffID),
+		UpdateExpression:                    aws.String("SET shiftId = :id, #type = :type"),
+		ConditionExpression:                 aws.String("attribute_not_exists(shiftId) AND (attribute_not_exists(lastEnd) OR lastEnd <= :start)"),
+		ExpressionAttributeNames:            map[string]string{"#type": "type"},
+		ExpressionAttributeValues:           map[string]types.AttributeValue{":id": s(sh.ID), ":type": s("ClockState"), ":start": n(sh.Start.UnixMilli())},
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
 	res, replayed, err := st.t.TransactIdempotent(ctx, req, []byte(sh.ID), []types.TransactWriteItem{marker, put}, now)
 	var ce *CanceledError
 	switch {
 	case errors.As(err, &ce) && ce.Failed(0):
+		var cur openShiftItem
+		if len(ce.Items) > 0 && ce.Items[0] != nil {
+			_ = attributevalue.UnmarshalMap(ce.Items[0], &cur) // unreadable: answered as a conflict
+		}
+		if cur.ShiftID == "" && cur.LastEnd > 0 {
+			return "", false, apperr.New(apperr.Invalid, fmt.Sprintf("occurredAt is before the end of the previous shift (%s)", time.UnixMilli(cur.LastEnd).UTC().Format(time.RFC3339)), "input", "occurredAt")
+		}
 		return "", false, apperr.New(apperr.Conflict, "already clocked in: clock out of the open shift first", "input", "kind")
 	case err != nil:
 		return "", false, err
@@ -235,7 +253,8 @@ func (st *TimecardStore) ClockIn(ctx context.Context, sh timecards.Shift, req id
 }
 
 // Record puts next over prev (conditioned on prev's version), with req's
-// record, and on a shift's end the marker's removal and the outbox event.
+// record, and on a shift's end the clock state's update (no open shift, the
+// last end) and the outbox event.
 func (st *TimecardStore) Record(ctx context.Context, prev, next timecards.Shift, req *idempotency.Request, closed *timecards.Closed, now time.Time) (string, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
@@ -256,9 +275,10 @@ func (st *TimecardStore) Record(ctx context.Context, prev, next timecards.Shift,
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(int64(prev.Version))},
 	}}}
 	if closed != nil && prev.Open() {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{TableName: &st.t.name, Key: openShiftKey(tpk, next.StaffID),
+		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &st.t.name, Key: openShiftKey(tpk, next.StaffID),
+			UpdateExpression:          aws.String("REMOVE shiftId SET lastEnd = :end"),
 			ConditionExpression:       aws.String("shiftId = :id"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":id": s(next.ID)},
+			ExpressionAttributeValues: map[string]types.AttributeValue{":id": s(next.ID), ":end": n(next.End.UnixMilli())},
 		}})
 		ev, _, err := outboxPut(ctx, st.t, timecards.EventClosed, closedData(*closed), now)
 		if err != nil {

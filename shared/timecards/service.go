@@ -34,14 +34,16 @@ type Store interface {
 	// OpenShift returns the staff member's open shift; NOT_FOUND when none.
 	OpenShift(ctx context.Context, staffID string) (Shift, error)
 	// ClockIn writes, in one transaction, the new open shift, the staff
-	// member's open-shift marker (conditioned on there being none: CONFLICT)
-	// and req's record. replayed is true, with the first shift's id, when
-	// req was recorded meanwhile.
+	// member's clock state (conditioned on no open shift: CONFLICT at
+	// input.kind; and on the previous shift having ended by the new start:
+	// INVALID at input.occurredAt) and req's record. replayed is true, with
+	// the first shift's id, when req was recorded meanwhile.
 	ClockIn(ctx context.Context, sh Shift, req idempotency.Request, now time.Time) (shiftID string, replayed bool, err error)
 	// Record writes next over prev, conditioned on prev.Version (CONFLICT
 	// when the shift changed meanwhile), with req's record when req is set,
-	// and, when next has ended and prev had not, the open-shift marker's
-	// removal and closed as a timecard.closed outbox event: one transaction.
+	// and, when next has ended and prev had not, the clock state's update
+	// (no open shift; the last end) and closed as a timecard.closed outbox
+	// event: one transaction.
 	Record(ctx context.Context, prev, next Shift, req *idempotency.Request, closed *Closed, now time.Time) (shiftID string, replayed bool, err error)
 	// GetShift reads one shift; NOT_FOUND when it is not the tenant's.
 	GetShift(ctx context.Context, id string) (Shift, error)
