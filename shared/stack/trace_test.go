@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -107,4 +108,50 @@ func TestTraceAWS(t *testing.T) {
 			t.Fatalf("APIOptions: original %d, traced %d; want 0 and some", len(cfg.APIOptions), len(traced.APIOptions))
 		}
 	})
+}
+
+// TestLoadAWSTraces: the clients LoadAWS builds for a Lambda record their
+// calls in the invocation's trace (aws-lambda-go puts the trace header in
+// the context under xray.LambdaTraceHeaderKey), and work without one.
+func TestLoadAWSTraces(t *testing.T) {
+	var mu sync.Mutex
+	var traces []string
+	ddb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		traces = append(traces, r.Header.Get("X-Amzn-Trace-Id"))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		_, _ = io.WriteString(w, "{}")
+	}))
+	defer ddb.Close()
+	t.Setenv("AWS_ENDPOINT_URL_DYNAMODB", ddb.URL)
+	t.Setenv("AWS_REGION", "ap-northeast-1")
+	t.Setenv("AWS_ACCESS_KEY_ID", "k")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	env := map[string]string{"RENKEI_ENV": "aws", "RENKEI_TABLE": "t"}
+	a, err := LoadAWS(t.Context(), func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := &dynamodb.GetItemInput{TableName: aws.String("t"), Key: map[string]types.AttributeValue{
+		"pk": &types.AttributeValueMemberS{Value: "p"}, "sk": &types.AttributeValueMemberS{Value: "s"},
+	}}
+	const root = "1-5759e988-bd862e3fe1be46a994272793"
+	//lint:ignore SA1029 the key aws-lambda-go sets and the X-Ray SDK reads
+	invocation := context.WithValue(t.Context(), xray.LambdaTraceHeaderKey, "Root="+root+";Parent=53995c3f42cd8ad8;Sampled=1")
+	if _, err := a.DynamoDB.GetItem(invocation, get); err != nil {
+		t.Fatalf("GetItem in an invocation: %v", err)
+	}
+	if _, err := a.DynamoDB.GetItem(t.Context(), get); err != nil {
+		t.Fatalf("GetItem outside an invocation: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(traces) != 2 || !strings.Contains(traces[0], "Root="+root) || traces[1] != "" {
+		t.Fatalf("trace headers sent = %q, want the invocation's trace, then none", traces)
+	}
+	if len(a.Config.APIOptions) == 0 {
+		t.Error("Config (the SQS and KMS clients') is not traced")
+	}
 }
