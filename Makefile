@@ -14,7 +14,7 @@ LAMBDAS := api scheduler dispatcher worker
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./shared/jobqueue/... ./tests/
 
-.PHONY: all deps run test contract lint build synth deploy bench bench-api bench-gateway bench-start bench-integrations bench-writes clean
+.PHONY: all deps run test contract lint build synth deploy bench bench-api bench-gateway bench-start bench-integrations bench-writes bench-quota clean
 
 all: test
 
@@ -77,7 +77,7 @@ bench-gateway: deps
 
 bench-api: deps build
 	@for fn in $(LAMBDAS); do echo "$$fn bootstrap (linux/arm64, stripped): $$(stat -c %s build/$$fn/bootstrap) bytes"; done
-	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -timeout 30m -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench|\s+reports_bench|\s+integrations_bench|\s+writeunits_bench)|start-to-ready'
+	$(GO) test -run '^$$' -bench . -benchtime 400x -count 1 -timeout 30m -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+api_bench|\s+start_bench|\s+busystore_bench|\s+offline_bench|\s+reports_bench|\s+integrations_bench|\s+writeunits_bench|\s+quota_bench)|start-to-ready'
 
 ## bench-integrations: the integration hub's sync lag and worker throughput alone (also part of bench-api)
 bench-integrations: deps
@@ -86,6 +86,10 @@ bench-integrations: deps
 ## bench-writes: write units per small and maximum-size checkout (also part of bench-api)
 bench-writes: deps
 	$(GO) test -run '^$$' -bench 'BenchmarkWriteUnits' -benchtime 3x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+writeunits_bench)'
+
+## bench-quota: what the platform-wide tenant limit adds to a checkout, and its storage calls per request (also part of bench-api)
+bench-quota: deps
+	$(GO) test -run '^$$' -bench BenchmarkTenantLimit -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+quota_bench)'
 
 ## bench-start: time `make run`'s binary from exec to a healthy /healthz
 bench-start: deps
