@@ -69,7 +69,9 @@ func (d *Denied) Error() string {
 	if d.Index != "" {
 		on = "index " + d.Index
 	}
-	return fmt.Sprintf("AccessDeniedException (emulated): %s may not dynamodb:%s on %s for leading key %q", d.Principal, d.Action, on, d.Key)
+	return fmt.Sprintf("AccessDeniedException (emulated, as IAM would in AWS): %s may not dynamodb:%s on %s for leading key %q"+
+		" (a tenant key needs the tenant in ctx; a new platform key needs a grant in infra/tenantdata.go and shared/tenantcreds/iamcheck)",
+		d.Principal, d.Action, on, d.Key)
 }
 
 // Option installs the check on a client; denied, if not nil, also hears
