@@ -382,6 +382,7 @@ func TestTimecards_WebhookReceivesTimecardClosed(t *testing.T) {
 	mustOK(t, closed, "clock")
 	d := waitFor(t, rcv, "timecard.closed", 15*time.Second)
 	var data struct {
+		Version                                    int
 		ShiftID, StaffID, LocationID, BusinessDate string
 		StartedAt, EndedAt                         time.Time
 		Breaks                                     []struct{ StartedAt, EndedAt time.Time }
@@ -396,6 +397,20 @@ func TestTimecards_WebhookReceivesTimecardClosed(t *testing.T) {
 		data.BusinessDate != date || !data.StartedAt.Equal(in) || !data.EndedAt.Equal(out) || len(data.Breaks) != 1 ||
 		data.WorkedMinutes != 540 || data.BreakMinutes != 30 || data.LateNightMinutes != 300 || !slices.Equal(data.Flags, []string{"SHORT_BREAK", "LATE_NIGHT"}) {
 		t.Fatalf("timecard.closed data: %s", d.Event.Data)
+	}
+	// A correction sends the shift again, with a higher version.
+	r := gql(t, f.manager, `mutation($in: CorrectShiftInput!) { correctShift(input: $in) { userErrors { code message } } }`,
+		map[string]any{"in": map[string]any{"shiftId": data.ShiftID, "startedAt": rfc(in), "endedAt": rfc(out),
+			"breaks": []any{map[string]any{"startedAt": rfc(bs), "endedAt": rfc(be.Add(30 * time.Minute))}}, "reason": "the break lasted an hour"}})
+	mustOK(t, r, "correctShift")
+	first := data.Version
+	d = waitFor(t, rcv, "timecard.closed", 15*time.Second)
+	data.Flags = nil
+	if err := json.Unmarshal(d.Event.Data, &data); err != nil {
+		t.Fatal(err)
+	}
+	if data.Version <= first || data.BreakMinutes != 60 || data.WorkedMinutes != 510 || !slices.Equal(data.Flags, []string{"LATE_NIGHT"}) {
+		t.Fatalf("timecard.closed after the correction: %s", d.Event.Data)
 	}
 }
 

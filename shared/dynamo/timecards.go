@@ -253,8 +253,8 @@ func (st *TimecardStore) ClockIn(ctx context.Context, sh timecards.Shift, req id
 }
 
 // Record puts next over prev (conditioned on prev's version), with req's
-// record, and on a shift's end the clock state's update (no open shift, the
-// last end) and the outbox event.
+// record; on a shift's end the clock state's update (no open shift, the
+// last end); and closed as an outbox event.
 func (st *TimecardStore) Record(ctx context.Context, prev, next timecards.Shift, req *idempotency.Request, closed *timecards.Closed, now time.Time) (string, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
@@ -274,13 +274,15 @@ func (st *TimecardStore) Record(ctx context.Context, prev, next timecards.Shift,
 		ExpressionAttributeNames:  map[string]string{"#v": "version"},
 		ExpressionAttributeValues: map[string]types.AttributeValue{":v": n(int64(prev.Version))},
 	}}}
-	if closed != nil && prev.Open() {
+	if prev.Open() && !next.Open() {
 		items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &st.t.name, Key: openShiftKey(tpk, next.StaffID),
 			UpdateExpression:          aws.String("REMOVE shiftId SET lastEnd = :end"),
 			ConditionExpression:       aws.String("shiftId = :id"),
 			ExpressionAttributeValues: map[string]types.AttributeValue{":id": s(next.ID), ":end": n(next.End.UnixMilli())},
 		}})
-		ev, _, err := outboxPut(ctx, st.t, timecards.EventClosed, closedData(*closed), now)
+	}
+	if closed != nil {
+		ev, _, err := outboxPut(ctx, st.t, timecards.EventClosed, closedData(*closed, next.Version), now)
 		if err != nil {
 			return "", false, err
 		}
@@ -416,6 +418,7 @@ func (st *TimecardStore) PasscodeSucceeded(ctx context.Context, a timecards.Pass
 // timecardClosedData is the body of a timecard.closed event.
 type timecardClosedData struct {
 	ShiftID          string              `json:"shiftId"`
+	Version          int                 `json:"version"`
 	StaffID          string              `json:"staffId"`
 	LocationID       string              `json:"locationId"`
 	RegisterID       string              `json:"registerId,omitempty"`
@@ -434,9 +437,9 @@ type timecardBreakJSON struct {
 	EndedAt   string `json:"endedAt"`
 }
 
-func closedData(c timecards.Closed) timecardClosedData {
+func closedData(c timecards.Closed, version int) timecardClosedData {
 	sh := c.Shift
-	d := timecardClosedData{ShiftID: sh.ID, StaffID: sh.StaffID, LocationID: sh.LocationID, RegisterID: sh.RegisterID,
+	d := timecardClosedData{ShiftID: sh.ID, Version: version, StaffID: sh.StaffID, LocationID: sh.LocationID, RegisterID: sh.RegisterID,
 		StartedAt: sh.Start.UTC().Format(time.RFC3339), EndedAt: sh.End.UTC().Format(time.RFC3339), BusinessDate: c.Figures.BusinessDate,
 		Breaks: make([]timecardBreakJSON, len(sh.Breaks)), WorkedMinutes: c.Figures.WorkedMinutes, BreakMinutes: c.Figures.BreakMinutes,
 		LateNightMinutes: c.Figures.LateNightMinutes, Flags: make([]string, len(c.Figures.Flags))}

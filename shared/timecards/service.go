@@ -40,10 +40,10 @@ type Store interface {
 	// the first shift's id, when req was recorded meanwhile.
 	ClockIn(ctx context.Context, sh Shift, req idempotency.Request, now time.Time) (shiftID string, replayed bool, err error)
 	// Record writes next over prev, conditioned on prev.Version (CONFLICT
-	// when the shift changed meanwhile), with req's record when req is set,
-	// and, when next has ended and prev had not, the clock state's update
-	// (no open shift; the last end) and closed as a timecard.closed outbox
-	// event: one transaction.
+	// when the shift changed meanwhile), with req's record when req is set;
+	// when next has ended and prev had not, the clock state's update (no
+	// open shift; the last end); and, when set, closed as a timecard.closed
+	// outbox event: one transaction.
 	Record(ctx context.Context, prev, next Shift, req *idempotency.Request, closed *Closed, now time.Time) (shiftID string, replayed bool, err error)
 	// GetShift reads one shift; NOT_FOUND when it is not the tenant's.
 	GetShift(ctx context.Context, id string) (Shift, error)
@@ -412,8 +412,9 @@ type CorrectInput struct {
 const MaxReason = 500
 
 // Correct replaces a shift's times (MANAGER, OWNER at the shift's
-// location), keeping the times before in the shift's edits. Correcting an
-// open shift ends it (a forgotten clock-out), which writes timecard.closed.
+// location), keeping the times before in the shift's edits, and writes
+// timecard.closed with the corrected shift. Correcting an open shift ends
+// it (a forgotten clock-out).
 func (s *Service) Correct(ctx context.Context, in CorrectInput) (View, error) {
 	p, err := identity.Require(ctx, identity.ManageTimecards)
 	if err != nil {
@@ -454,10 +455,9 @@ func (s *Service) Correct(ctx context.Context, in CorrectInput) (View, error) {
 	next := prev
 	next.Times = t
 	next.Edits = append(append([]Edit(nil), prev.Edits...), Edit{By: p.UserID, At: now, Reason: reason, Before: prev.Times, After: t})
-	var closed *Closed
-	if prev.Open() {
-		closed = &Closed{Shift: next, Figures: Compute(next.Times, zone, now)}
-	}
+	// Every correction sends timecard.closed again (a higher version), so a
+	// payroll system holds the shift as corrected.
+	closed := &Closed{Shift: next, Figures: Compute(next.Times, zone, now)}
 	if _, _, err := s.Store.Record(ctx, prev, next, nil, closed, now); err != nil {
 		return View{}, err
 	}
