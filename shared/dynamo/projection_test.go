@@ -1,6 +1,7 @@
 package dynamo
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
 
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/sales"
@@ -109,5 +111,54 @@ func TestTableWithALLIndexesStillServes(t *testing.T) {
 	}
 	if cs, _, err := st.ListCustomers(ctx, "tan", 10, ""); err != nil || len(cs) != 1 || cs[0].ID != c.ID {
 		t.Fatalf("list on an ALL table: %+v %v", cs, err)
+	}
+}
+
+// Between the index page and the read of its items, one item moves to
+// another partition of the index and one is deleted: neither is listed
+// (as the index itself would list neither a moment later); the rest keep
+// the index's order.
+func TestQueryPage_DropsItemsThatLeftThePartition(t *testing.T) {
+	var after func()
+	hook := func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+			return st.Initialize.Add(middleware.InitializeMiddlewareFunc("after-query", func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+				out, md, err := next.HandleInitialize(ctx, in)
+				if q, ok := in.Parameters.(*dynamodb.QueryInput); ok && q.IndexName != nil && after != nil {
+					f := after
+					after = nil
+					f()
+				}
+				return out, md, err
+			}), middleware.After)
+		})
+	}
+	tb := mustTable(t, hook)
+	ctx := tenantCtx(t)
+	st := NewSalesStore(tb)
+	var cs []sales.Customer
+	for _, name := range []string{"Abe", "Baba", "Chiba", "Doi"} {
+		c, _ := sales.NewCustomer(ids.New("cus"), name, "", "", time.Now())
+		if err := st.CreateCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c)
+	}
+	tpk, _ := tenantPK(ctx)
+	after = func() {
+		if _, err := tb.client.UpdateItem(ctx, &dynamodb.UpdateItemInput{TableName: &tb.name, Key: key(customerPK(tpk, cs[1].ID), skCustomer),
+			UpdateExpression: aws.String("SET gsi1pk = :other"), ExpressionAttributeValues: map[string]types.AttributeValue{":other": s(tpk + "#ELSEWHERE")}}); err != nil {
+			t.Error(err)
+		}
+		if _, err := tb.client.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &tb.name, Key: key(customerPK(tpk, cs[2].ID), skCustomer)}); err != nil {
+			t.Error(err)
+		}
+	}
+	got, _, err := st.ListCustomers(ctx, "", 10, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != cs[0].ID || got[1].ID != cs[3].ID {
+		t.Fatalf("listed %+v, want Abe and Doi", got)
 	}
 }
