@@ -281,6 +281,10 @@ func TestTimecards_TokyoNightShiftFlagged(t *testing.T) {
 		!slices.Equal(flags, []string{"SHORT_BREAK", "LATE_NIGHT", "DAILY_OVERTIME"}) {
 		t.Fatalf("the night shift: %v", s)
 	}
+	// Stored in UTC, reported as the location's clock.
+	if s["startedAt"] != in.Format(time.RFC3339) || s["endedAt"] != out.Format(time.RFC3339) {
+		t.Fatalf("times not in the location's zone: %v – %v", s["startedAt"], s["endedAt"])
+	}
 	days := field(t, r.Data, "timecards.days").([]any)
 	if len(days) != 1 || days[0].(map[string]any)["date"] != date || days[0].(map[string]any)["overtimeMinutes"] != float64(60) {
 		t.Fatalf("days: %v", days)

@@ -125,9 +125,19 @@ func (s *Service) location(ctx context.Context, id string, field ...string) (ten
 	return ls[0], z, nil
 }
 
-// view computes one shift's own figures (open: as of now).
+// view computes one shift's own figures (open: as of now), with its times
+// in the location's zone: stored in UTC, reported as the location's clock.
 func (s *Service) view(sh Shift, zone *time.Location) View {
-	return View{Shift: sh, Figures: Compute(sh.Times, zone, s.Now().UTC())}
+	f := Compute(sh.Times, zone, s.Now().UTC())
+	sh.ClockedIn = sh.ClockedIn.In(zone)
+	sh.Times = sh.Times.In(zone)
+	edits := make([]Edit, len(sh.Edits))
+	for i, e := range sh.Edits {
+		e.At, e.Before, e.After = e.At.In(zone), e.Before.In(zone), e.After.In(zone)
+		edits[i] = e
+	}
+	sh.Edits = edits
+	return View{Shift: sh, Figures: f}
 }
 
 // ClockInput is one clock event. Without StaffID and Passcode it is the

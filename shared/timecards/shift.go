@@ -36,6 +36,21 @@ type Times struct {
 	Breaks     []Break
 }
 
+// In returns the times as instants of zone (zero times stay zero).
+func (t Times) In(zone *time.Location) Times {
+	in := func(x time.Time) time.Time {
+		if x.IsZero() {
+			return x
+		}
+		return x.In(zone)
+	}
+	out := Times{Start: in(t.Start), End: in(t.End), Breaks: make([]Break, len(t.Breaks))}
+	for i, b := range t.Breaks {
+		out.Breaks[i] = Break{Start: in(b.Start), End: in(b.End)}
+	}
+	return out
+}
+
 // Edit is one correction, kept for ever with the shift.
 type Edit struct {
 	By     string // the manager's user id
