@@ -19,6 +19,8 @@ import (
 //     automatically once the device's reader collects the card;
 //   - with neither: an unconfirmed card intent for a client to confirm.
 func (g *Gateway) CreateIntent(ctx context.Context, req payments.IntentRequest) (payments.Intent, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("create intent", map[string]string{"account id": req.AccountID, "currency": req.Currency, "idempotency key": req.IdempotencyKey}); err != nil {
 		return payments.Intent{}, err
 	}
@@ -55,6 +57,8 @@ func (g *Gateway) CreateIntent(ctx context.Context, req payments.IntentRequest) 
 // CancelIntent cancels an intent that has not succeeded; one that has is
 // CONFLICT (the payment won the race).
 func (g *Gateway) CancelIntent(ctx context.Context, accountID, intentID, idempotencyKey string) (payments.Intent, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("cancel intent", map[string]string{"account id": accountID, "intent id": intentID, "idempotency key": idempotencyKey}); err != nil {
 		return payments.Intent{}, err
 	}
@@ -69,6 +73,8 @@ func (g *Gateway) CancelIntent(ctx context.Context, accountID, intentID, idempot
 // The application fee is refunded in proportion: the platform keeps no fee
 // on money the merchant gave back.
 func (g *Gateway) Refund(ctx context.Context, req payments.RefundRequest) (payments.RefundResult, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("refund", map[string]string{"account id": req.AccountID, "intent id": req.PaymentIntentID, "idempotency key": req.IdempotencyKey}); err != nil {
 		return payments.RefundResult{}, err
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
 
+	"github.com/renkei-pos/renkei/shared/deadline"
 	"github.com/renkei-pos/renkei/shared/payments"
 )
 
@@ -85,6 +86,20 @@ func New(cfg Config) (*Gateway, error) {
 	}, nil
 }
 
+// retrySleep is the longest pause stripe-go takes between its network
+// retries (0.5 s, then 1 s, with MaxNetworkRetries 2): a time.Sleep that
+// does not watch the context.
+const retrySleep = time.Second
+
+// callContext bounds one Stripe call, retries included, to the request's
+// budget less retrySleep, so that a retry pause started just before the
+// end still ends inside the budget (each attempt's 20 s HTTP timeout is
+// cut to what is left as well). What runs out is UNAVAILABLE (mapError):
+// the same idempotency key settles whether Stripe acted.
+func callContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return deadline.Reserve(ctx, retrySleep)
+}
+
 // APIVersion is the Stripe API version every request and webhook uses.
 const APIVersion = stripe.APIVersion
 
@@ -117,6 +132,8 @@ func need(op string, fields map[string]string) error {
 // owns the Stripe relationship, its dashboard, payouts and disputes, and
 // the platform keeps only its application fee.
 func (g *Gateway) CreateAccount(ctx context.Context, req payments.AccountRequest) (payments.Account, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("create account", map[string]string{"tenant id": req.TenantID, "idempotency key": req.IdempotencyKey}); err != nil {
 		return payments.Account{}, err
 	}
@@ -143,6 +160,8 @@ func (g *Gateway) CreateAccount(ctx context.Context, req payments.AccountRequest
 // OnboardingLink returns a fresh hosted onboarding link (they expire within
 // minutes and are single-use, so one is made per request).
 func (g *Gateway) OnboardingLink(ctx context.Context, accountID string) (string, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("onboarding link", map[string]string{"account id": accountID}); err != nil {
 		return "", err
 	}
@@ -163,6 +182,8 @@ func (g *Gateway) OnboardingLink(ctx context.Context, accountID string) (string,
 // account. renkei's locations carry no street address, so only the
 // country is sent (see docs/api.md, Card payments).
 func (g *Gateway) CreateTerminalLocation(ctx context.Context, req payments.TerminalLocationRequest) (string, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("create terminal location", map[string]string{"account id": req.AccountID, "location id": req.LocationID, "display name": req.DisplayName, "idempotency key": req.IdempotencyKey}); err != nil {
 		return "", err
 	}
@@ -181,6 +202,8 @@ func (g *Gateway) CreateTerminalLocation(ctx context.Context, req payments.Termi
 // ConnectionToken returns a connection token secret scoped to a Terminal
 // location of the connected account.
 func (g *Gateway) ConnectionToken(ctx context.Context, accountID, terminalLocationID string) (string, error) {
+	ctx, cancel := callContext(ctx)
+	defer cancel()
 	if err := need("connection token", map[string]string{"account id": accountID, "terminal location id": terminalLocationID}); err != nil {
 		return "", err
 	}
