@@ -15,6 +15,8 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/sales"
+	"github.com/renkei-pos/renkei/shared/tenant"
+	"github.com/renkei-pos/renkei/shared/tenantcreds/iamcheck"
 )
 
 func TestEnsureTable_IndexesProjectOnlyIndexAttributes(t *testing.T) {
@@ -160,5 +162,35 @@ func TestQueryPage_DropsItemsThatLeftThePartition(t *testing.T) {
 	}
 	if len(got) != 2 || got[0].ID != cs[0].ID || got[1].ID != cs[3].ID {
 		t.Fatalf("listed %+v, want Abe and Doi", got)
+	}
+}
+
+// The outbox sweep reads every tenant's events through gsi2 without a
+// tenant: each tenant's events are then read from the table under that
+// tenant's context, which is what IAM allows in AWS (emulated here).
+func TestUndispatched_ReadsEachTenantsEventsAsThatTenant(t *testing.T) {
+	var denied []string
+	tbl := mustTable(t, iamcheck.Option(func(d *iamcheck.Denied) { denied = append(denied, d.Error()) }))
+	st, sst := NewIntegrationStore(tbl), NewSalesStore(tbl)
+	now := time.Now().UTC()
+	var want []string
+	for i := range 2 {
+		ctx := tenantCtx(t)
+		c, err := sales.NewCustomer(ids.New(sales.CustomerIDPrefix), "Tanaka", "", "", now.Add(time.Duration(i-3)*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sst.CreateCustomer(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		tid, _ := tenant.IDFrom(ctx)
+		want = append(want, tid)
+	}
+	list, err := st.Undispatched(context.Background(), now, time.Hour, 10)
+	if err != nil || len(denied) > 0 {
+		t.Fatalf("undispatched: %v; denied: %v", err, denied)
+	}
+	if len(list) != 2 || list[0].TenantID != want[0] || list[1].TenantID != want[1] || len(list[0].Data) == 0 {
+		t.Fatalf("events %+v", list)
 	}
 }

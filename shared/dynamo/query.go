@@ -3,11 +3,15 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // queryItems runs a Query page by page, decoding each item into T and
@@ -68,7 +72,7 @@ func (t *Table) queryPage(ctx context.Context, in *dynamodb.QueryInput) (*dynamo
 	for i, e := range page.Items {
 		keys[i] = map[string]types.AttributeValue{attrPK: e[attrPK], attrSK: e[attrSK]}
 	}
-	got, err := t.batchGet(ctx, keys, false)
+	got, err := t.batchGetAsOwners(ctx, keys)
 	if err != nil {
 		return nil, fmt.Errorf("read the items of %s: %w", *in.IndexName, err)
 	}
@@ -93,4 +97,44 @@ func str(v types.AttributeValue) string {
 		return s.Value
 	}
 	return ""
+}
+
+// batchGetAsOwners reads keys found through an index (eventually
+// consistent). A tenant's query reads its own keys under its context. A
+// platform query (no tenant in ctx: the outbox sweep of every tenant's
+// events) reads each tenant's items under that tenant's context, so that
+// in AWS each read runs with that tenant's credentials (shared/tenantcreds),
+// the only ones allowed to read T#<tenant> keys; other keys are read as
+// the function.
+func (t *Table) batchGetAsOwners(ctx context.Context, keys []map[string]types.AttributeValue) ([]map[string]types.AttributeValue, error) {
+	if _, err := tenant.IDFrom(ctx); err == nil {
+		return t.batchGet(ctx, keys, false)
+	}
+	groups := map[string][]map[string]types.AttributeValue{}
+	var order []string
+	for _, k := range keys {
+		tid := ""
+		if pk := str(k[attrPK]); strings.HasPrefix(pk, "T#") {
+			if id, _, _ := strings.Cut(pk[2:], "#"); ids.Valid(ids.Tenant, id) {
+				tid = id
+			}
+		}
+		if _, seen := groups[tid]; !seen {
+			order = append(order, tid)
+		}
+		groups[tid] = append(groups[tid], k)
+	}
+	var out []map[string]types.AttributeValue
+	for _, tid := range order {
+		gctx := ctx
+		if tid != "" {
+			gctx = tenant.WithID(ctx, tid)
+		}
+		got, err := t.batchGet(gctx, groups[tid], false)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+	}
+	return out, nil
 }
