@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/deadline"
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/payments"
 )
@@ -134,8 +135,11 @@ func (s *Service) checkoutCard(ctx context.Context, in CheckoutInput, sale Sale,
 		o.Payments[i].Reference = intent.ID
 		saved, err := s.save(ctx, sale, loaded, idem)
 		if err != nil {
-			// Nothing was collected yet: the intent goes too.
-			if _, cerr := s.Payments.CancelIntent(context.WithoutCancel(ctx), req.AccountID, intent.ID, cancelKey(intent.ID)); cerr != nil {
+			// Nothing was collected yet: the intent goes too, even when
+			// the budget is what ran out (within deadline.Grace of it).
+			dctx, cancel := deadline.Detach(ctx)
+			defer cancel()
+			if _, cerr := s.Payments.CancelIntent(dctx, req.AccountID, intent.ID, cancelKey(intent.ID)); cerr != nil {
 				s.logger().WarnContext(ctx, "cancel intent of an unsaved sale", "intentId", intent.ID, "error", cerr.Error())
 			}
 			return Order{}, err
@@ -191,7 +195,14 @@ func (s *Service) resumeCard(ctx context.Context, in CheckoutInput, snap Snapsho
 // charge confirms the card of a PENDING_PAYMENT order written just before
 // and settles the order with the outcome. known is the sale as this request
 // wrote it (nil when replayed), which spares the settlement a read.
+//
+// The settlements after the processor answered run on dctx: past the
+// client hanging up or the budget ending, but within deadline.Grace of it.
+// One that still fails leaves the order PENDING_PAYMENT, which a retry with
+// the same key, the webhook or expiry settles.
 func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Order, i int, known *Sale) (Order, error) {
+	dctx, cancel := deadline.Detach(ctx)
+	defer cancel()
 	intent, err := s.Payments.CreateIntent(ctx, req)
 	switch {
 	case apperr.Is(err, apperr.Unavailable):
@@ -208,14 +219,14 @@ func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Orde
 		case apperr.Invalid:
 			code = unusableMethod
 		}
-		if _, _, serr := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, DeclineCode: code, At: s.Now().UTC(), Known: known}); serr != nil {
+		if _, _, serr := s.Pending.Settle(dctx, Settlement{OrderID: o.ID, DeclineCode: code, At: s.Now().UTC(), Known: known}); serr != nil {
 			return Order{}, fmt.Errorf("cancel refused card sale %s: %w", o.ID, serr)
 		}
 		return Order{}, cardError(err, i)
 	}
 	switch intent.Status {
 	case payments.IntentSucceeded:
-		settled, _, err := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, Paid: true, IntentID: intent.ID, At: s.Now().UTC(), Known: known})
+		settled, _, err := s.Pending.Settle(dctx, Settlement{OrderID: o.ID, Paid: true, IntentID: intent.ID, At: s.Now().UTC(), Known: known})
 		if err != nil {
 			return Order{}, fmt.Errorf("complete card sale %s: %w", o.ID, err)
 		}
@@ -226,14 +237,14 @@ func (s *Service) charge(ctx context.Context, req payments.IntentRequest, o Orde
 	case payments.IntentProcessing:
 		return o, nil // the webhook completes it
 	default: // requires_action (3-D Secure) or requires_payment_method: not payable at a till
-		if _, err := s.Payments.CancelIntent(context.WithoutCancel(ctx), req.AccountID, intent.ID, cancelKey(intent.ID)); err != nil {
+		if _, err := s.Payments.CancelIntent(dctx, req.AccountID, intent.ID, cancelKey(intent.ID)); err != nil {
 			return Order{}, cardError(err, i)
 		}
 		code := intent.DeclineCode
 		if code == "" {
 			code = string(intent.Status)
 		}
-		if _, _, err := s.Pending.Settle(context.WithoutCancel(ctx), Settlement{OrderID: o.ID, IntentID: intent.ID, DeclineCode: code, At: s.Now().UTC(), Known: known}); err != nil {
+		if _, _, err := s.Pending.Settle(dctx, Settlement{OrderID: o.ID, IntentID: intent.ID, DeclineCode: code, At: s.Now().UTC(), Known: known}); err != nil {
 			return Order{}, fmt.Errorf("cancel declined sale %s: %w", o.ID, err)
 		}
 		return Order{}, declined(code, i)
