@@ -65,24 +65,28 @@ func (c *sessionCache) active(ctx context.Context, sid string, now time.Time, re
 		c.inflight[sid] = r
 	}
 	c.mu.Unlock()
-	if shared {
-		select {
-		case <-r.done:
-			return r.active, r.err
-		case <-ctx.Done():
-			return false, ctx.Err()
-		}
+	if !shared {
+		// The read is shared: one caller going away, or running out of
+		// its budget, must not fail the others; nor does the caller that
+		// started it wait past its own deadline (each storage call of the
+		// read is bounded by its own timeout).
+		go func() {
+			r.active, r.err = read(context.WithoutCancel(ctx))
+			c.mu.Lock()
+			delete(c.inflight, sid)
+			if r.err == nil {
+				c.store(sid, sessionEntry{active: r.active, at: now})
+			}
+			c.mu.Unlock()
+			close(r.done)
+		}()
 	}
-	// The read is shared: one caller going away must not fail the others.
-	r.active, r.err = read(context.WithoutCancel(ctx))
-	c.mu.Lock()
-	delete(c.inflight, sid)
-	if r.err == nil {
-		c.store(sid, sessionEntry{active: r.active, at: now})
+	select {
+	case <-r.done:
+		return r.active, r.err
+	case <-ctx.Done():
+		return false, ctx.Err()
 	}
-	c.mu.Unlock()
-	close(r.done)
-	return r.active, r.err
 }
 
 // revoked records a revocation made by this process: its effect here is
