@@ -216,6 +216,14 @@ func TestTimecards_OfflineEventSentTwiceRecordedOnce(t *testing.T) {
 	if fs := userErrorFields(t, overlap, "clock"); len(fs) != 1 || len(fs[0]) != 2 || fs[0][1] != "occurredAt" {
 		t.Fatalf("a clock-in inside the previous shift: %v", overlap.Data)
 	}
+	// An online event retried without occurredAt is the same event.
+	onlineIn := map[string]any{"clientEventId": stockKey("online"), "kind": "CLOCK_IN", "locationId": f.loc}
+	mustOK(t, clockAt(t, f.cashier, onlineIn), "clock")
+	time.Sleep(10 * time.Millisecond)
+	if r := clockAt(t, f.cashier, onlineIn); field(t, r.Data, "clock.duplicate") != true {
+		t.Fatalf("a retried online clock-in: %v", r.Data)
+	}
+	mustOK(t, clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_OUT"}), "clock")
 	// The same id for another event is refused.
 	reused := clockAt(t, f.cashier, map[string]any{"clientEventId": "reg1-evt-0001", "kind": "CLOCK_IN", "locationId": f.loc, "occurredAt": rfc(now.Add(-30 * time.Minute))})
 	if codes := userErrorCodes(t, reused.Data, "clock"); !slices.Equal(codes, []string{"IDEMPOTENCY_KEY_REUSED"}) {
@@ -229,9 +237,9 @@ func TestTimecards_OfflineEventSentTwiceRecordedOnce(t *testing.T) {
 		}
 	}
 	tc := gql(t, f.manager, `query($from: Time!, $to: Time!, $loc: ID) { timecards(from: $from, to: $to, locationId: $loc) { shifts { id workedMinutes } } }`,
-		map[string]any{"from": rfc(now.Add(-24 * time.Hour)), "to": rfc(now), "loc": f.loc})
+		map[string]any{"from": rfc(now.Add(-24 * time.Hour)), "to": rfc(time.Now().Add(time.Minute)), "loc": f.loc})
 	mustOK(t, tc, "")
-	if shifts := field(t, tc.Data, "timecards.shifts").([]any); len(shifts) != 1 || shifts[0].(map[string]any)["workedMinutes"] != float64(240) {
+	if shifts := field(t, tc.Data, "timecards.shifts").([]any); len(shifts) != 2 || shifts[0].(map[string]any)["workedMinutes"] != float64(240) {
 		t.Fatalf("timecards: %v", tc.Data)
 	}
 }
@@ -479,6 +487,9 @@ func TestTimecards_LocationsAndRegisters(t *testing.T) {
 		map[string]any{"in": map[string]any{"shiftId": str(t, in.Data, "clock.shift.id"), "startedAt": rfc(time.Now().Add(-2 * time.Hour)), "endedAt": rfc(time.Now().Add(-time.Hour)), "breaks": []any{}, "reason": "x"}})
 	if codes := userErrorCodes(t, r.Data, "correctShift"); !slices.Equal(codes, []string{"NOT_FOUND"}) {
 		t.Fatalf("a manager of another location corrected: %v", r.Data)
+	}
+	if r := clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_IN", "registerId": tenant.RegisterID(f.loc, 1), "staffId": "not-an-id", "passcode": "1234"}); !slices.Equal(userErrorCodes(t, r.Data, "clock"), []string{"INVALID"}) {
+		t.Fatalf("a malformed staffId: %v", r.Data)
 	}
 	for _, reg := range []string{tenant.RegisterID(f.loc, 7), tenant.IntegrationRegisterID(f.loc), "reg_x"} {
 		r := clockAt(t, f.cashier, map[string]any{"kind": "CLOCK_IN", "registerId": reg})

@@ -9,6 +9,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
@@ -193,8 +194,8 @@ func (s *Service) Clock(ctx context.Context, in ClockInput) (ClockResult, error)
 		if err := CheckPasscode(in.Passcode); err != nil {
 			errs = append(errs, err.(*apperr.Error))
 		}
-		if staffID == "" {
-			errs.Add(apperr.Invalid, "staffId is required with a passcode", "input", "staffId")
+		if !ids.Valid(ids.User, staffID) {
+			errs.Add(apperr.Invalid, "staffId (a staff member's id) is required with a passcode", "input", "staffId")
 		}
 		if registerID == "" {
 			errs.Add(apperr.Invalid, "a passcode is entered on a shared register: give registerId", "input", "registerId")
@@ -212,6 +213,9 @@ func (s *Service) Clock(ctx context.Context, in ClockInput) (ClockResult, error)
 		default:
 			loc = rloc
 		}
+	}
+	if in.LocationID != "" && !ids.Valid(ids.Location, in.LocationID) {
+		errs.Add(apperr.NotFound, "location not found", "input", "locationId")
 	}
 	if in.Kind == ClockIn && loc == "" && len(errs) == 0 {
 		errs.Add(apperr.Invalid, "locationId (or registerId) is required to clock in", "input", "locationId")
@@ -232,8 +236,14 @@ func (s *Service) Clock(ctx context.Context, in ClockInput) (ClockResult, error)
 			return ClockResult{}, err
 		}
 	}
+	// The event as sent: a retry without occurredAt is the same event,
+	// recorded at the first attempt's time.
+	sent := ""
+	if !in.OccurredAt.IsZero() {
+		sent = at.Format(time.RFC3339Nano)
+	}
 	req := idempotency.New(OpClockEvent, in.ClientEventID, idempotency.Fields{"kind": string(in.Kind), "staffId": staffID,
-		"locationId": loc, "registerId": registerID, "occurredAt": at.Format(time.RFC3339Nano)})
+		"locationId": loc, "registerId": registerID, "occurredAt": sent})
 	if id, found, err := s.Store.Replayed(ctx, req); err != nil || found {
 		if err != nil {
 			return ClockResult{}, eventKeyErr(err)
@@ -386,6 +396,9 @@ func (s *Service) SetPasscode(ctx context.Context, staffID, passcode string) err
 		return err
 	}
 	notFound := apperr.New(apperr.NotFound, "staff member not found", "input", "staffId")
+	if !ids.Valid(ids.User, staffID) {
+		return notFound
+	}
 	u, err := s.Staff.GetUser(ctx, staffID)
 	if apperr.Is(err, apperr.NotFound) || apperr.Is(err, apperr.Invalid) {
 		return notFound
