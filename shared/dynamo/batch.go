@@ -3,6 +3,7 @@ package dynamo
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -22,29 +23,53 @@ func (t *Table) BatchGet(ctx context.Context, keys []map[string]types.AttributeV
 	return t.batchGet(ctx, keys, true)
 }
 
+// batchGetters bounds the BatchGetItem calls one batchGet has in flight.
+const batchGetters = 8
+
 // batchGet is BatchGet, strongly consistent or not (half the read units:
-// for items found through an index, itself eventually consistent).
+// for items found through an index, itself eventually consistent). More
+// than 100 keys (a close reading its day's orders) are read in chunks of
+// 100, batchGetters at a time.
 func (t *Table) batchGet(ctx context.Context, keys []map[string]types.AttributeValue, consistent bool) ([]map[string]types.AttributeValue, error) {
-	var out []map[string]types.AttributeValue
+	var (
+		mu   sync.Mutex
+		out  []map[string]types.AttributeValue
+		errs []error
+		wg   sync.WaitGroup
+	)
+	sem := make(chan struct{}, batchGetters)
 	for start := 0; start < len(keys); start += maxBatchGet {
 		pending := keys[start:min(start+maxBatchGet, len(keys))]
-		err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
-			cctx, cancel := t.call(ctx)
-			res, err := t.client.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{t.name: {Keys: pending, ConsistentRead: aws.Bool(consistent)}}})
-			cancel()
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			err := backoff.Contention.Retry(ctx, func(int) (bool, error) {
+				cctx, cancel := t.call(ctx)
+				res, err := t.client.BatchGetItem(cctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{t.name: {Keys: pending, ConsistentRead: aws.Bool(consistent)}}})
+				cancel()
+				if err != nil {
+					return throttled(err), fmt.Errorf("batch get: %w", err)
+				}
+				mu.Lock()
+				out = append(out, res.Responses[t.name]...)
+				mu.Unlock()
+				pending = res.UnprocessedKeys[t.name].Keys
+				if len(pending) > 0 {
+					return true, fmt.Errorf("batch get: %d keys unprocessed", len(pending))
+				}
+				return false, nil
+			})
 			if err != nil {
-				return throttled(err), fmt.Errorf("batch get: %w", err)
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
 			}
-			out = append(out, res.Responses[t.name]...)
-			pending = res.UnprocessedKeys[t.name].Keys
-			if len(pending) > 0 {
-				return true, fmt.Errorf("batch get: %d keys unprocessed", len(pending))
-			}
-			return false, nil
-		})
-		if err != nil {
-			return nil, err
-		}
+		}()
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return nil, errs[0]
 	}
 	return out, nil
 }

@@ -194,3 +194,34 @@ func TestUndispatched_ReadsEachTenantsEventsAsThatTenant(t *testing.T) {
 		t.Fatalf("events %+v", list)
 	}
 }
+
+// More than 100 keys are read in concurrent chunks; every item found
+// comes back once, missing ones are absent.
+func TestBatchGet_ManyChunks(t *testing.T) {
+	tb := mustTable(t)
+	var keys []map[string]types.AttributeValue
+	for i := range 450 {
+		k := key(fmt.Sprintf("BATCH#%03d", i), "X")
+		keys = append(keys, k)
+		if i%3 == 0 {
+			continue // missing
+		}
+		if _, err := tb.client.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &tb.name, Item: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, consistent := range []bool{true, false} {
+		got, err := tb.batchGet(t.Context(), keys, consistent)
+		if err != nil || len(got) != 300 {
+			t.Fatalf("consistent=%v: %d items, %v", consistent, len(got), err)
+		}
+		seen := map[string]bool{}
+		for _, it := range got {
+			pk := str(it[attrPK])
+			if seen[pk] {
+				t.Fatalf("%s twice", pk)
+			}
+			seen[pk] = true
+		}
+	}
+}
