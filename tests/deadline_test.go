@@ -1,0 +1,147 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go/middleware"
+
+	"github.com/renkei-pos/renkei/shared/dynamolocal"
+	"github.com/renkei-pos/renkei/shared/stack"
+)
+
+// slowStorage is a DynamoDB client middleware that makes chosen operations
+// slow: it sleeps before sending the request (nothing reaches the table)
+// or after the answer came back (the write landed; the answer is late).
+// Either way the sleep ends with the call's context, as a real slow
+// network would.
+type slowStorage struct {
+	op    atomic.Pointer[string] // the operation that is slow; nil: none
+	after atomic.Bool            // sleep after the call instead of before
+	sleep time.Duration
+}
+
+func (s *slowStorage) set(op string, after bool) { s.op.Store(&op); s.after.Store(after) }
+func (s *slowStorage) heal()                     { s.op.Store(nil) }
+
+func (s *slowStorage) option(o *dynamodb.Options) {
+	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
+		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("slowStorage",
+			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
+				op := s.op.Load()
+				if op == nil || *op != middleware.GetOperationName(ctx) {
+					return next.HandleFinalize(ctx, in)
+				}
+				wait := func() error {
+					select {
+					case <-time.After(s.sleep):
+						return nil
+					case <-ctx.Done():
+						return ctx.Err()
+					}
+				}
+				if !s.after.Load() {
+					if err := wait(); err != nil {
+						return middleware.FinalizeOutput{}, middleware.Metadata{}, err
+					}
+					return next.HandleFinalize(ctx, in)
+				}
+				out, md, err := next.HandleFinalize(ctx, in)
+				if err == nil {
+					if werr := wait(); werr != nil {
+						return middleware.FinalizeOutput{}, md, werr
+					}
+				}
+				return out, md, err
+			}), middleware.After)
+	})
+}
+
+// TestDeadline_SlowStorageAnswersUnavailable drives checkouts through an API
+// whose storage is slow, with a short request budget: each must answer the
+// retryable UNAVAILABLE within its budget (never hang into a gateway 5xx,
+// never INTERNAL), leave nothing half-written, and a retry with the same
+// idempotency key must succeed — once — when storage is healthy again.
+func TestDeadline_SlowStorageAnswersUnavailable(t *testing.T) {
+	const budget = 2 * time.Second
+	slow := &slowStorage{sleep: time.Minute}
+	client, err := dynamolocal.NewClient(t.Context(), aws.ToString(local.DynamoDB.Options().BaseEndpoint), slow.option)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := stack.NewAPI(stack.APIConfig{DynamoDB: client, Table: local.Table, JWTSecret: testJWTSecret, RequestBudget: budget,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)), Rates: stack.Rates{Tenant: 1000, TenantBurst: 1000, Public: 1000, PublicBurst: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	checkoutAt := func(token string, in map[string]any) (gqlResponse, time.Duration) {
+		body, _ := json.Marshal(map[string]any{"query": checkoutMutation, "variables": map[string]any{"in": in}})
+		start := time.Now()
+		r := post(t, srv.URL+"/graphql", "application/json", token, body)
+		return r, time.Since(start)
+	}
+	orderCount := func(s store) int {
+		r := gql(t, s.m.token, `{ orders { nodes { id } } }`, nil)
+		mustOK(t, r, "")
+		return len(field(t, r.Data, "orders.nodes").([]any))
+	}
+
+	for _, tc := range []struct {
+		name  string
+		op    string
+		after bool
+		// landed: the write reached the table before the answer was lost.
+		landed bool
+	}{
+		{"the checkout's reads are slow", "BatchGetItem", false, false},
+		{"the checkout's write is slow to send", "TransactWriteItems", false, false},
+		{"the checkout's write landed but its answer is late", "TransactWriteItems", true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, "deadline", nil)
+			in := s.basket("slow-key", cashPayment(2185, 3000))
+			slow.set(tc.op, tc.after)
+			r, took := checkoutAt(s.m.token, in)
+			slow.heal()
+			if r.Status != 200 || r.code() != "UNAVAILABLE" || r.Errors[0].Extensions["requestId"] == "" {
+				t.Fatalf("slow storage: status %d, errors %+v; want 200 with a top-level UNAVAILABLE and a request id", r.Status, r.Errors)
+			}
+			// Generous slack for a loaded machine; without the budget the
+			// request would run into the 5 s call timeout or the function's.
+			if took > budget+1500*time.Millisecond {
+				t.Fatalf("answered after %v, beyond the %v budget", took, budget)
+			}
+			// Nothing half-done: either the whole sale is there or none of it.
+			wantOrders, wantOnigiri, wantMug := 0, int64(100), int64(100)
+			if tc.landed {
+				wantOrders, wantOnigiri, wantMug = 1, 98, 99
+			}
+			n, oni, mug := orderCount(s), onHand(t, s.m, s.loc, s.onigiri), onHand(t, s.m, s.loc, s.mug)
+			if n != wantOrders || oni != wantOnigiri || mug != wantMug {
+				t.Fatalf("after UNAVAILABLE: %d orders, on hand %d and %d; want %d, %d and %d", n, oni, mug, wantOrders, wantOnigiri, wantMug)
+			}
+			// Storage is healthy: the same key succeeds, and only once.
+			r, _ = checkoutAt(s.m.token, in)
+			mustOK(t, r, "checkout")
+			id := str(t, r.Data, "checkout.order.id")
+			again, _ := checkoutAt(s.m.token, in)
+			mustOK(t, again, "checkout")
+			if str(t, again.Data, "checkout.order.id") != id {
+				t.Fatal("a replay made another order")
+			}
+			if n, oni, mug := orderCount(s), onHand(t, s.m, s.loc, s.onigiri), onHand(t, s.m, s.loc, s.mug); n != 1 || oni != 98 || mug != 99 {
+				t.Fatalf("after the retries: %d orders, on hand %d and %d; want 1, 98 and 99", n, oni, mug)
+			}
+		})
+	}
+}
