@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -18,6 +19,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/dynamolocal"
 	"github.com/renkei-pos/renkei/shared/stack"
+	"github.com/renkei-pos/renkei/shared/tenantcreds/iamcheck"
 )
 
 // opLog records the DynamoDB operations of the API's requests (the quota
@@ -63,9 +65,14 @@ func TestTenantLimit_HoldsAcrossInstances(t *testing.T) {
 	const burst = 4
 	// A rate of 1 a second: the few requests below cannot earn a token back.
 	rates := stack.Rates{Public: 1000, PublicBurst: 1000, Tenant: 1, TenantBurst: burst}
+	// The limiter's calls run as the tenant's TenantData session in AWS:
+	// checked here as IAM would (a refusal would only put the limiter on
+	// its fallback, so refusals are counted, not just failed).
+	var denied atomic.Int64
+	asIAM := iamcheck.Option(func(d *iamcheck.Denied) { denied.Add(1); t.Errorf("quota call refused: %v", d) })
 	var urls []string
 	for range 2 {
-		qc, err := dynamolocal.NewClient(t.Context(), db.Endpoint())
+		qc, err := dynamolocal.NewClient(t.Context(), db.Endpoint(), asIAM)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,6 +110,9 @@ func TestTenantLimit_HoldsAcrossInstances(t *testing.T) {
 	}
 	if admitted != burst || refused != burst {
 		t.Fatalf("two instances admitted %d and refused %d of %d creates, want %d each (one burst between them)", admitted, refused, 2*burst, burst)
+	}
+	if n := denied.Load(); n > 0 {
+		t.Fatalf("%d quota calls outside the tenant's grant", n)
 	}
 	if got := countLocations(t, client, m.tenantID) - before; got != admitted {
 		t.Fatalf("%d locations created, want %d: a refused request wrote", got, admitted)
