@@ -31,7 +31,10 @@ func main() {
 
 // headroom is how long before the invocation's own deadline a request's
 // context ends: long enough to write an answer (UNAVAILABLE from a slow
-// Stripe, say) instead of being cut off by the runtime.
+// Stripe, say) instead of being cut off by the runtime. With the 25 s
+// function timeout the handler's own budget (deadline.Request, 20 s, set in
+// graph.Handler as in the local server) ends first; this is the backstop
+// for a shorter timeout (docs/operations.md "Request deadlines").
 const headroom = 2 * time.Second
 
 type proxy func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error)
