@@ -77,7 +77,8 @@ type counters struct {
 type Stats struct {
 	// Requests asked, Admitted answered yes; Calls are storage calls made
 	// (Calls/Requests is the limiter's storage cost per request), Leases
-	// the leases made; Fallback requests were decided by the local limit.
+	// the leases tried (granted or not); Fallback requests were decided by
+	// the local limit.
 	Requests, Admitted, Calls, Leases, Fallback int64
 }
 
@@ -125,11 +126,11 @@ func New(cfg Config) *Limiter {
 // is known to be empty, refusals cost no storage call.
 func (l *Limiter) Allow(ctx context.Context, tenantID string) bool {
 	l.stats.requests.Add(1)
-	now := l.cfg.Now()
-	s := l.state(tenantID, now)
+	s := l.state(tenantID, l.cfg.Now())
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	ok := l.allow(ctx, tenantID, s, now)
+	// The time once this tenant's lease in flight (if any) is done.
+	ok := l.allow(ctx, tenantID, s, l.cfg.Now())
 	if ok {
 		l.stats.admitted.Add(1)
 	}
