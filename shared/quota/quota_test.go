@@ -231,6 +231,12 @@ func TestLimiter_Refills(t *testing.T) {
 	if n := count(); n != 5 {
 		t.Fatalf("after an hour admitted %d, want the burst 5", n)
 	}
+	// Resuming within the slack (tat up to half the tolerance in the past)
+	// may admit up to 1.5 × the burst once: the documented bound.
+	now = now.Add(500*time.Millisecond + 200*time.Millisecond)
+	if n := count(); n < 5 || n > 7 {
+		t.Fatalf("resuming 200 ms after the bucket filled admitted %d, want 5 to 7 (1.5 × burst, rounded down)", n)
+	}
 }
 
 // TestLimiter_FailsOpenBounded: when the table is slower than the call
