@@ -10,6 +10,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/backoff"
+	"github.com/renkei-pos/renkei/shared/deadline"
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
@@ -117,6 +118,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 			return false, err
 		}
 		plan.Claim = idem.Hash
+		saveCtx := ctx
 		if slices.ContainsFunc(plan.Refund.Tenders, func(t RefundTender) bool { return t.Method == Card }) {
 			err := s.Refunds.ClaimCardRefund(ctx, plan, s.Now().Add(CardRefundClaim))
 			if errors.Is(err, ErrOrderMoved) {
@@ -125,11 +127,18 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 			if err != nil {
 				return false, err
 			}
+			// Once the processor has refunded, recording it is a completion:
+			// it may outlive the request's budget by deadline.Grace (if it
+			// still fails, the claim holds the order and a retry with the
+			// same key — the processor replays the refund — records it).
+			dctx, cancel := deadline.Detach(ctx)
+			defer cancel()
+			saveCtx = dctx
 		}
 		if err := s.refundCards(ctx, &plan, loaded.Tenant.StripeAccountID); err != nil {
 			return false, err // CONFLICT: this request was refunded at the processor as planned before, and is planned differently now
 		}
-		id, replayed, err := s.Refunds.SaveRefund(ctx, plan, idem)
+		id, replayed, err := s.Refunds.SaveRefund(saveCtx, plan, idem)
 		switch {
 		case errors.Is(err, ErrOrderMoved):
 			return true, apperr.Wrap(err, apperr.Unavailable, "the order kept changing; retry with the same idempotencyKey")
