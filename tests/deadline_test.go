@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/renkei-pos/renkei/shared/deadline"
 	"github.com/renkei-pos/renkei/shared/dynamolocal"
 	"github.com/renkei-pos/renkei/shared/stack"
 )
@@ -26,18 +27,23 @@ import (
 type slowStorage struct {
 	op    atomic.Pointer[string] // the operation that is slow; nil: none
 	after atomic.Bool            // sleep after the call instead of before
+	skip  atomic.Int32           // calls of op let through before the slow ones
 	sleep time.Duration
 }
 
 func (s *slowStorage) set(op string, after bool) { s.op.Store(&op); s.after.Store(after) }
-func (s *slowStorage) heal()                     { s.op.Store(nil) }
+func (s *slowStorage) setAfter(op string, skip int32) {
+	s.skip.Store(skip)
+	s.set(op, false)
+}
+func (s *slowStorage) heal() { s.op.Store(nil) }
 
 func (s *slowStorage) option(o *dynamodb.Options) {
 	o.APIOptions = append(o.APIOptions, func(st *middleware.Stack) error {
 		return st.Finalize.Add(middleware.FinalizeMiddlewareFunc("slowStorage",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
 				op := s.op.Load()
-				if op == nil || *op != middleware.GetOperationName(ctx) {
+				if op == nil || *op != middleware.GetOperationName(ctx) || s.skip.Add(-1) >= 0 {
 					return next.HandleFinalize(ctx, in)
 				}
 				wait := func() error {
@@ -143,5 +149,73 @@ func TestDeadline_SlowStorageAnswersUnavailable(t *testing.T) {
 				t.Fatalf("after the retries: %d orders, on hand %d and %d; want 1, 98 and 99", n, oni, mug)
 			}
 		})
+	}
+}
+
+// TestDeadline_CardSettlementRunsOut: the card was charged, then recording
+// it met slow storage. The completion gets deadline.Grace past the budget,
+// then the checkout answers UNAVAILABLE with the sale PENDING_PAYMENT (never
+// a completed sale without its payment, nor a lost charge); the retry with
+// the same key completes it with the charge the processor already made.
+func TestDeadline_CardSettlementRunsOut(t *testing.T) {
+	const budget = 2 * time.Second
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	slow := &slowStorage{sleep: time.Minute}
+	client, err := dynamolocal.NewClient(t.Context(), aws.ToString(local.DynamoDB.Options().BaseEndpoint), slow.option)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// This server's own card simulator: the tenant onboards through it.
+	gw, sim, err := stack.NewCardGateway(stack.CardSettings{}, true, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sim.Close(context.Background())
+	h, err := stack.NewAPI(stack.APIConfig{DynamoDB: client, Table: local.Table, JWTSecret: testJWTSecret, RequestBudget: budget, Logger: logger,
+		Cards: stack.CardConfig{Payments: gw}, Rates: stack.Rates{Tenant: 1000, TenantBurst: 1000, Public: 1000, PublicBurst: 1000}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	at := func(token, query string, vars map[string]any) (gqlResponse, time.Duration) {
+		body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+		start := time.Now()
+		r := post(t, srv.URL+"/graphql", "application/json", token, body)
+		return r, time.Since(start)
+	}
+
+	s := newStore(t, "deadlinecard", nil)
+	r, _ := at(s.m.token, `mutation { startCardPaymentsOnboarding { url userErrors { code message } } }`, nil)
+	mustOK(t, r, "startCardPaymentsOnboarding")
+	in := s.cardBasket("slow-settle", "pm_card_visa", 0)
+
+	// The first transaction (the PENDING_PAYMENT order) goes through; the
+	// second (its settlement, after the charge) hangs.
+	slow.setAfter("TransactWriteItems", 1)
+	r, took := at(s.m.token, cardCheckoutMutation, map[string]any{"in": in})
+	slow.heal()
+	if r.Status != 200 || r.code() != "UNAVAILABLE" {
+		t.Fatalf("status %d, errors %+v; want 200 with a top-level UNAVAILABLE", r.Status, r.Errors)
+	}
+	if took > budget+deadline.Grace+1500*time.Millisecond {
+		t.Fatalf("answered after %v: beyond the budget (%v) and the completion's grace", took, budget)
+	}
+	orders := gql(t, s.m.token, `{ orders { nodes { id status } } }`, nil)
+	mustOK(t, orders, "")
+	nodes := field(t, orders.Data, "orders.nodes").([]any)
+	if len(nodes) != 1 || nodes[0].(map[string]any)["status"] != "PENDING_PAYMENT" {
+		t.Fatalf("after UNAVAILABLE: orders %v, want the one sale still PENDING_PAYMENT", nodes)
+	}
+	pending := nodes[0].(map[string]any)["id"]
+
+	r, _ = at(s.m.token, cardCheckoutMutation, map[string]any{"in": in})
+	mustOK(t, r, "checkout")
+	if str(t, r.Data, "checkout.order.id") != pending || str(t, r.Data, "checkout.order.status") != "COMPLETED" ||
+		str(t, r.Data, "checkout.order.payments.0.status") != "SUCCEEDED" {
+		t.Fatalf("the retry: %v; want order %v COMPLETED", r.Data, pending)
+	}
+	if got := onHand(t, s.m, s.loc, s.onigiri); got != 99 {
+		t.Fatalf("on hand %d, want 99 (taken once)", got)
 	}
 }
