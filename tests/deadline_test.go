@@ -32,7 +32,9 @@ type slowStorage struct {
 }
 
 func (s *slowStorage) set(op string, after bool) { s.op.Store(&op); s.after.Store(after) }
-func (s *slowStorage) setAfter(op string, skip int32) {
+// slowFrom lets the first skip calls of op through, then makes op slow
+// (before sending).
+func (s *slowStorage) slowFrom(op string, skip int32) {
 	s.skip.Store(skip)
 	s.set(op, false)
 }
@@ -192,7 +194,7 @@ func TestDeadline_CardSettlementRunsOut(t *testing.T) {
 
 	// The first transaction (the PENDING_PAYMENT order) goes through; the
 	// second (its settlement, after the charge) hangs.
-	slow.setAfter("TransactWriteItems", 1)
+	slow.slowFrom("TransactWriteItems", 1)
 	r, took := at(s.m.token, cardCheckoutMutation, map[string]any{"in": in})
 	slow.heal()
 	if r.Status != 200 || r.code() != "UNAVAILABLE" {
