@@ -32,6 +32,7 @@ type slowStorage struct {
 }
 
 func (s *slowStorage) set(op string, after bool) { s.op.Store(&op); s.after.Store(after) }
+
 // slowFrom lets the first skip calls of op through, then makes op slow
 // (before sending).
 func (s *slowStorage) slowFrom(op string, skip int32) {
