@@ -458,6 +458,8 @@ var checks = []struct {
 			"MaximumRetryAttempts":       10,
 			"MaximumRecordAgeInSeconds":  86400,
 			"DestinationConfig":          obj{"OnFailure": obj{"Destination": arn(ids.streamFailures)}},
+			// Only event-carrying images (outbox items, stock levels).
+			"FilterCriteria": obj{"Filters": arr{obj{"Pattern": `{"dynamodb":{"NewImage":{"type":{"S":["Event","StockLevel"]}}}}`}}},
 		})
 	}},
 	// --- worker
@@ -677,6 +679,7 @@ func TestChecksDetectDefects(t *testing.T) {
 		{"schedule runs the scheduler every minute", "AWS::Events::Rule", func(p obj) { p["ScheduleExpression"] = "rate(1 hour)" }},
 		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "FunctionResponseTypes") }},
 		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "DestinationConfig") }},
+		{"stream event source mapping", "AWS::Lambda::EventSourceMapping", func(p obj) { delete(p, "FilterCriteria") }},
 		{"default stage throttled", "AWS::ApiGatewayV2::Stage", func(p obj) { delete(p, "DefaultRouteSettings") }},
 
 		// --- the integration hub (issue 9)

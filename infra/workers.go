@@ -115,6 +115,15 @@ func newDispatcher(scope constructs.Construct, codeDir string, table awsdynamodb
 		RetryAttempts:           jsii.Number(streamRetries),
 		MaxRecordAge:            awscdk.Duration_Days(jsii.Number(streamMaxAgeDays)),
 		OnFailure:               awslambdaeventsources.NewSqsDlq(failures),
+		// Only the images that carry events reach the function (outbox
+		// items and stock levels: dynamo.EventFromImage reads nothing
+		// else). Orders, jobs, counters, quota leases and the consumer's
+		// own watermark never wake it.
+		Filters: &[]*map[string]interface{}{awslambda.FilterCriteria_Filter(&map[string]interface{}{
+			"dynamodb": map[string]interface{}{"NewImage": map[string]interface{}{
+				"type": map[string]interface{}{"S": awslambda.FilterRule_Or(jsii.String("Event"), jsii.String("StockLevel"))},
+			}},
+		})},
 	}))
 	return fn, failures
 }
