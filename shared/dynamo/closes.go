@@ -48,26 +48,27 @@ func closeSK(k sales.CloseKey, revision int) string {
 }
 
 type closeItem struct {
-	PK           string             `dynamodbav:"pk"`
-	SK           string             `dynamodbav:"sk"`
-	Type         string             `dynamodbav:"type"`
-	ID           string             `dynamodbav:"id"`
-	LocationID   string             `dynamodbav:"locationId"`
-	RegisterID   string             `dynamodbav:"registerId,omitempty"`
-	BusinessDate string             `dynamodbav:"businessDate"`
-	Revision     int                `dynamodbav:"revision"`
-	Currency     string             `dynamodbav:"currency"`
-	OrderCount   int                `dynamodbav:"orderCount"`
-	Gross        int64              `dynamodbav:"grossSales"`
-	Discounts    int64              `dynamodbav:"discounts"`
-	Refunds      int64              `dynamodbav:"refunds"`
-	Net          int64              `dynamodbav:"netSales"`
-	Taxes        []taxLineItem      `dynamodbav:"taxes"`
-	Payments     []paymentTotalItem `dynamodbav:"payments"`
-	ExpectedCash int64              `dynamodbav:"expectedCash"`
-	CountedCash  int64              `dynamodbav:"countedCash"`
-	Difference   int64              `dynamodbav:"difference"`
-	ClosedAt     string             `dynamodbav:"closedAt"`
+	PK            string             `dynamodbav:"pk"`
+	SK            string             `dynamodbav:"sk"`
+	Type          string             `dynamodbav:"type"`
+	ID            string             `dynamodbav:"id"`
+	LocationID    string             `dynamodbav:"locationId"`
+	RegisterID    string             `dynamodbav:"registerId,omitempty"`
+	BusinessDate  string             `dynamodbav:"businessDate"`
+	Revision      int                `dynamodbav:"revision"`
+	Currency      string             `dynamodbav:"currency"`
+	OrderCount    int                `dynamodbav:"orderCount"`
+	Gross         int64              `dynamodbav:"grossSales"`
+	Discounts     int64              `dynamodbav:"discounts"`
+	Refunds       int64              `dynamodbav:"refunds"`
+	Net           int64              `dynamodbav:"netSales"`
+	Taxes         []taxLineItem      `dynamodbav:"taxes"`
+	Payments      []paymentTotalItem `dynamodbav:"payments"`
+	ExpectedCash  int64              `dynamodbav:"expectedCash"`
+	GiftCardLoads int64              `dynamodbav:"giftCardLoads,omitempty"`
+	CountedCash   int64              `dynamodbav:"countedCash"`
+	Difference    int64              `dynamodbav:"difference"`
+	ClosedAt      string             `dynamodbav:"closedAt"`
 }
 
 type paymentTotalItem struct {
@@ -78,7 +79,7 @@ type paymentTotalItem struct {
 func closeToItem(tpk string, c sales.RegisterClose) closeItem {
 	it := closeItem{PK: closePK(tpk, c.LocationID), SK: closeSK(c.Key(), c.Revision), Type: "RegisterClose", ID: c.ID, LocationID: c.LocationID,
 		RegisterID: c.RegisterID, BusinessDate: c.BusinessDate, Revision: c.Revision, Currency: c.Currency, OrderCount: c.OrderCount,
-		Gross: c.Gross, Discounts: c.Discounts, Refunds: c.Refunds, Net: c.Net, ExpectedCash: c.ExpectedCash, CountedCash: c.CountedCash,
+		Gross: c.Gross, Discounts: c.Discounts, Refunds: c.Refunds, Net: c.Net, GiftCardLoads: c.GiftCardLoads, ExpectedCash: c.ExpectedCash, CountedCash: c.CountedCash,
 		Difference: c.Difference, ClosedAt: fmtTime(c.ClosedAt), Taxes: []taxLineItem{}, Payments: []paymentTotalItem{}}
 	for _, t := range c.Taxes {
 		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
@@ -93,6 +94,7 @@ func (it closeItem) domain() sales.RegisterClose {
 	c := sales.RegisterClose{ID: it.ID, LocationID: it.LocationID, RegisterID: it.RegisterID, BusinessDate: it.BusinessDate, Revision: it.Revision,
 		Currency: it.Currency, CountedCash: it.CountedCash, Difference: it.Difference, ClosedAt: parseTime(it.ClosedAt)}
 	c.OrderCount, c.Gross, c.Discounts, c.Refunds, c.Net, c.ExpectedCash = it.OrderCount, it.Gross, it.Discounts, it.Refunds, it.Net, it.ExpectedCash
+	c.GiftCardLoads = it.GiftCardLoads
 	for _, t := range it.Taxes {
 		c.Taxes = append(c.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}

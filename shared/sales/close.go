@@ -42,14 +42,17 @@ type PaymentTotal struct {
 // discount, Net = Gross − Discounts − Refunds; Taxes and Payments are the
 // sales' less the refunds'; ExpectedCash is cash taken less cash refunded.
 type CloseFigures struct {
-	OrderCount   int
-	Gross        int64
-	Discounts    int64
-	Refunds      int64
-	Net          int64
-	Taxes        []TaxLine
-	Payments     []PaymentTotal
-	ExpectedCash int64
+	OrderCount int
+	Gross      int64
+	Discounts  int64
+	Refunds    int64
+	Net        int64
+	Taxes      []TaxLine
+	Payments   []PaymentTotal
+	// GiftCardLoads is what was loaded onto gift cards: a liability taken
+	// on, paid for by Payments but not revenue (not in Gross, Net, Taxes).
+	GiftCardLoads int64
+	ExpectedCash  int64
 }
 
 // RegisterClose is one revision of a close.
@@ -252,7 +255,7 @@ func (a *adder) mul(x, y int64) int64 {
 // sameFigures reports whether a close would say nothing new.
 func sameFigures(a, b RegisterClose) bool {
 	if a.CountedCash != b.CountedCash || a.OrderCount != b.OrderCount || a.Gross != b.Gross || a.Discounts != b.Discounts ||
-		a.Refunds != b.Refunds || a.Net != b.Net || a.ExpectedCash != b.ExpectedCash ||
+		a.Refunds != b.Refunds || a.Net != b.Net || a.GiftCardLoads != b.GiftCardLoads || a.ExpectedCash != b.ExpectedCash ||
 		len(a.Taxes) != len(b.Taxes) || len(a.Payments) != len(b.Payments) {
 		return false
 	}

@@ -20,10 +20,15 @@ type CloseEvent struct {
 	NetSales     int64             `json:"netSales"`
 	Taxes        []CloseEventTax   `json:"taxes"`
 	Payments     []CloseEventTotal `json:"payments"`
-	ExpectedCash int64             `json:"expectedCash"`
-	CountedCash  int64             `json:"countedCash"`
-	Difference   int64             `json:"difference"`
-	ClosedAt     time.Time         `json:"closedAt"`
+	// GiftCardLoads is what was loaded onto gift cards (less loads given
+	// back): a liability taken on, paid for by the payments above but not
+	// in the sales (no tax, not in NetSales). Payments = sales + loads.
+	// Redemptions are the GIFT_CARD payment method.
+	GiftCardLoads int64     `json:"giftCardLoads"`
+	ExpectedCash  int64     `json:"expectedCash"`
+	CountedCash   int64     `json:"countedCash"`
+	Difference    int64     `json:"difference"`
+	ClosedAt      time.Time `json:"closedAt"`
 }
 
 // CloseEventTax is one tax rate's figures of a close.
@@ -46,7 +51,7 @@ type CloseEventTotal struct {
 func NewCloseEvent(c RegisterClose) CloseEvent {
 	d := CloseEvent{CloseID: c.ID, LocationID: c.LocationID, RegisterID: c.RegisterID, BusinessDate: c.BusinessDate, Revision: c.Revision,
 		Currency: c.Currency, OrderCount: c.OrderCount, GrossSales: c.Gross, Discounts: c.Discounts, Refunds: c.Refunds, NetSales: c.Net,
-		ExpectedCash: c.ExpectedCash, CountedCash: c.CountedCash, Difference: c.Difference, ClosedAt: c.ClosedAt,
+		GiftCardLoads: c.GiftCardLoads, ExpectedCash: c.ExpectedCash, CountedCash: c.CountedCash, Difference: c.Difference, ClosedAt: c.ClosedAt,
 		Taxes: []CloseEventTax{}, Payments: []CloseEventTotal{}}
 	for _, t := range c.Taxes {
 		d.Taxes = append(d.Taxes, CloseEventTax{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})

@@ -78,6 +78,9 @@ func (c *Connector) check(ctx context.Context, s *session, st settings) error {
 	if !slices.Contains(items.AccountItems, idOnly{st.AccountMapping.SalesAccountItemID}) {
 		return apperr.Newf(apperr.Invalid, join(at, "salesAccountItemId"), "account item %d does not exist in freee company %s", st.AccountMapping.SalesAccountItemID, company)
 	}
+	if id := st.AccountMapping.GiftCardLiabilityAccountItemID; id != 0 && !slices.Contains(items.AccountItems, idOnly{id}) {
+		return apperr.Newf(apperr.Invalid, join(at, "giftCardLiabilityAccountItemId"), "account item %d does not exist in freee company %s", id, company)
+	}
 
 	var taxes struct {
 		Taxes []taxRow `json:"taxes"`
@@ -103,8 +106,11 @@ func (c *Connector) check(ctx context.Context, s *session, st settings) error {
 	if err := s.call(ctx, http.MethodGet, "/api/1/walletables", q, nil, &wallets); err != nil {
 		return connectError(err, "freee refused to list the company's walletables", at...)
 	}
-	for _, m := range paymentMethods {
-		w := st.AccountMapping.Walletables[m]
+	for _, m := range append(slices.Clone(paymentMethods), optionalMethods...) {
+		w, mapped := st.AccountMapping.Walletables[m]
+		if !mapped && slices.Contains(optionalMethods, m) {
+			continue
+		}
 		if !slices.Contains(wallets.Walletables, w) {
 			errs = append(errs, apperr.Newf(apperr.Invalid, join(at, "walletables", m), "walletable %s %d does not exist in freee company %s", w.Type, w.ID, company))
 		}

@@ -47,10 +47,13 @@ type wantDeal struct {
 }
 
 type wantDetail struct {
-	TaxCode   int64
-	Amount    int64 // tax included
-	Vat       int64
-	SectionID int64
+	// AccountItemID is the detail's account: 0 for the mapped sales
+	// account, else the gift card liability account (loads).
+	AccountItemID int64
+	TaxCode       int64
+	Amount        int64 // tax included
+	Vat           int64
+	SectionID     int64
 }
 
 type wantPayment struct {
@@ -58,6 +61,10 @@ type wantPayment struct {
 	Walletable walletable
 	Amount     int64
 }
+
+// taxCodeOutOfScope is freee's tax code 対象外 (outside consumption tax),
+// the code of a gift card load's liability detail.
+const taxCodeOutOfScope = 2
 
 // errNothingToPost is a close without sales to book.
 var errNothingToPost = errors.New("nothing to post")
@@ -80,6 +87,9 @@ func buildDeal(d closeData, m mapping) (wantDeal, error) {
 	for _, p := range d.Payments {
 		paid += p.Amount
 	}
+	// Gift card loads were paid for but are no sale: a liability detail of
+	// their own, outside consumption tax.
+	paid -= d.GiftCardLoads
 	var inclusive bool
 	switch {
 	case paid == taxable:
@@ -109,6 +119,15 @@ func buildDeal(d closeData, m mapping) (wantDeal, error) {
 				d.BusinessDate, t.RatePercent, amount)
 		}
 		w.Details = append(w.Details, wantDetail{TaxCode: code, Amount: amount, Vat: t.Tax, SectionID: section})
+	}
+	if d.GiftCardLoads != 0 {
+		if m.GiftCardLiabilityAccountItemID == 0 {
+			return wantDeal{}, fmt.Errorf("the close of %s has gift card loads (%d yen) but no freee liability account is mapped for them: set accountMapping.giftCardLiabilityAccountItemId", d.BusinessDate, d.GiftCardLoads)
+		}
+		if d.GiftCardLoads < 0 {
+			return wantDeal{}, fmt.Errorf("the close of %s has more gift card loads given back than loaded (%d yen); freee income deals take no negative lines, post this day by hand", d.BusinessDate, d.GiftCardLoads)
+		}
+		w.Details = append(w.Details, wantDetail{AccountItemID: m.GiftCardLiabilityAccountItemID, TaxCode: taxCodeOutOfScope, Amount: d.GiftCardLoads, SectionID: section})
 	}
 	for _, p := range d.Payments {
 		if p.Amount == 0 {

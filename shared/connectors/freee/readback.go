@@ -106,7 +106,7 @@ type dealParams struct {
 func dealBody(company int64, st settings, w wantDeal) dealParams {
 	p := dealParams{CompanyID: company, IssueDate: w.IssueDate, Type: "income", RefNumber: w.RefNumber}
 	for _, x := range w.Details {
-		p.Details = append(p.Details, detailParams{TaxCode: x.TaxCode, AccountItemID: st.AccountMapping.SalesAccountItemID,
+		p.Details = append(p.Details, detailParams{TaxCode: x.TaxCode, AccountItemID: x.account(st),
 			Amount: x.Amount, Vat: x.Vat, SectionID: x.SectionID})
 	}
 	for _, x := range w.Payments {
@@ -128,7 +128,7 @@ func (r *dealRow) holds(st settings, w wantDeal) bool {
 	for _, x := range w.Details {
 		if !slices.ContainsFunc(r.Details, func(y detailRow) bool {
 			return y.TaxCode == x.TaxCode && y.Amount == x.Amount && y.Vat == x.Vat &&
-				y.AccountItemID == st.AccountMapping.SalesAccountItemID && sectionOf(y) == x.SectionID
+				y.AccountItemID == x.account(st) && sectionOf(y) == x.SectionID
 		}) {
 			return false
 		}
@@ -141,6 +141,14 @@ func (r *dealRow) holds(st settings, w wantDeal) bool {
 		}
 	}
 	return true
+}
+
+// account is the detail's freee account item.
+func (x wantDetail) account(st settings) int64 {
+	if x.AccountItemID != 0 {
+		return x.AccountItemID
+	}
+	return st.AccountMapping.SalesAccountItemID
 }
 
 func sectionOf(d detailRow) int64 {
@@ -195,7 +203,7 @@ func (c *Connector) correct(ctx context.Context, s *session, st settings, r *dea
 	taken := make([]bool, len(r.Details))
 	for i := range upd.Details {
 		for j, y := range r.Details {
-			if !taken[j] && y.TaxCode == upd.Details[i].TaxCode {
+			if !taken[j] && y.TaxCode == upd.Details[i].TaxCode && y.AccountItemID == upd.Details[i].AccountItemID {
 				upd.Details[i].ID, taken[j] = y.ID, true
 				break
 			}
