@@ -25,9 +25,11 @@ const (
 	IdempotencyKeyReused Code = "IDEMPOTENCY_KEY_REUSED"
 	OutOfStock           Code = "OUT_OF_STOCK"
 	PaymentDeclined      Code = "PAYMENT_DECLINED"
-	Unauthenticated      Code = "UNAUTHENTICATED"
-	Unavailable          Code = "UNAVAILABLE"
-	Internal             Code = "INTERNAL"
+	// InsufficientBalance: a gift card holds less than the payment asks.
+	InsufficientBalance Code = "INSUFFICIENT_BALANCE"
+	Unauthenticated     Code = "UNAUTHENTICATED"
+	Unavailable         Code = "UNAVAILABLE"
+	Internal            Code = "INTERNAL"
 )
 
 // Error is an expected failure with a code. Message must be safe for clients.

@@ -54,6 +54,9 @@ type orderItem struct {
 	Lines            []orderLineItem `dynamodbav:"lines"`
 	Taxes            []taxLineItem   `dynamodbav:"taxes"`
 	Payments         []paymentItem   `dynamodbav:"payments"`
+	// Gift card load lines (absent on orders without): not in total.
+	GiftCardLoads     []giftCardLoadItem `dynamodbav:"giftCardLoads,omitempty"`
+	GiftCardLoadTotal int64              `dynamodbav:"giftCardLoadTotal,omitempty"`
 	// The refund attributes, written only by a refund's transaction (refunds.go).
 	orderRefundsItem
 	// Reserved is the stock a PENDING_PAYMENT order holds (what its sale
@@ -93,6 +96,15 @@ type paymentItem struct {
 	Refunded  int64  `dynamodbav:"refunded,omitempty"` // what refunds gave back of it (refunds.go)
 	// DeclineCode is why a CARD payment FAILED.
 	DeclineCode string `dynamodbav:"declineCode,omitempty"`
+	// GiftCardNumber is the card a GIFT_CARD payment spent.
+	GiftCardNumber string `dynamodbav:"giftCardNumber,omitempty"`
+}
+
+// giftCardLoadItem is one gift card load line of an order.
+type giftCardLoadItem struct {
+	ID     string `dynamodbav:"id"`
+	Number string `dynamodbav:"number"`
+	Amount int64  `dynamodbav:"amount"`
 }
 
 func orderToItem(tpk string, o sales.Order) orderItem {
@@ -114,8 +126,13 @@ func orderToItem(tpk string, o sales.Order) orderItem {
 		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, p := range o.Payments {
-		it.Payments = append(it.Payments, paymentItem{ID: p.ID, Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode})
+		it.Payments = append(it.Payments, paymentItem{ID: p.ID, Method: string(p.Method), Status: string(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode,
+			GiftCardNumber: p.GiftCardNumber})
 	}
+	for _, l := range o.GiftCardLoads {
+		it.GiftCardLoads = append(it.GiftCardLoads, giftCardLoadItem{ID: l.ID, Number: l.Number, Amount: l.Amount})
+	}
+	it.GiftCardLoadTotal = o.GiftCardLoadTotal
 	it.orderRefundsItem = refundStateToItem(o, it.Payments)
 	return it
 }
@@ -135,8 +152,13 @@ func (it orderItem) domain() sales.Order {
 		o.Taxes = append(o.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, p := range it.Payments {
-		o.Payments = append(o.Payments, sales.Payment{ID: p.ID, Method: sales.PaymentMethod(p.Method), Status: sales.PaymentStatus(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode})
+		o.Payments = append(o.Payments, sales.Payment{ID: p.ID, Method: sales.PaymentMethod(p.Method), Status: sales.PaymentStatus(p.Status), Amount: p.Amount, Tendered: p.Tendered, Change: p.Change, Reference: p.Reference, DeclineCode: p.DeclineCode,
+			GiftCardNumber: p.GiftCardNumber})
 	}
+	for _, l := range it.GiftCardLoads {
+		o.GiftCardLoads = append(o.GiftCardLoads, sales.GiftCardLoad{ID: l.ID, Number: l.Number, Amount: l.Amount})
+	}
+	o.GiftCardLoadTotal = it.GiftCardLoadTotal
 	it.orderRefundsItem.applyTo(&o, it.Payments)
 	return o
 }
@@ -162,6 +184,10 @@ type orderCompletedData struct {
 	APIKeyID      string                  `json:"apiKeyId,omitempty"`
 	DiscountTotal int64                   `json:"discountTotal"`
 	Taxes         []orderCompletedTaxData `json:"taxes"`
+	// GiftCardLoadTotal is what the sale loaded onto gift cards (not in
+	// total: a liability, not revenue; the payments cover both). Absent
+	// when the sale loaded none.
+	GiftCardLoadTotal int64 `json:"giftCardLoadTotal,omitempty"`
 }
 
 type orderCompletedLineData struct {
@@ -191,7 +217,7 @@ type orderCompletedPaymentData struct {
 func newOrderCompletedData(o sales.Order) orderCompletedData {
 	e := orderCompletedData{OrderID: o.ID, Number: o.Number, LocationID: o.LocationID, RegisterID: o.RegisterID, CustomerID: o.CustomerID, BusinessDate: o.BusinessDate,
 		Currency: o.Currency, Total: o.Total, TaxTotal: o.TaxTotal, OccurredAt: o.CreatedAt,
-		StaffID: o.StaffID, APIKeyID: o.APIKeyID, DiscountTotal: o.DiscountTotal, Taxes: make([]orderCompletedTaxData, 0, len(o.Taxes)),
+		StaffID: o.StaffID, APIKeyID: o.APIKeyID, DiscountTotal: o.DiscountTotal, GiftCardLoadTotal: o.GiftCardLoadTotal, Taxes: make([]orderCompletedTaxData, 0, len(o.Taxes)),
 		Lines: make([]orderCompletedLineData, 0, len(o.Lines)), Payments: make([]orderCompletedPaymentData, 0, len(o.Payments))}
 	for _, l := range o.Lines {
 		e.Lines = append(e.Lines, orderCompletedLineData{VariantID: l.VariantID, SKU: l.SKU, Quantity: l.Quantity, UnitPrice: l.UnitPrice,

@@ -64,6 +64,7 @@ type PaymentInput struct {
 	Tendered        *Money // CASH
 	PaymentMethodID string // CARD, card not present: confirmed at once; "" collects on a card reader
 	Reference       string // EXTERNAL
+	GiftCardNumber  string // GIFT_CARD: the card spent
 }
 
 // CheckoutInput is a sale as the register sends it. Prices are never taken
@@ -80,6 +81,8 @@ type CheckoutInput struct {
 	OrderDiscount *DiscountInput
 	CustomerID    string
 	Payments      []PaymentInput
+	// GiftCardLoads are load lines (giftcard.go): no tax, not net sales.
+	GiftCardLoads []GiftCardLoadInput
 }
 
 func path(parts ...any) []string {
@@ -113,8 +116,8 @@ func (in CheckoutInput) Validate() error {
 		errs.Add(apperr.NotFound, "customer not found", path("customerId")...)
 	}
 	switch n := len(in.Lines); {
-	case n == 0:
-		errs.Add(apperr.Invalid, "at least one line is required", path("lines")...)
+	case n == 0 && len(in.GiftCardLoads) == 0:
+		errs.Add(apperr.Invalid, "at least one line (or gift card load) is required", path("lines")...)
 	case n > MaxLines:
 		errs.Add(apperr.Invalid, fmt.Sprintf("an order has at most %d lines", MaxLines), path("lines")...)
 	}
@@ -140,6 +143,7 @@ func (in CheckoutInput) Validate() error {
 		validatePayment(&errs, p, i)
 	}
 	validateCardCount(&errs, in.Payments)
+	validateGiftCards(&errs, in)
 	return errs.Err()
 }
 
@@ -187,8 +191,9 @@ func validatePayment(errs *apperr.List, p PaymentInput, i int) {
 	case External:
 	case Card:
 		validateCard(errs, p, i)
+	case GiftCard: // validateGiftCards
 	default:
-		errs.Add(apperr.Invalid, "method must be CASH, CARD or EXTERNAL", path("payments", i, "method")...)
+		errs.Add(apperr.Invalid, "method must be CASH, CARD, EXTERNAL or GIFT_CARD", path("payments", i, "method")...)
 	}
 }
 
@@ -216,6 +221,9 @@ func (in CheckoutInput) Request() idempotency.Request {
 	for i, p := range in.Payments {
 		payments[i] = idempotency.Fields{"method": string(p.Method), "amount": moneyFields(&p.Amount), "tendered": moneyFields(p.Tendered),
 			"paymentMethodId": p.PaymentMethodID, "reference": p.Reference}
+		if p.GiftCardNumber != "" { // present only when set: the hash of a request without cards is unchanged
+			payments[i]["giftCardNumber"] = p.GiftCardNumber
+		}
 	}
 	fields := idempotency.Fields{
 		"locationId": in.LocationID, "customerId": in.CustomerID, "lines": lines,
@@ -226,6 +234,13 @@ func (in CheckoutInput) Request() idempotency.Request {
 	// across the upgrade still replays).
 	if in.RegisterID != "" {
 		fields["registerId"] = in.RegisterID
+	}
+	if len(in.GiftCardLoads) > 0 {
+		loads := make([]idempotency.Fields, len(in.GiftCardLoads))
+		for i, l := range in.GiftCardLoads {
+			loads[i] = idempotency.Fields{"number": l.Number, "amount": moneyFields(&l.Amount)}
+		}
+		fields["giftCardLoads"] = loads
 	}
 	return idempotency.New(OpCheckout, in.IdempotencyKey, fields)
 }

@@ -35,6 +35,7 @@ const (
 	Cash     PaymentMethod = "CASH"
 	Card     PaymentMethod = "CARD"
 	External PaymentMethod = "EXTERNAL"
+	// GiftCard (GIFT_CARD) is in giftcard.go.
 )
 
 // PaymentStatus is the state of one payment.
@@ -73,8 +74,13 @@ type Order struct {
 	Total            int64 // what the customer pays
 	Taxes            []TaxLine
 	Payments         []Payment
-	CreatedAt        time.Time
-	BusinessDate     string // YYYY-MM-DD in the location's timezone
+	// GiftCardLoads are the sale's gift card loads (giftcard.go): not in
+	// Subtotal, TaxTotal or Total; the payments cover Total +
+	// GiftCardLoadTotal.
+	GiftCardLoads     []GiftCardLoad
+	GiftCardLoadTotal int64
+	CreatedAt         time.Time
+	BusinessDate      string // YYYY-MM-DD in the location's timezone
 	// Refunds so far (refund.go): a summary of each, oldest first (at most
 	// MaxRefunds), what they returned in all, and per rate the base and
 	// tax they returned.
@@ -125,6 +131,9 @@ type Payment struct {
 	ClientSecret string
 	// Refunded is how much of Amount went back in refunds.
 	Refunded int64
+	// GiftCardNumber is the card a GIFT_CARD payment spent (whole: refunds
+	// go back to it; shown masked).
+	GiftCardNumber string
 }
 
 // OrderFilter narrows a listing of orders.

@@ -108,10 +108,21 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 			errs.Add(apperr.Invalid, "payments must be in the tenant's currency "+t.Currency, path("payments", i, "amount", "currency")...)
 		}
 	}
+	for i, l := range in.GiftCardLoads {
+		if l.Amount.Currency != t.Currency {
+			errs.Add(apperr.Invalid, "gift card loads must be in the tenant's currency "+t.Currency, path("giftCardLoads", i, "amount", "currency")...)
+		}
+	}
+	if len(in.Lines) == 0 && in.OrderDiscount != nil { // a sale of gift card loads only: nothing to discount
+		errs.Add(apperr.Invalid, "a sale of gift card loads only takes no discount", path("orderDiscount")...)
+	}
 	if err := errs.Err(); err != nil {
 		return Sale{}, err
 	}
-	res, err := tax.Compute(tax.Input{Lines: lines, OrderDiscount: od, PricesIncludeTax: t.PricesIncludeTax, Rounding: tax.Rounding(t.TaxRounding)})
+	var res tax.Result
+	if len(in.Lines) > 0 {
+		res, err = tax.Compute(tax.Input{Lines: lines, OrderDiscount: od, PricesIncludeTax: t.PricesIncludeTax, Rounding: tax.Rounding(t.TaxRounding)})
+	}
 	var ie *tax.InputError
 	if errors.As(err, &ie) {
 		return Sale{}, apperr.New(apperr.Invalid, ie.Message, append([]string{"input"}, ie.Field...)...)
@@ -122,7 +133,11 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 	if res.Total > tax.MaxAmount { // prices exclusive of tax add up to 1.1 × the engine's bound
 		return Sale{}, apperr.Newf(apperr.Invalid, path("lines"), "the order total must not exceed %d", tax.MaxAmount)
 	}
-	payments, err := tender(in.Payments, res.Total, now)
+	loads, loadTotal := giftCardLoads(in.GiftCardLoads, orderID)
+	if loadTotal > tax.MaxAmount-res.Total { // each load ≤ tax.MaxAmount and at most MaxGiftCardLoads: no overflow
+		return Sale{}, apperr.Newf(apperr.Invalid, path("giftCardLoads"), "the order total with its gift card loads must not exceed %d", tax.MaxAmount)
+	}
+	payments, err := tender(in.Payments, res.Total+loadTotal, now)
 	if err != nil {
 		return Sale{}, err
 	}
@@ -130,7 +145,7 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 		ID: orderID, LocationID: snap.Location.ID, Status: StatusCompleted, Source: "POS",
 		Currency: t.Currency, PricesIncludeTax: t.PricesIncludeTax, TaxRounding: tax.Rounding(t.TaxRounding),
 		Subtotal: res.Subtotal, OrderDiscount: res.OrderDiscount, DiscountTotal: res.DiscountTotal, TaxTotal: res.TaxTotal, Total: res.Total,
-		Payments: payments, CreatedAt: now, BusinessDate: now.In(zone).Format("2006-01-02"),
+		Payments: payments, GiftCardLoads: loads, GiftCardLoadTotal: loadTotal, CreatedAt: now, BusinessDate: now.In(zone).Format("2006-01-02"),
 	}
 	if snap.Customer != nil {
 		o.CustomerID = snap.Customer.ID
@@ -197,7 +212,8 @@ func tender(in []PaymentInput, total int64, now time.Time) ([]Payment, error) {
 			return nil, apperr.Newf(apperr.Invalid, path("payments"), "payments add up to more than %d, but the total is %d", tax.MaxAmount, total)
 		}
 		sum += p.Amount.Amount
-		pay := Payment{ID: ids.NewAt("pay", now), Method: p.Method, Status: PaymentSucceeded, Amount: p.Amount.Amount, Reference: strings.TrimSpace(p.Reference)}
+		pay := Payment{ID: ids.NewAt("pay", now), Method: p.Method, Status: PaymentSucceeded, Amount: p.Amount.Amount, Reference: strings.TrimSpace(p.Reference),
+			GiftCardNumber: p.GiftCardNumber}
 		if p.Method == Cash {
 			tendered := p.Amount.Amount
 			if p.Tendered != nil {

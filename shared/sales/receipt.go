@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/tax"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -81,6 +82,15 @@ func NewReceipt(o Order, t tenant.Tenant, loc tenant.Location) Receipt {
 	if reduced {
 		line("※は軽減税率(8%%)対象商品")
 	}
+	// Gift card loads: not a sale of goods (不課税), after the taxed totals.
+	if len(o.GiftCardLoads) > 0 {
+		line("%s", strings.Repeat("-", 32))
+		for _, l := range o.GiftCardLoads {
+			row("ギフトカード入金 *"+giftcards.Last4(l.Number), money(l.Amount, o.Currency))
+		}
+		line("(ギフトカード入金は不課税)")
+		row("お支払合計", money(o.Total+o.GiftCardLoadTotal, o.Currency))
+	}
 	for _, p := range o.Payments {
 		row(paymentLabel(p), money(p.Amount, o.Currency))
 		if p.Method == Cash && p.Tendered != nil {
@@ -97,6 +107,8 @@ func paymentLabel(p Payment) string {
 		return "現金"
 	case Card:
 		return "カード"
+	case GiftCard:
+		return "ギフトカード *" + giftcards.Last4(p.GiftCardNumber)
 	default:
 		return "その他 " + p.Reference
 	}

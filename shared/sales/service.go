@@ -47,6 +47,7 @@ func (s *Service) checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if err != nil {
 		return Order{}, err
 	}
+	in.normalizeGiftCards()
 	if err := in.Validate(); err != nil {
 		return Order{}, err
 	}
