@@ -67,7 +67,8 @@ func summaryToItem(s sales.RefundSummary) refundSummaryItem {
 		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, t := range s.Tenders {
-		it.Tenders = append(it.Tenders, refundTenderItem{PaymentID: t.PaymentID, Method: string(t.Method), Amount: t.Amount, Reference: t.Reference})
+		it.Tenders = append(it.Tenders, refundTenderItem{PaymentID: t.PaymentID, Method: string(t.Method), Amount: t.Amount, Reference: t.Reference,
+			GiftCardNumber: t.GiftCardNumber})
 	}
 	return it
 }
@@ -78,7 +79,8 @@ func (it refundSummaryItem) domain() sales.RefundSummary {
 		s.Taxes = append(s.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, t := range it.Tenders {
-		s.Tenders = append(s.Tenders, sales.RefundTender{PaymentID: t.PaymentID, Method: sales.PaymentMethod(t.Method), Amount: t.Amount, Reference: t.Reference})
+		s.Tenders = append(s.Tenders, sales.RefundTender{PaymentID: t.PaymentID, Method: sales.PaymentMethod(t.Method), Amount: t.Amount, Reference: t.Reference,
+			GiftCardNumber: t.GiftCardNumber})
 	}
 	return s
 }
@@ -164,6 +166,8 @@ type refundTenderItem struct {
 	Method    string `dynamodbav:"method"`
 	Amount    int64  `dynamodbav:"amount"`
 	Reference string `dynamodbav:"reference,omitempty"`
+	// GiftCardNumber is the card a GIFT_CARD tender paid back onto.
+	GiftCardNumber string `dynamodbav:"giftCardNumber,omitempty"`
 }
 
 func refundToItem(tpk string, r sales.Refund, o sales.Order) refundItem {
@@ -184,7 +188,8 @@ func refundToItem(tpk string, r sales.Refund, o sales.Order) refundItem {
 		it.Taxes = append(it.Taxes, taxLineItem{Category: string(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, t := range r.Tenders {
-		it.Tenders = append(it.Tenders, refundTenderItem{PaymentID: t.PaymentID, Method: string(t.Method), Amount: t.Amount, Reference: t.Reference})
+		it.Tenders = append(it.Tenders, refundTenderItem{PaymentID: t.PaymentID, Method: string(t.Method), Amount: t.Amount, Reference: t.Reference,
+			GiftCardNumber: t.GiftCardNumber})
 	}
 	return it
 }
@@ -203,7 +208,8 @@ func (it refundItem) domain() sales.Refund {
 		r.Taxes = append(r.Taxes, sales.TaxLine{Category: tax.Category(t.Category), RatePercent: t.RatePercent, Taxable: t.Taxable, Tax: t.Tax})
 	}
 	for _, t := range it.Tenders {
-		r.Tenders = append(r.Tenders, sales.RefundTender{PaymentID: t.PaymentID, Method: sales.PaymentMethod(t.Method), Amount: t.Amount, Reference: t.Reference})
+		r.Tenders = append(r.Tenders, sales.RefundTender{PaymentID: t.PaymentID, Method: sales.PaymentMethod(t.Method), Amount: t.Amount, Reference: t.Reference,
+			GiftCardNumber: t.GiftCardNumber})
 	}
 	return r
 }
@@ -334,15 +340,68 @@ func (st *RefundStore) SaveRefund(ctx context.Context, p sales.RefundPlan, idem 
 		entry := levelChangeItem{Reason: string(inventory.ReasonRefund), Delta: k.quantity, Reference: r.ID, OccurredAt: fmtTime(r.CreatedAt)}
 		items = append(items, levelWrite(st.t, tpk, r.LocationID, k.variantID, entry, levelOnHand{add: ":back"}, "", values))
 	}
+	// Gift card tenders: one REFUND activity per card, in this transaction.
+	cards := cardRefunds(r)
+	cardAt := make([]int, len(cards))
+	for i, c := range cards {
+		writes, err := GiftCardRefundWrites(ctx, st.t, GiftCardMove{Number: c.number, Amount: c.amount, By: staffKey(r.StaffID, r.APIKeyID),
+			LocationID: r.LocationID, RegisterID: r.RegisterID, OrderID: r.OrderID, RefundID: r.ID, Reason: r.Reason, At: r.CreatedAt}, r.CreatedAt)
+		if err != nil {
+			return "", false, err
+		}
+		cardAt[i] = len(items) + GiftCardCardAction
+		items = append(items, writes...)
+	}
 	stored, replayed, err := st.t.TransactIdempotent(ctx, idem, []byte(r.ID), items, r.CreatedAt)
 	var ce *CanceledError
 	if errors.As(err, &ce) && ce.Failed(orderAt) {
 		return "", false, fmt.Errorf("save refund: %w", sales.ErrOrderMoved)
 	}
+	if errors.As(err, &ce) {
+		for i, at := range cardAt {
+			if ce.Failed(at) {
+				return "", false, giftCardRefundRefusal(ce.Items[at], cards[i].amount, r.CreatedAt)
+			}
+		}
+	}
 	if err != nil {
 		return "", false, fmt.Errorf("save refund: %w", err)
 	}
 	return string(stored), replayed, nil
+}
+
+// cardRefund is what a refund pays back onto one gift card.
+type cardRefund struct {
+	number string
+	amount int64
+}
+
+// cardRefunds sums the refund's GIFT_CARD tenders per card, in first-tender
+// order (a transaction writes a card once).
+func cardRefunds(r sales.Refund) []cardRefund {
+	var out []cardRefund
+	for _, t := range r.Tenders {
+		if t.Method != sales.GiftCard || t.Amount <= 0 {
+			continue
+		}
+		if at := slices.IndexFunc(out, func(c cardRefund) bool { return c.number == t.GiftCardNumber }); at >= 0 {
+			out[at].amount += t.Amount
+		} else {
+			out = append(out, cardRefund{t.GiftCardNumber, t.Amount})
+		}
+	}
+	return out
+}
+
+// giftCardRefundRefusal is the userError of a card that would not take a
+// refund back (gone, or deactivated): the refund can go onto another card
+// (toGiftCardNumber).
+func giftCardRefundRefusal(old map[string]types.AttributeValue, amount int64, now time.Time) error {
+	err := GiftCardRefusal(old, amount, now, "input", "toGiftCardNumber")
+	if e, ok := err.(*apperr.Error); ok {
+		e.Message += "; refund onto another gift card with toGiftCardNumber"
+	}
+	return err
 }
 
 type restock struct {

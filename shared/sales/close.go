@@ -41,6 +41,11 @@ type PaymentTotal struct {
 // included when prices include tax): Gross is the lines before any
 // discount, Net = Gross − Discounts − Refunds; Taxes and Payments are the
 // sales' less the refunds'; ExpectedCash is cash taken less cash refunded.
+// Gift card loads are no sale: they are GiftCardLoads, apart from Gross and
+// Net, though the payments that paid for them are in Payments (so Payments
+// add up to Net + GiftCardLoads, tax added when prices exclude it);
+// redemptions are the GIFT_CARD payment method, and refunds paid back onto
+// a gift card take from it.
 type CloseFigures struct {
 	OrderCount int
 	Gross      int64
@@ -187,7 +192,10 @@ func ComputeClose(orders []Order, refunds []Refund, registerID string) (CloseFig
 		if !counts(o) || (registerID != "" && o.RegisterID != registerID) {
 			continue
 		}
-		f.OrderCount++
+		if len(o.Lines) > 0 { // a sale of gift card loads only sells nothing
+			f.OrderCount++
+		}
+		f.GiftCardLoads = sum.add(f.GiftCardLoads, o.GiftCardLoadTotal)
 		for _, l := range o.Lines {
 			f.Gross = sum.add(f.Gross, sum.mul(l.UnitPrice, l.Quantity))
 		}
@@ -218,7 +226,7 @@ func ComputeClose(orders []Order, refunds []Refund, registerID string) (CloseFig
 		f.Taxes = append(f.Taxes, *t)
 	}
 	sort.Slice(f.Taxes, func(i, j int) bool { return f.Taxes[i].RatePercent > f.Taxes[j].RatePercent })
-	for _, m := range []PaymentMethod{Cash, Card, External} {
+	for _, m := range []PaymentMethod{Cash, Card, External, GiftCard} {
 		if v, ok := pays[m]; ok {
 			f.Payments = append(f.Payments, PaymentTotal{Method: m, Amount: v})
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/tax"
 	"github.com/renkei-pos/renkei/shared/text"
@@ -37,6 +38,11 @@ type RefundInput struct {
 	// location.
 	Restock bool
 	Reason  string // "" for none
+	// ToGiftCardNumber pays the whole refund onto this gift card instead
+	// of back the way the sale was paid (store credit); "" for the default:
+	// each payment's part goes back by its method, a GIFT_CARD payment's
+	// onto the card it spent.
+	ToGiftCardNumber string
 }
 
 // Refund is money (and maybe stock) given back for units of an order. Its
@@ -86,8 +92,12 @@ type RefundTender struct {
 	Method    PaymentMethod
 	Amount    int64
 	// Reference is the processor's refund id for CARD, the payment's own
-	// reference for EXTERNAL, "" for CASH.
+	// reference for EXTERNAL, "" for CASH and GIFT_CARD.
 	Reference string
+	// GiftCardNumber is the card a GIFT_CARD tender pays back onto (the
+	// card the payment spent, or RefundInput.ToGiftCardNumber): whole, as
+	// the order keeps it; shown masked.
+	GiftCardNumber string
 }
 
 // RefundSummary is what an order keeps of each of its refunds: enough to
@@ -137,7 +147,20 @@ func (in RefundInput) Validate() error {
 		}
 	}
 	reason.Check(&errs, in.Reason, path("reason")...)
+	if in.ToGiftCardNumber != "" {
+		if _, err := giftcards.ParseNumber(in.ToGiftCardNumber, path("toGiftCardNumber")...); err != nil {
+			errs = append(errs, err.(*apperr.Error))
+		}
+	}
 	return errs.Err()
+}
+
+// normalize drops the spaces and hyphens a typed card number may hold (a
+// number that does not parse is kept, for Validate to refuse).
+func (in *RefundInput) normalize() {
+	if n, err := giftcards.ParseNumber(in.ToGiftCardNumber); err == nil && in.ToGiftCardNumber != "" {
+		in.ToGiftCardNumber = n
+	}
 }
 
 // Request is the refund as an idempotent request: its key, and the hash of
@@ -147,7 +170,9 @@ func (in RefundInput) Request() idempotency.Request {
 	for i, l := range in.Lines {
 		lines[i] = idempotency.Fields{"lineId": l.LineID, "quantity": l.Quantity}
 	}
-	return idempotency.New(OpRefund, in.IdempotencyKey, idempotency.Fields{
-		"orderId": in.OrderID, "lines": lines, "restock": in.Restock, "reason": in.Reason,
-	})
+	f := idempotency.Fields{"orderId": in.OrderID, "lines": lines, "restock": in.Restock, "reason": in.Reason}
+	if in.ToGiftCardNumber != "" { // absent otherwise: requests made before it hash as they did
+		f["toGiftCardNumber"] = in.ToGiftCardNumber
+	}
+	return idempotency.New(OpRefund, in.IdempotencyKey, f)
 }

@@ -71,7 +71,10 @@ func lineShareUpTo(l Line, n int64) int64 {
 //   - the refund's amount is its lines' amounts, plus its tax when prices
 //     exclude tax;
 //   - it goes back through the order's payments in their order, each up to
-//     what is left of it, so the tenders of all refunds sum to each payment.
+//     what is left of it, so the tenders of all refunds sum to each payment;
+//     a GIFT_CARD payment's part goes back onto the card it spent, and with
+//     in.ToGiftCardNumber every part goes onto that card instead (still
+//     counted against the payment it refunds).
 func PlanRefund(o Order, in RefundInput, rc RefundContext) (RefundPlan, error) {
 	switch o.Status {
 	case StatusCompleted, StatusPartiallyRefunded:
@@ -121,7 +124,7 @@ func PlanRefund(o Order, in RefundInput, rc RefundContext) (RefundPlan, error) {
 	if !o.PricesIncludeTax {
 		r.Amount += r.TaxTotal
 	}
-	if err := planTenders(&r, &next); err != nil {
+	if err := planTenders(&r, &next, in.ToGiftCardNumber); err != nil {
 		return RefundPlan{}, err
 	}
 	next.RefundedTotal += r.Amount
@@ -185,8 +188,9 @@ func planTaxes(r *Refund, o Order, next *Order, rounding tax.Rounding) error {
 }
 
 // planTenders sends the refund back through the order's payments in order,
-// each up to what is left of it.
-func planTenders(r *Refund, next *Order) error {
+// each up to what is left of it: by the payment's method, or onto the gift
+// card toCard when set.
+func planTenders(r *Refund, next *Order, toCard string) error {
 	left := r.Amount
 	for i := range next.Payments {
 		p := &next.Payments[i]
@@ -198,7 +202,14 @@ func planTenders(r *Refund, next *Order) error {
 		if p.Method == External {
 			ref = p.Reference
 		}
-		r.Tenders = append(r.Tenders, RefundTender{PaymentID: p.ID, Method: p.Method, Amount: take, Reference: ref})
+		t := RefundTender{PaymentID: p.ID, Method: p.Method, Amount: take, Reference: ref}
+		switch {
+		case toCard != "":
+			t.Method, t.Reference, t.GiftCardNumber = GiftCard, "", toCard
+		case p.Method == GiftCard:
+			t.GiftCardNumber = p.GiftCardNumber
+		}
+		r.Tenders = append(r.Tenders, t)
 		p.Refunded += take
 		p.Status = PaymentPartiallyRefunded
 		if p.Refunded == p.Amount {
@@ -215,6 +226,7 @@ func planTenders(r *Refund, next *Order) error {
 // cloneOrder copies o deeply enough for a plan to change its lines,
 // payments, refunded taxes and refunds.
 func cloneOrder(o Order) Order {
+	o.GiftCardLoads = slices.Clone(o.GiftCardLoads)
 	o.Lines = slices.Clone(o.Lines)
 	o.Payments = slices.Clone(o.Payments)
 	o.RefundedTaxes = slices.Clone(o.RefundedTaxes)

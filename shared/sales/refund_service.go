@@ -94,6 +94,7 @@ func (s *Service) Refund(ctx context.Context, in RefundInput) (Order, Refund, er
 	if err != nil {
 		return Order{}, Refund{}, err
 	}
+	in.normalize()
 	if err := in.Validate(); err != nil {
 		return Order{}, Refund{}, err
 	}
