@@ -43,6 +43,7 @@ func (r *registerCloseResolver) Discounts() *money      { return r.money(r.c.Dis
 func (r *registerCloseResolver) Refunds() *money        { return r.money(r.c.Refunds) }
 func (r *registerCloseResolver) NetSales() *money       { return r.money(r.c.Net) }
 func (r *registerCloseResolver) ExpectedCash() *money   { return r.money(r.c.ExpectedCash) }
+func (r *registerCloseResolver) GiftCardLoads() *money  { return r.money(r.c.GiftCardLoads) }
 func (r *registerCloseResolver) CountedCash() *money    { return r.money(r.c.CountedCash) }
 func (r *registerCloseResolver) Difference() *money     { return r.money(r.c.Difference) }
 func (r *registerCloseResolver) ClosedAt() graphql.Time { return graphql.Time{Time: r.c.ClosedAt} }

@@ -17,6 +17,8 @@ type refundInput struct {
 	Lines          []refundLineInput
 	Restock        bool
 	Reason         *string
+	// ToGiftCardNumber pays the refund onto a gift card.
+	ToGiftCardNumber *string
 }
 
 type refundLineInput struct {
@@ -25,7 +27,8 @@ type refundLineInput struct {
 }
 
 func (in refundInput) domain() sales.RefundInput {
-	out := sales.RefundInput{IdempotencyKey: in.IdempotencyKey, OrderID: string(in.OrderID), Restock: in.Restock, Reason: deref(in.Reason)}
+	out := sales.RefundInput{IdempotencyKey: in.IdempotencyKey, OrderID: string(in.OrderID), Restock: in.Restock, Reason: deref(in.Reason),
+		ToGiftCardNumber: deref(in.ToGiftCardNumber)}
 	for _, l := range in.Lines {
 		out.Lines = append(out.Lines, sales.RefundLineInput{LineID: string(l.LineID), Quantity: int64(l.Quantity)})
 	}
@@ -43,9 +46,10 @@ type refundResolver struct {
 }
 
 type refundTenderResolver struct {
-	Method    string
-	Amount    *money
-	Reference *string
+	Method         string
+	Amount         *money
+	Reference      *string
+	GiftCardNumber *string // masked
 }
 
 type refundPayloadResolver struct {
@@ -83,6 +87,9 @@ func (r *orderResolver) refund(s sales.RefundSummary) *refundResolver {
 	}
 	for i, t := range s.Tenders {
 		out.Tenders[i] = &refundTenderResolver{Method: string(t.Method), Amount: r.money(t.Amount), Reference: strPtr(t.Reference)}
+		if t.GiftCardNumber != "" {
+			out.Tenders[i].GiftCardNumber = strPtr(sales.MaskCardNumber(t.GiftCardNumber))
+		}
 	}
 	return out
 }
