@@ -180,9 +180,18 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 	for _, k := range takes {
 		items = append(items, levelTake(st.t, tpk, k))
 	}
+	items, cards, err := st.giftCardWrites(ctx, sale, items)
+	if err != nil {
+		return "", false, err
+	}
 	stored, replayed, err := st.t.TransactIdempotent(ctx, idem, []byte(o.ID), items, o.CreatedAt)
 	var ce *CanceledError
 	if errors.As(err, &ce) {
+		for _, c := range cards { // a card's refusal is the answer: nothing was written
+			if ce.Failed(c.at) {
+				return "", false, GiftCardRefusal(ce.Items[c.at], c.amount, o.CreatedAt, c.field...)
+			}
+		}
 		stale := &sales.StaleError{Levels: map[string]inventory.StockLevel{}}
 		if ce.Failed(registerAt) {
 			stale.RegisterMoved = true
@@ -215,6 +224,54 @@ func (st *SalesStore) SaveSale(ctx context.Context, sale sales.Sale, seq int64, 
 		return "", false, err
 	}
 	return string(stored), replayed, nil
+}
+
+// giftCardAction is where a card's Update sits in a sale's transaction,
+// and the input field and amount its refusal names.
+type giftCardAction struct {
+	at     int
+	amount int64
+	field  []string
+}
+
+// giftCardWrites appends to items the sale's gift card loads and redeems
+// (three actions each, GiftCardLoadWrites / GiftCardRedeemWrites: the card's
+// conditioned Update, its activity, its gift_card.activity event) and says
+// where each card's Update is. Loads set a first-activated card's expiry
+// from the tenant's validity policy.
+func (st *SalesStore) giftCardWrites(ctx context.Context, sale sales.Sale, items []types.TransactWriteItem) ([]types.TransactWriteItem, []giftCardAction, error) {
+	o := sale.Order
+	redeems := sale.Redeems()
+	if len(o.GiftCardLoads) == 0 && len(redeems) == 0 {
+		return items, nil, nil
+	}
+	by := o.StaffID
+	if by == "" {
+		by = o.APIKeyID
+	}
+	move := func(number string, amount int64) GiftCardMove {
+		return GiftCardMove{Number: number, Amount: amount, By: by, LocationID: o.LocationID, RegisterID: o.RegisterID, OrderID: o.ID, At: o.CreatedAt}
+	}
+	var cards []giftCardAction
+	for i, l := range o.GiftCardLoads {
+		ws, err := GiftCardLoadWrites(ctx, st.t, move(l.Number, l.Amount), sale.GiftCardValidityMonths, o.CreatedAt)
+		if err != nil {
+			return nil, nil, err
+		}
+		cards = append(cards, giftCardAction{at: len(items) + GiftCardCardAction, amount: l.Amount,
+			field: []string{"input", "giftCardLoads", strconv.Itoa(i), "number"}})
+		items = append(items, ws...)
+	}
+	for _, r := range redeems {
+		ws, err := GiftCardRedeemWrites(ctx, st.t, move(r.Number, r.Amount), o.CreatedAt)
+		if err != nil {
+			return nil, nil, err
+		}
+		cards = append(cards, giftCardAction{at: len(items) + GiftCardCardAction, amount: r.Amount,
+			field: []string{"input", "payments", strconv.Itoa(r.PaymentIndex), "giftCardNumber"}})
+		items = append(items, ws...)
+	}
+	return items, cards, nil
 }
 
 func n(v int64) types.AttributeValue {

@@ -57,6 +57,10 @@ type Sale struct {
 	// CardAccountID is the connected account of a card sale's intent, kept
 	// with its pending index entry (so expiry can cancel the intent).
 	CardAccountID string
+	// GiftCardValidityMonths is the tenant's gift card validity when the
+	// sale was priced: a load that activates a card sets its expiry from it
+	// (0: the default).
+	GiftCardValidityMonths int
 }
 
 // Takes are the sale's stock decrements as ledger changes, referencing the
@@ -176,7 +180,7 @@ func Price(in CheckoutInput, snap Snapshot, orderID string, now time.Time) (Sale
 	for i := range decs {
 		decs[i].Quantity = qty[decs[i].VariantID]
 	}
-	return Sale{Order: o, Decrements: decs, AllowNegativeStock: t.AllowNegativeStock}, nil
+	return Sale{Order: o, Decrements: decs, AllowNegativeStock: t.AllowNegativeStock, GiftCardValidityMonths: t.GiftCardValidityMonths}, nil
 }
 
 func lineName(v catalog.Variant) string {
