@@ -7,6 +7,7 @@ import (
 
 	graphql "github.com/graph-gophers/graphql-go"
 
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -22,7 +23,11 @@ func (r *tenantResolver) Timezone() string         { return r.t.Timezone }
 func (r *tenantResolver) PricesIncludeTax() bool   { return r.t.PricesIncludeTax }
 func (r *tenantResolver) TaxRounding() string      { return string(r.t.TaxRounding) }
 func (r *tenantResolver) AllowNegativeStock() bool { return r.t.AllowNegativeStock }
-func (r *tenantResolver) CreatedAt() graphql.Time  { return graphql.Time{Time: r.t.CreatedAt} }
+
+func (r *tenantResolver) GiftCardValidityMonths() int32 {
+	return int32(giftcards.EffectiveValidityMonths(r.t.GiftCardValidityMonths))
+}
+func (r *tenantResolver) CreatedAt() graphql.Time { return graphql.Time{Time: r.t.CreatedAt} }
 func (r *tenantResolver) InvoiceRegistrationNumber() *string {
 	return strPtr(r.t.InvoiceRegistrationNumber)
 }
@@ -212,6 +217,7 @@ type settingsArgs struct {
 		TaxRounding               *string
 		AllowNegativeStock        *bool
 		InvoiceRegistrationNumber *string
+		GiftCardValidityMonths    *int32
 	}
 }
 
@@ -223,6 +229,10 @@ func (r *Resolver) UpdateTenantSettings(ctx context.Context, args settingsArgs) 
 	}
 	in := args.Input
 	s := tenant.Settings{BusinessName: in.BusinessName, PricesIncludeTax: in.PricesIncludeTax, AllowNegativeStock: in.AllowNegativeStock, InvoiceRegistrationNumber: in.InvoiceRegistrationNumber}
+	if in.GiftCardValidityMonths != nil {
+		m := int(*in.GiftCardValidityMonths)
+		s.GiftCardValidityMonths = &m
+	}
 	if in.TaxRounding != nil {
 		tr := tenant.Rounding(*in.TaxRounding)
 		s.TaxRounding = &tr

@@ -37,6 +37,7 @@ type tenantItem struct {
 	TaxRounding               string `dynamodbav:"taxRounding"`
 	AllowNegativeStock        bool   `dynamodbav:"allowNegativeStock"`
 	InvoiceRegistrationNumber string `dynamodbav:"invoiceRegistrationNumber,omitempty"`
+	GiftCardValidityMonths    int    `dynamodbav:"giftCardValidityMonths,omitempty"`
 	ApplicationFeeBps         int    `dynamodbav:"applicationFeeBps,omitempty"`
 	StripeAccountID           string `dynamodbav:"stripeAccountId,omitempty"`
 	CardPaymentsEnabled       bool   `dynamodbav:"cardPaymentsEnabled,omitempty"`
@@ -50,14 +51,14 @@ type tenantItem struct {
 func tenantToItem(t tenant.Tenant) tenantItem {
 	return tenantItem{PK: "T#" + t.ID, SK: skTenant, Type: "Tenant", ID: t.ID, BusinessName: t.BusinessName, Currency: t.Currency, Timezone: t.Timezone,
 		PricesIncludeTax: t.PricesIncludeTax, TaxRounding: string(t.TaxRounding), AllowNegativeStock: t.AllowNegativeStock,
-		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, ApplicationFeeBps: t.ApplicationFeeBps,
+		InvoiceRegistrationNumber: t.InvoiceRegistrationNumber, GiftCardValidityMonths: t.GiftCardValidityMonths, ApplicationFeeBps: t.ApplicationFeeBps,
 		StripeAccountID: t.StripeAccountID, CardPaymentsEnabled: t.CardPaymentsEnabled, StripeAccountAsOf: unixOrZero(t.StripeAccountAsOf), CreatedAt: fmtTime(t.CreatedAt), UpdatedAt: fmtTime(t.UpdatedAt), Version: 1}
 }
 
 func (it tenantItem) domain() tenant.Tenant {
 	return tenant.Tenant{ID: it.ID, BusinessName: it.BusinessName, Currency: it.Currency, Timezone: it.Timezone, PricesIncludeTax: it.PricesIncludeTax,
 		TaxRounding: tenant.Rounding(it.TaxRounding), AllowNegativeStock: it.AllowNegativeStock, InvoiceRegistrationNumber: it.InvoiceRegistrationNumber,
-		ApplicationFeeBps: it.ApplicationFeeBps, StripeAccountID: it.StripeAccountID, CardPaymentsEnabled: it.CardPaymentsEnabled, StripeAccountAsOf: timeOrZero(it.StripeAccountAsOf), CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
+		GiftCardValidityMonths: it.GiftCardValidityMonths, ApplicationFeeBps: it.ApplicationFeeBps, StripeAccountID: it.StripeAccountID, CardPaymentsEnabled: it.CardPaymentsEnabled, StripeAccountAsOf: timeOrZero(it.StripeAccountAsOf), CreatedAt: parseTime(it.CreatedAt), UpdatedAt: parseTime(it.UpdatedAt)}
 }
 
 func (st *TenantStore) getItem(ctx context.Context) (tenantItem, error) {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/text"
 )
 
@@ -33,6 +34,10 @@ type Tenant struct {
 	TaxRounding               Rounding
 	AllowNegativeStock        bool
 	InvoiceRegistrationNumber string // "" when not registered
+	// GiftCardValidityMonths is how long a gift card is valid from its
+	// activation (giftcards: 1–6 outside 資金決済法, up to 120 inside it);
+	// 0 on tenants created before the setting: the default, 6.
+	GiftCardValidityMonths int
 	// ApplicationFeeBps is the platform's fee on the tenant's card sales, in
 	// basis points (1/100 %) of each charge: set by the platform operator on
 	// the tenant item, never by the tenant (0: no fee).
@@ -110,6 +115,7 @@ type Settings struct {
 	TaxRounding               *Rounding
 	AllowNegativeStock        *bool
 	InvoiceRegistrationNumber *string // "" clears it
+	GiftCardValidityMonths    *int
 }
 
 // Apply validates s and applies it to t.
@@ -129,6 +135,12 @@ func (s Settings) Apply(t *Tenant, now time.Time) error {
 	}
 	if s.AllowNegativeStock != nil {
 		t.AllowNegativeStock = *s.AllowNegativeStock
+	}
+	if s.GiftCardValidityMonths != nil {
+		if err := giftcards.ValidateValidityMonths(*s.GiftCardValidityMonths, "input", "giftCardValidityMonths"); err != nil {
+			errs = append(errs, err.(*apperr.Error))
+		}
+		t.GiftCardValidityMonths = *s.GiftCardValidityMonths
 	}
 	if s.InvoiceRegistrationNumber != nil {
 		n := strings.TrimSpace(*s.InvoiceRegistrationNumber)
