@@ -48,14 +48,17 @@ func (r *salesRowResolver) money(v int64) *money {
 	return &money{Amount: Long(v), Currency: r.currency}
 }
 
-func (r *salesRowResolver) Key() string         { return r.row.Key }
-func (r *salesRowResolver) OrderCount() int32   { return int32(min(r.row.Orders, 1<<31-1)) }
-func (r *salesRowResolver) Quantity() Long      { return Long(r.row.Quantity) }
-func (r *salesRowResolver) GrossSales() *money  { return r.money(r.row.Gross) }
-func (r *salesRowResolver) Discounts() *money   { return r.money(r.row.Discounts) }
-func (r *salesRowResolver) Refunds() *money     { return r.money(r.row.Refunds) }
-func (r *salesRowResolver) NetSales() *money    { return r.money(r.row.Net()) }
-func (r *salesRowResolver) Tax() *money         { return r.money(r.row.Tax) }
+func (r *salesRowResolver) Key() string        { return r.row.Key }
+func (r *salesRowResolver) OrderCount() int32  { return int32(min(r.row.Orders, 1<<31-1)) }
+func (r *salesRowResolver) Quantity() Long     { return Long(r.row.Quantity) }
+func (r *salesRowResolver) GrossSales() *money { return r.money(r.row.Gross) }
+func (r *salesRowResolver) Discounts() *money  { return r.money(r.row.Discounts) }
+func (r *salesRowResolver) Refunds() *money    { return r.money(r.row.Refunds) }
+func (r *salesRowResolver) NetSales() *money   { return r.money(r.row.Net()) }
+func (r *salesRowResolver) Tax() *money        { return r.money(r.row.Tax) }
+func (r *salesRowResolver) GiftCardLoads() *money {
+	return r.money(r.row.GiftCardLoads)
+}
 func (r *salesRowResolver) AsOf() *graphql.Time { return r.asOf }
 
 // Register is the row's register under REGISTER (through the request's

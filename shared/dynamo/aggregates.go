@@ -18,7 +18,8 @@ import (
 
 // Sales aggregates (reports.Deltas): `T#<tid>#AGG#<locationId>#<yyyy-mm>`
 // (the location's month on its clock) / `<dim>#<level>#<bucket>#<key>`,
-// holding orders, qty, gross, disc, refunds and tax, only ever changed by
+// holding orders, qty, gross, disc, refunds, tax and gcl (gift card loads,
+// absent until a movement has some), only ever changed by
 // ADD, so movements apply in any order. A movement's ADDs and its marker
 // `T#<tid>#AGGDONE#<eventId>#<chunk>` (conditioned on its absence, kept
 // AggregateMarkerTTL) are one transaction: a redelivered event finds its
@@ -48,6 +49,8 @@ type aggregateItem struct {
 	Discounts int64  `dynamodbav:"disc"`
 	Refunds   int64  `dynamodbav:"refunds"`
 	Tax       int64  `dynamodbav:"tax"`
+	// GiftCardLoads: gift card loads sold (absent on items without any).
+	GiftCardLoads int64 `dynamodbav:"gcl"`
 }
 
 // AggregateStore is the reports store on the table.
@@ -89,11 +92,14 @@ func (st *AggregateStore) ApplyMovement(ctx context.Context, locationID, eventID
 			f := d.Figures
 			items = append(items, types.TransactWriteItem{Update: &types.Update{TableName: &st.t.name,
 				Key:                      key(aggregatePK(tpk, locationID, d.Month), d.SK),
-				UpdateExpression:         aws.String("SET #type = :type ADD orders :o, qty :q, gross :g, disc :d, refunds :r, tax :t"),
+				UpdateExpression:         aws.String("SET #type = :type ADD orders :o, qty :q, gross :g, disc :d, refunds :r, tax :t" + gclAdd(f)),
 				ExpressionAttributeNames: map[string]string{"#type": "type"},
 				ExpressionAttributeValues: map[string]types.AttributeValue{":type": s("Aggregate"),
 					":o": n(f.Orders), ":q": n(f.Quantity), ":g": n(f.Gross), ":d": n(f.Discounts), ":r": n(f.Refunds), ":t": n(f.Tax)},
 			}})
+			if f.GiftCardLoads != 0 {
+				items[len(items)-1].Update.ExpressionAttributeValues[":l"] = n(f.GiftCardLoads)
+			}
 		}
 		err := st.t.Transact(ctx, items)
 		var ce *CanceledError
@@ -107,6 +113,15 @@ func (st *AggregateStore) ApplyMovement(ctx context.Context, locationID, eventID
 	return nil
 }
 
+// gclAdd is the ADD of a delta's gift card loads, only when it has any (the
+// items of a tenant that sells no gift cards stay as they were).
+func gclAdd(f reports.Figures) string {
+	if f.GiftCardLoads == 0 {
+		return ""
+	}
+	return ", gcl :l"
+}
+
 // Aggregates reads the items of one query of a location's month partition.
 func (st *AggregateStore) Aggregates(ctx context.Context, locationID string, q reports.Query) ([]reports.Item, error) {
 	tpk, err := tenantPK(ctx)
@@ -116,7 +131,7 @@ func (st *AggregateStore) Aggregates(ctx context.Context, locationID string, q r
 	in := &dynamodb.QueryInput{TableName: &st.t.name,
 		KeyConditionExpression:    aws.String("pk = :pk AND sk BETWEEN :a AND :b"),
 		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(aggregatePK(tpk, locationID, q.Month)), ":a": s(q.From), ":b": s(q.To)},
-		ProjectionExpression:      aws.String("sk, orders, qty, gross, disc, refunds, tax"),
+		ProjectionExpression:      aws.String("sk, orders, qty, gross, disc, refunds, tax, gcl"),
 		Limit:                     aws.Int32(1000),
 	}
 	got, err := queryItems[aggregateItem](ctx, st.t, in, maxAggregateItems+1, nil)
@@ -129,7 +144,7 @@ func (st *AggregateStore) Aggregates(ctx context.Context, locationID string, q r
 	out := make([]reports.Item, len(got))
 	for i, it := range got {
 		out[i] = reports.Item{SK: it.SK, Figures: reports.Figures{Orders: it.Orders, Quantity: it.Quantity, Gross: it.Gross,
-			Discounts: it.Discounts, Refunds: it.Refunds, Tax: it.Tax}}
+			Discounts: it.Discounts, Refunds: it.Refunds, Tax: it.Tax, GiftCardLoads: it.GiftCardLoads}}
 	}
 	return out, nil
 }
@@ -151,6 +166,7 @@ func (st *AggregateStore) Backfill(ctx context.Context, locationID string, items
 			reqs = append(reqs, types.WriteRequest{PutRequest: &types.PutRequest{Item: map[string]types.AttributeValue{
 				attrPK: s(aggregatePK(tpk, locationID, d.Month)), attrSK: s(d.SK), "type": s("Aggregate"),
 				"orders": n(f.Orders), "qty": n(f.Quantity), "gross": n(f.Gross), "disc": n(f.Discounts), "refunds": n(f.Refunds), "tax": n(f.Tax),
+				"gcl": n(f.GiftCardLoads),
 			}}})
 		}
 		err := backoff.Contention.Retry(ctx, func(int) (bool, error) {

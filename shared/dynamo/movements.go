@@ -49,6 +49,7 @@ func saleMovement(e Event, d orderCompletedData) reports.Movement {
 	for _, p := range d.Payments {
 		m.Payments = append(m.Payments, reports.MethodAmount{Method: p.Method, Amount: p.Amount})
 	}
+	m.GiftCardLoads = d.GiftCardLoadTotal
 	return m
 }
 

@@ -22,6 +22,9 @@ type Movement struct {
 	Lines      []MovementLine
 	Taxes      []RateTax // per rate, computed once per order (or refund)
 	Payments   []MethodAmount
+	// GiftCardLoads is what a sale loaded onto gift cards: paid for by
+	// Payments, but no sale (GiftCardLoads figure, apart from the sales').
+	GiftCardLoads int64
 }
 
 // MovementLine is one sold (or refunded) line.
@@ -47,19 +50,22 @@ type MethodAmount struct {
 }
 
 // Figures are the sums a SalesRow shows, kept per aggregate item.
+// GiftCardLoads are gift card loads sold: a liability taken on, not in the
+// sales figures (Net).
 type Figures struct {
-	Orders, Quantity, Gross, Discounts, Refunds, Tax int64
+	Orders, Quantity, Gross, Discounts, Refunds, Tax, GiftCardLoads int64
 }
 
 // Add returns f + g.
 func (f Figures) Add(g Figures) Figures {
-	return Figures{f.Orders + g.Orders, f.Quantity + g.Quantity, f.Gross + g.Gross, f.Discounts + g.Discounts, f.Refunds + g.Refunds, f.Tax + g.Tax}
+	return Figures{f.Orders + g.Orders, f.Quantity + g.Quantity, f.Gross + g.Gross, f.Discounts + g.Discounts, f.Refunds + g.Refunds, f.Tax + g.Tax,
+		f.GiftCardLoads + g.GiftCardLoads}
 }
 
 // Times returns f with every figure multiplied by k (−1: a bucket's part
 // taken away).
 func (f Figures) Times(k int64) Figures {
-	return Figures{k * f.Orders, k * f.Quantity, k * f.Gross, k * f.Discounts, k * f.Refunds, k * f.Tax}
+	return Figures{k * f.Orders, k * f.Quantity, k * f.Gross, k * f.Discounts, k * f.Refunds, k * f.Tax, k * f.GiftCardLoads}
 }
 
 // Net is gross sales less discounts and refunds.
@@ -140,7 +146,7 @@ func Contributions(m Movement) []Contribution {
 	var skus []string
 	var catOrder []tax.Category
 	orders := int64(1)
-	if m.Refund {
+	if m.Refund || len(m.Lines) == 0 { // a sale of gift card loads only sells nothing
 		orders = 0
 	}
 	for i, l := range m.Lines {
@@ -158,6 +164,7 @@ func Contributions(m Movement) []Contribution {
 	// The rates' tax is the order's tax even when (by rounding) it differs
 	// from the sum allocated to lines: allocation makes them equal.
 	total.Orders = orders
+	total.GiftCardLoads = m.GiftCardLoads
 	out := []Contribution{{dim: dimTotal, Figures: total}}
 	for _, sku := range skus {
 		f := items[sku]
@@ -246,9 +253,10 @@ func paymentContributions(m Movement, total Figures) []Contribution {
 		}
 		return tax.Allocate(v, weights)
 	}
-	q, g, d, r, tx := split(total.Quantity), split(total.Gross), split(total.Discounts), split(total.Refunds), split(total.Tax)
+	q, g, d, r, tx, l := split(total.Quantity), split(total.Gross), split(total.Discounts), split(total.Refunds), split(total.Tax), split(total.GiftCardLoads)
 	for i, meth := range methods {
-		out[i] = Contribution{dim: dimPayment, Key: meth, Figures: Figures{Orders: total.Orders, Quantity: q[i], Gross: g[i], Discounts: d[i], Refunds: r[i], Tax: tx[i]}}
+		out[i] = Contribution{dim: dimPayment, Key: meth, Figures: Figures{Orders: total.Orders, Quantity: q[i], Gross: g[i], Discounts: d[i], Refunds: r[i], Tax: tx[i],
+			GiftCardLoads: l[i]}}
 	}
 	return out
 }
