@@ -18,6 +18,12 @@ type checkoutInput struct {
 	OrderDiscount  *discountInput
 	CustomerID     *graphql.ID
 	Payments       []paymentInput
+	GiftCardLoads  *[]giftCardLoadInput
+}
+
+type giftCardLoadInput struct {
+	Number string
+	Amount moneyInput
 }
 
 type checkoutLineInput struct {
@@ -37,6 +43,7 @@ type paymentInput struct {
 	Tendered        *moneyInput
 	PaymentMethodID *string
 	Reference       *string
+	GiftCardNumber  *string
 }
 
 func (in checkoutInput) domain() sales.CheckoutInput {
@@ -51,12 +58,18 @@ func (in checkoutInput) domain() sales.CheckoutInput {
 		out.Lines = append(out.Lines, sales.CheckoutLine{VariantID: string(l.VariantID), Quantity: int64(l.Quantity), Discount: l.Discount.domain()})
 	}
 	for _, p := range in.Payments {
-		pi := sales.PaymentInput{Method: sales.PaymentMethod(p.Method), Amount: p.Amount.domain(), PaymentMethodID: deref(p.PaymentMethodID), Reference: deref(p.Reference)}
+		pi := sales.PaymentInput{Method: sales.PaymentMethod(p.Method), Amount: p.Amount.domain(), PaymentMethodID: deref(p.PaymentMethodID), Reference: deref(p.Reference),
+			GiftCardNumber: deref(p.GiftCardNumber)}
 		if p.Tendered != nil {
 			t := p.Tendered.domain()
 			pi.Tendered = &t
 		}
 		out.Payments = append(out.Payments, pi)
+	}
+	if in.GiftCardLoads != nil {
+		for _, l := range *in.GiftCardLoads {
+			out.GiftCardLoads = append(out.GiftCardLoads, sales.GiftCardLoadInput{Number: l.Number, Amount: l.Amount.domain()})
+		}
 	}
 	return out
 }

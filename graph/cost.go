@@ -176,6 +176,7 @@ var fieldCosts = map[string]fieldCost{
 	"Order.taxBreakdown":                 {perEnum: "TaxCategory"},
 	"Order.payments":                     {max: sales.MaxPayments},
 	"Order.refunds":                      {max: maxRefunds},
+	"Order.giftCardLoads":                {max: sales.MaxGiftCardLoads},
 	"Refund.taxBreakdown":                {perEnum: "TaxCategory"},
 	"Refund.tenders":                     {max: sales.MaxPayments},
 	"RegisterClose.taxBreakdown":         {perEnum: "TaxCategory"},

@@ -119,6 +119,9 @@ func (r *orderResolver) Payments() []*paymentResolver {
 	for i, p := range r.o.Payments {
 		pr := &paymentResolver{ID: graphql.ID(p.ID), Method: string(p.Method), Status: string(p.Status), Amount: r.money(p.Amount), Reference: strPtr(p.Reference),
 			ClientSecret: strPtr(p.ClientSecret)} // set only on checkout's answer for a card reader
+		if p.GiftCardNumber != "" {
+			pr.GiftCardNumber = strPtr(sales.MaskCardNumber(p.GiftCardNumber))
+		}
 		if p.Tendered != nil {
 			pr.Tendered = r.money(*p.Tendered)
 		}
@@ -128,6 +131,23 @@ func (r *orderResolver) Payments() []*paymentResolver {
 		out[i] = pr
 	}
 	return out
+}
+
+// GiftCardLoads are the sale's load lines, each card masked.
+func (r *orderResolver) GiftCardLoads() []*giftCardLoadResolver {
+	out := make([]*giftCardLoadResolver, len(r.o.GiftCardLoads))
+	for i, l := range r.o.GiftCardLoads {
+		out[i] = &giftCardLoadResolver{ID: graphql.ID(l.ID), CardNumber: sales.MaskCardNumber(l.Number), Amount: r.money(l.Amount)}
+	}
+	return out
+}
+
+func (r *orderResolver) GiftCardLoadTotal() *money { return r.money(r.o.GiftCardLoadTotal) }
+
+type giftCardLoadResolver struct {
+	ID         graphql.ID
+	CardNumber string
+	Amount     *money
 }
 
 // Receipt is part of the order: whoever reads the order reads its receipt.
@@ -181,14 +201,15 @@ type taxLineResolver struct {
 }
 
 type paymentResolver struct {
-	ID           graphql.ID
-	Method       string
-	Status       string
-	Amount       *money
-	Tendered     *money
-	Change       *money
-	Reference    *string
-	ClientSecret *string
+	ID             graphql.ID
+	Method         string
+	Status         string
+	Amount         *money
+	Tendered       *money
+	Change         *money
+	Reference      *string
+	ClientSecret   *string
+	GiftCardNumber *string
 }
 
 type receiptResolver struct {
