@@ -15,6 +15,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/ids"
+	"github.com/renkei-pos/renkei/shared/integrations"
 )
 
 // Gift cards (docs/data-model.md, Gift cards), one partition per card:
@@ -41,7 +42,7 @@ const (
 )
 
 // EventGiftCardActivity is the outbox event written with every activity.
-const EventGiftCardActivity = "gift_card.activity"
+const EventGiftCardActivity = integrations.EventGiftCardActivity
 
 // GiftCardCardAction is the index of the card's Update in the actions a
 // builder returns: a cancellation whose reason at that position is

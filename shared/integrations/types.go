@@ -113,6 +113,9 @@ const (
 	EventCustomerCreated  = "customer.created"
 	// EventTimecardClosed is written when a shift ends (shared/timecards).
 	EventTimecardClosed = "timecard.closed"
+	// EventGiftCardActivity is written with every gift card balance change
+	// or deactivation (shared/dynamo/giftcards.go); the number is masked.
+	EventGiftCardActivity = "gift_card.activity"
 )
 
 // Internal event types: addressed to one integration, never delivered.

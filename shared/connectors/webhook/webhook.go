@@ -29,6 +29,7 @@ var Events = []string{
 	integrations.EventRegisterClosed,
 	integrations.EventCustomerCreated,
 	integrations.EventTimecardClosed,
+	integrations.EventGiftCardActivity,
 }
 
 // Limits and defaults.
