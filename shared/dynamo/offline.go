@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
+	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/sales"
@@ -198,6 +200,23 @@ func (st *SalesStore) SaveOfflineGroup(ctx context.Context, g sales.OfflineGroup
 		m.take.Reference = strings.Join(m.refs, " ")
 		items = append(items, levelTake(st.t, tpk, m.take))
 	}
+	// Gift card payments a register took offline always apply (the card
+	// may go below zero; the sync flags it after): 3 actions per card,
+	// last. A group spends a card once (sales.groupSize).
+	type cardAt struct{ sale, payment, at int }
+	var cards []cardAt
+	for i, w := range g.Sales {
+		o := w.Sale.Order
+		for _, r := range w.Sale.Redeems() {
+			writes, err := GiftCardOfflineRedeemWrites(ctx, st.t, GiftCardMove{Number: r.Number, Amount: r.Amount, By: staffKey(o.StaffID, o.APIKeyID),
+				LocationID: o.LocationID, RegisterID: o.RegisterID, OrderID: o.ID, At: o.CreatedAt}, now)
+			if err != nil {
+				return err
+			}
+			cards = append(cards, cardAt{sale: i, payment: r.PaymentIndex, at: len(items) + GiftCardCardAction})
+			items = append(items, writes...)
+		}
+	}
 	err = st.t.Transact(ctx, items)
 	var ce *CanceledError
 	if !errors.As(err, &ce) {
@@ -221,7 +240,15 @@ func (st *SalesStore) SaveOfflineGroup(ctx context.Context, g sales.OfflineGroup
 			}
 		}
 	}
-	if !conflict.RegisterMoved && len(conflict.Replays) == 0 {
+	for _, c := range cards {
+		if ce.Failed(c.at) {
+			if conflict.Rejected == nil {
+				conflict.Rejected = map[int]error{}
+			}
+			conflict.Rejected[c.sale] = apperr.New(apperr.NotFound, "no such gift card", "input", "payments", strconv.Itoa(c.payment), "giftCardNumber")
+		}
+	}
+	if !conflict.RegisterMoved && len(conflict.Replays) == 0 && len(conflict.Rejected) == 0 {
 		return fmt.Errorf("save offline sales: %w", ce)
 	}
 	return conflict
@@ -273,6 +300,12 @@ func (st *SalesStore) GetOrders(ctx context.Context, ids []string) (map[string]s
 // id, from the new image, and drops it as a duplicate); a write that sets
 // the level to a counted value (levelUpdate) clears it.
 const markOversoldAtOnce = 16
+
+// MarkGiftCardsFlagged flags the cards whose balance is below zero now
+// (an offline sale spent more than they held).
+func (st *SalesStore) MarkGiftCardsFlagged(ctx context.Context, numbers []string, at time.Time) error {
+	return MarkGiftCardsFlagged(ctx, st.t, numbers, at)
+}
 
 // MarkOversold marks the levels below zero as oversold at at.
 func (st *SalesStore) MarkOversold(ctx context.Context, levels []inventory.LevelKey, at time.Time) error {

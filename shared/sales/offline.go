@@ -18,7 +18,10 @@ import (
 // sent later in one batch. Each is its own result; each is checked and
 // priced exactly like a checkout (Validate, Price), but a sale that already
 // happened is never refused for stock: its takes always apply, and a level
-// they take below zero is marked oversold.
+// they take below zero is marked oversold. Likewise its GIFT_CARD payments
+// always apply to the card (whatever its state, expiry or balance): a
+// balance taken below zero flags the card. Only a card the tenant does not
+// have rejects the sale. Gift card loads are not sold offline.
 
 // OpOfflineSale scopes offline sales' idempotency keys (their clientSaleId).
 const OpOfflineSale = "offlineSale"
@@ -78,6 +81,7 @@ func (in OfflineSaleInput) checkout() CheckoutInput {
 	co := CheckoutInput{IdempotencyKey: in.ClientSaleID, LocationID: in.LocationID, RegisterID: in.RegisterID, Lines: in.Lines,
 		OrderDiscount: in.OrderDiscount, CustomerID: in.CustomerID, Payments: make([]PaymentInput, len(in.Payments))}
 	copy(co.Payments, in.Payments)
+	co.normalizeGiftCards()
 	for i, p := range co.Payments {
 		if p.Method == Card {
 			co.Payments[i].Method = External
@@ -128,6 +132,9 @@ func (in OfflineSaleInput) Request() idempotency.Request {
 	for i, p := range in.Payments {
 		payments[i] = idempotency.Fields{"method": string(p.Method), "amount": moneyFields(&p.Amount), "tendered": moneyFields(p.Tendered),
 			"paymentMethodId": p.PaymentMethodID, "reference": p.Reference}
+		if p.GiftCardNumber != "" { // absent otherwise: sales sent before gift cards hash as they did
+			payments[i]["giftCardNumber"] = p.GiftCardNumber
+		}
 	}
 	return idempotency.New(OpOfflineSale, in.ClientSaleID, idempotency.Fields{
 		"occurredAt": in.OccurredAt.UTC().Format(time.RFC3339Nano), "locationId": in.LocationID, "registerId": in.RegisterID,
@@ -186,6 +193,10 @@ type OfflineConflict struct {
 	RegisterMoved bool
 	Register      *RegisterState
 	Replays       map[int]Replay
+	// Rejected are sales (by index in the group) that cannot be written
+	// whatever is retried: a GIFT_CARD payment naming a card the tenant
+	// does not have.
+	Rejected map[int]error
 }
 
 func (e *OfflineConflict) Error() string { return "offline group cancelled" }
@@ -202,11 +213,17 @@ type OfflineStore interface {
 	GetOrders(ctx context.Context, ids []string) (map[string]Order, error)
 	// MarkOversold marks the levels that are below zero now as oversold.
 	MarkOversold(ctx context.Context, levels []inventory.LevelKey, at time.Time) error
+	// MarkGiftCardsFlagged flags the cards (by number) whose balance is
+	// below zero now.
+	MarkGiftCardsFlagged(ctx context.Context, numbers []string, at time.Time) error
 }
 
 // maxGroupActions is DynamoDB's limit of actions in one transaction; a
-// sale takes 3 (record, order, event), its group 1 (the register) and 1
-// per distinct level the group sells (takes of one level are merged).
+// sale takes 3 (record, order, event) and 3 per gift card it spends (the
+// card, its activity, its event), its group 1 (the register) and 1 per
+// distinct level the group sells (takes of one level are merged). A card
+// is written once per transaction: a sale spending a card the group
+// already spends starts the next group.
 const (
 	maxGroupActions = 100
 	actionsPerSale  = 3

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -66,6 +67,18 @@ func (sy *offlineSync) reject(i int, err error) {
 	sy.results[i].Status, sy.results[i].Errors = OfflineRejected, errorsAt(err, i)
 }
 
+// normalizeOfflineCards drops the spaces and hyphens of the sale's gift
+// card numbers (on a copy of its payments).
+func normalizeOfflineCards(in OfflineSaleInput) OfflineSaleInput {
+	if !slices.ContainsFunc(in.Payments, func(p PaymentInput) bool { return p.GiftCardNumber != "" }) {
+		return in
+	}
+	co := CheckoutInput{Payments: slices.Clone(in.Payments)}
+	co.normalizeGiftCards()
+	in.Payments = co.Payments
+	return in
+}
+
 // registerFor is the register a sale is numbered at, as for a checkout.
 func (sy *offlineSync) registerFor(in OfflineSaleInput) string {
 	switch {
@@ -93,6 +106,8 @@ func (sy *offlineSync) validate() ([]idempotency.Request, map[string]int, Offlin
 	}
 	for i, in := range sy.in {
 		sy.results[i].ClientSaleID = in.ClientSaleID
+		in = normalizeOfflineCards(in)
+		sy.in[i] = in
 		if err := in.Validate(sy.now); err != nil {
 			sy.reject(i, err)
 			continue
@@ -243,6 +258,22 @@ func (sy *offlineSync) write(ctx context.Context, loaded OfflineLoaded, byRegist
 			}
 		}
 	}
+	var cards []string
+	for _, o := range sy.created {
+		if o == nil {
+			continue
+		}
+		for _, p := range o.Payments {
+			if p.Method == GiftCard && !slices.Contains(cards, p.GiftCardNumber) {
+				cards = append(cards, p.GiftCardNumber)
+			}
+		}
+	}
+	if len(cards) > 0 {
+		if err := sy.s.Offline.MarkGiftCardsFlagged(ctx, cards, sy.now); err != nil {
+			return err
+		}
+	}
 	if len(levels) == 0 {
 		return nil
 	}
@@ -252,7 +283,8 @@ func (sy *offlineSync) write(ctx context.Context, loaded OfflineLoaded, byRegist
 // groupSize is how many of list's first sales fit one transaction.
 func groupSize(list []sellAt) int {
 	levels := map[string]bool{}
-	n := 0
+	cards := map[string]bool{}
+	n, cardActions := 0, 0
 	for _, sa := range list {
 		fresh := 0
 		for _, d := range sa.write.Sale.Decrements {
@@ -260,12 +292,21 @@ func groupSize(list []sellAt) int {
 				fresh++
 			}
 		}
-		if n > 0 && 1+(n+1)*actionsPerSale+len(levels)+fresh > maxGroupActions {
+		redeems := sa.write.Sale.Redeems()
+		again := false
+		for _, r := range redeems {
+			again = again || cards[r.Number]
+		}
+		if n > 0 && (again || 1+(n+1)*actionsPerSale+cardActions+giftCardActions*len(redeems)+len(levels)+fresh > maxGroupActions) {
 			break
 		}
 		for _, d := range sa.write.Sale.Decrements {
 			levels[d.VariantID] = true
 		}
+		for _, r := range redeems {
+			cards[r.Number] = true
+		}
+		cardActions += giftCardActions * len(redeems)
 		n++
 	}
 	return n
@@ -330,6 +371,10 @@ func (sy *offlineSync) writeOne(ctx context.Context, reg RegisterState, loc tena
 			return false, nil
 		case !errors.As(err, &conflict):
 			return false, err
+		}
+		if bad, ok := conflict.Rejected[0]; ok {
+			sy.reject(sa.index, bad)
+			return false, nil
 		}
 		if r, ok := conflict.Replays[0]; ok {
 			if r.Err != nil {
