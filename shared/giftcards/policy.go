@@ -1,30 +1,17 @@
 package giftcards
 
-import (
-	"time"
-
-	"github.com/renkei-pos/renkei/shared/apperr"
-)
+import "time"
 
 // Validity policy (資金決済法): a card valid for six months or less from
 // issue is outside the Act; a longer one is a 自家型前払式支払手段, and the
 // merchant must file and deposit once the unused balance on a reference
-// date passes LiabilityThreshold.
+// date passes LiabilityThreshold. The tenant sets the validity
+// (tenant.Tenant.GiftCardValidityMonths, bounded there).
 const (
 	DefaultValidityMonths = 6
-	MinValidityMonths     = 1
-	MaxValidityMonths     = 120
 	// ExemptValidityMonths is the longest validity outside the Act.
 	ExemptValidityMonths = 6
 )
-
-// ValidateValidityMonths checks a tenant's setting; INVALID at field.
-func ValidateValidityMonths(months int, field ...string) error {
-	if months < MinValidityMonths || months > MaxValidityMonths {
-		return apperr.Newf(apperr.Invalid, field, "giftCardValidityMonths must be %d to %d", MinValidityMonths, MaxValidityMonths)
-	}
-	return nil
-}
 
 // EffectiveValidityMonths is the setting, or the default when unset (0).
 func EffectiveValidityMonths(months int) int {

@@ -84,10 +84,14 @@ const (
 	// ManageTimecards reads everyone's timecards at the caller's
 	// locations, corrects shifts and sets passcodes.
 	ManageTimecards Permission = "timecards:manage"
+	// ReadGiftCards looks gift cards up by number (rate-limited per caller).
+	ReadGiftCards Permission = "giftcards:read"
+	// ManageGiftCards adjusts, deactivates and cashes out gift cards.
+	ManageGiftCards Permission = "giftcards:manage"
 )
 
-var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff, EndSession, ClockTime, ReadTimecards}
-var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations, DeactivateStaff, ManageTimecards)
+var cashierPerms = []Permission{ReadLocations, Sell, ReadCatalog, ReadInventory, ReadOrders, ReadCustomers, WriteCustomers, ReadStaff, EndSession, ClockTime, ReadTimecards, ReadGiftCards}
+var managerPerms = append(slices.Clone(cashierPerms), Refund, WriteInventory, WriteCatalog, CloseRegister, ReadReports, ReadIntegrations, DeactivateStaff, ManageTimecards, ManageGiftCards)
 var ownerPerms = append(slices.Clone(managerPerms), ManageStaff, ManageAPIKeys, ManageSettings, ManageIntegration)
 
 var rolePerms = map[Role][]Permission{Cashier: cashierPerms, Manager: managerPerms, Owner: ownerPerms}
@@ -99,8 +103,8 @@ var scopePerms = map[Scope][]Permission{
 	ScopeCatalogWrite:   {ReadCatalog, WriteCatalog},
 	ScopeInventoryRead:  {ReadInventory},
 	ScopeInventoryWrite: {ReadInventory, WriteInventory},
-	ScopeOrdersRead:     {ReadOrders},
-	ScopeOrdersWrite:    {ReadOrders, Sell, Refund},
+	ScopeOrdersRead:     {ReadOrders, ReadGiftCards},
+	ScopeOrdersWrite:    {ReadOrders, Sell, Refund, ReadGiftCards},
 	ScopeCustomersRead:  {ReadCustomers},
 	ScopeCustomersWrite: {ReadCustomers, WriteCustomers},
 	ScopeReportsRead:    {ReadReports},

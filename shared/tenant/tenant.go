@@ -2,12 +2,12 @@ package tenant
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
-	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/text"
 )
 
@@ -54,6 +54,13 @@ type Tenant struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 }
+
+// The gift card validity setting's bounds, in months (shared/giftcards:
+// six or less is outside 資金決済法).
+const (
+	MinGiftCardValidityMonths = 1
+	MaxGiftCardValidityMonths = 120
+)
 
 // Defaults for a new tenant (Japan first).
 const (
@@ -137,8 +144,9 @@ func (s Settings) Apply(t *Tenant, now time.Time) error {
 		t.AllowNegativeStock = *s.AllowNegativeStock
 	}
 	if s.GiftCardValidityMonths != nil {
-		if err := giftcards.ValidateValidityMonths(*s.GiftCardValidityMonths, "input", "giftCardValidityMonths"); err != nil {
-			errs = append(errs, err.(*apperr.Error))
+		if m := *s.GiftCardValidityMonths; m < MinGiftCardValidityMonths || m > MaxGiftCardValidityMonths {
+			errs.Add(apperr.Invalid, fmt.Sprintf("giftCardValidityMonths must be %d to %d", MinGiftCardValidityMonths, MaxGiftCardValidityMonths),
+				"input", "giftCardValidityMonths")
 		}
 		t.GiftCardValidityMonths = *s.GiftCardValidityMonths
 	}
