@@ -2,8 +2,11 @@ package dynamo
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -15,10 +18,14 @@ import (
 )
 
 // GiftCardStore reads gift cards and writes the managers' changes.
-type GiftCardStore struct{ t *Table }
+type GiftCardStore struct {
+	t *Table
+	// Now stamps the ledger markers' expiry (tests pin it).
+	Now func() time.Time
+}
 
 // NewGiftCardStore returns the gift card store.
-func NewGiftCardStore(t *Table) *GiftCardStore { return &GiftCardStore{t: t} }
+func NewGiftCardStore(t *Table) *GiftCardStore { return &GiftCardStore{t: t, Now: time.Now} }
 
 // errNoGiftCard is the answer for a number the tenant in ctx has no card
 // under: another tenant's card is the same answer.
@@ -87,4 +94,91 @@ func (st *GiftCardStore) Activities(ctx context.Context, number string, first in
 		out[i] = it.domain()
 	}
 	return out, next, nil
+}
+
+var _ giftcards.Store = (*GiftCardStore)(nil)
+
+// CreateCard stores a new card (an e-gift, PENDING); CONFLICT when the
+// number is taken.
+func (st *GiftCardStore) CreateCard(ctx context.Context, c giftcards.Card) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	it := giftCardItem{PK: giftCardPK(tpk, c.Number), SK: skGiftCard, Type: giftCardItemType, Number: c.Number, State: string(c.State),
+		Balance: c.Balance, CustomerID: c.CustomerID, IssuedAt: fmtTime(c.IssuedAt), Version: c.Version, UpdatedAt: fmtTime(c.UpdatedAt)}
+	av, err := attributevalue.MarshalMap(it)
+	if err != nil {
+		return fmt.Errorf("encode gift card: %w", err)
+	}
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	_, err = st.t.client.PutItem(cctx, &dynamodb.PutItemInput{TableName: &st.t.name, Item: av, ConditionExpression: aws.String("attribute_not_exists(pk)")})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return apperr.New(apperr.Conflict, "the gift card number is taken", "number")
+	}
+	if err != nil {
+		return fmt.Errorf("put gift card %s: %w", giftcards.Mask(c.Number), err)
+	}
+	return nil
+}
+
+// Change writes a manager's change: the card's new state and balance
+// (conditioned on prev's version), the activity with its balance after,
+// and the gift_card.activity event, in one transaction.
+func (st *GiftCardStore) Change(ctx context.Context, prev, next giftcards.Card, act giftcards.Activity, now time.Time) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	upd := types.TransactWriteItem{Update: &types.Update{TableName: &st.t.name, Key: key(giftCardPK(tpk, prev.Number), skGiftCard),
+		UpdateExpression:         aws.String("SET #st = :st, balance = :b, version = :next, updatedAt = :now"),
+		ConditionExpression:      aws.String("version = :prev"),
+		ExpressionAttributeNames: map[string]string{"#st": "state"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":st": s(string(next.State)), ":b": n(next.Balance),
+			":next": n(prev.Version + 1), ":prev": n(prev.Version), ":now": s(fmtTime(now))},
+	}}
+	after := next.Balance
+	rest, err := giftActivityWrites(ctx, st.t, tpk, prev.Number, act.Kind, act.Amount, &after,
+		GiftCardMove{Number: prev.Number, By: act.By, LocationID: act.LocationID, RegisterID: act.RegisterID, Reason: act.Reason, At: act.At}, now)
+	if err != nil {
+		return err
+	}
+	err = st.t.Transact(ctx, append([]types.TransactWriteItem{upd}, rest...))
+	var ce *CanceledError
+	if errors.As(err, &ce) && ce.Failed(0) {
+		return apperr.New(apperr.Conflict, "the gift card changed meanwhile; try again", "input", "number")
+	}
+	if err != nil {
+		return fmt.Errorf("change gift card %s: %w", giftcards.Mask(prev.Number), err)
+	}
+	return nil
+}
+
+// CountLookup counts a look-up by number: T#<tid>#GCLOOKUP#<caller> /
+// <window start, unix s>, ADD 1 while under max, kept two windows (TTL).
+func (st *GiftCardStore) CountLookup(ctx context.Context, caller string, at time.Time, window time.Duration, max int) error {
+	tpk, err := tenantPK(ctx)
+	if err != nil {
+		return err
+	}
+	start := at.Truncate(window)
+	cctx, cancel := st.t.call(ctx)
+	defer cancel()
+	_, err = st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{TableName: &st.t.name,
+		Key:                       key(tpk+"#GCLOOKUP#"+caller, strconv.FormatInt(start.Unix(), 10)),
+		UpdateExpression:          aws.String("ADD #c :one SET #ttl = :ttl"),
+		ConditionExpression:       aws.String("attribute_not_exists(#c) OR #c < :max"),
+		ExpressionAttributeNames:  map[string]string{"#c": "count", "#ttl": attrTTL},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":one": n(1), ":max": n(int64(max)), ":ttl": n(start.Add(2 * window).Unix())},
+	})
+	var ccf *types.ConditionalCheckFailedException
+	if errors.As(err, &ccf) {
+		return apperr.Newf(apperr.RateLimited, []string{"number"}, "too many gift card look-ups: at most %d a %s; try again later", max, window)
+	}
+	if err != nil {
+		return fmt.Errorf("count gift card look-up: %w", err)
+	}
+	return nil
 }
