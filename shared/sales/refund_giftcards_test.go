@@ -27,6 +27,21 @@ func TestPlanRefund_GiftCards(t *testing.T) {
 		t.Fatalf("default tenders %+v", p.Refund.Tenders)
 	}
 
+	// Cash tendered first (e.g. it also paid a load): the card still gets
+	// its part back first, never cash for a card's balance.
+	swapped := o
+	swapped.Payments = []Payment{o.Payments[1], o.Payments[0]}
+	swapped.Payments[0].Amount, swapped.Payments[1].Amount = 1700, 500
+	one := RefundInput{IdempotencyKey: "k", OrderID: "ord_1", Lines: []RefundLineInput{{LineID: "l1", Quantity: 1}}}
+	p, err = PlanRefund(swapped, one, refundCtx(t, 3, tax.Rounding("FLOOR")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Refund.Tenders) != 2 || p.Refund.Tenders[0].Method != GiftCard || p.Refund.Tenders[0].Amount != 500 ||
+		p.Refund.Tenders[1].Method != Cash || p.Refund.Tenders[1].Amount != 600 {
+		t.Fatalf("tenders with cash first %+v", p.Refund.Tenders)
+	}
+
 	in.ToGiftCardNumber = named
 	p, err = PlanRefund(o, in, refundCtx(t, 2, tax.Rounding("FLOOR")))
 	if err != nil {

@@ -70,8 +70,9 @@ func lineShareUpTo(l Line, n int64) int64 {
 //     the sum of its parts' taxes by a rounding unit or two);
 //   - the refund's amount is its lines' amounts, plus its tax when prices
 //     exclude tax;
-//   - it goes back through the order's payments in their order, each up to
-//     what is left of it, so the tenders of all refunds sum to each payment;
+//   - it goes back through the order's payments in their order (GIFT_CARD
+//     payments first), each up to what is left of it, so the tenders of all
+//     refunds sum to each payment;
 //     a GIFT_CARD payment's part goes back onto the card it spent, and with
 //     in.ToGiftCardNumber every part goes onto that card instead (still
 //     counted against the payment it refunds).
@@ -187,12 +188,23 @@ func planTaxes(r *Refund, o Order, next *Order, rounding tax.Rounding) error {
 	return nil
 }
 
-// planTenders sends the refund back through the order's payments in order,
-// each up to what is left of it: by the payment's method, or onto the gift
-// card toCard when set.
+// planTenders sends the refund back through the order's payments, gift
+// card payments first and then the others in order, each up to what is
+// left of it: by the payment's method, or onto the gift card toCard when
+// set.
 func planTenders(r *Refund, next *Order, toCard string) error {
 	left := r.Amount
-	for i := range next.Payments {
+	// Gift card payments first: a refund never turns a card's balance into
+	// cash (払戻し) because the card happened to be tendered after cash.
+	var order []int
+	for pass := range 2 {
+		for i, p := range next.Payments {
+			if (p.Method == GiftCard) == (pass == 0) {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
 		p := &next.Payments[i]
 		take := min(left, p.Amount-p.Refunded)
 		if take <= 0 {
