@@ -11,6 +11,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
@@ -36,6 +37,9 @@ type Services struct {
 	// Timecards records clock events and reads timecards (timecards.go);
 	// nil answers its operations NOT_IMPLEMENTED.
 	Timecards *timecards.Service
+	// GiftCards reads gift cards and makes the managers' changes
+	// (giftcards.go); nil answers its operations NOT_IMPLEMENTED.
+	GiftCards *giftcards.Service
 }
 
 // Resolver is the root of Query and Mutation; each area adds its fields in

@@ -2,14 +2,18 @@ package dynamo
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/renkei-pos/renkei/shared/giftcards"
 )
 
 // The gift card ledger: the sum of every activity's amount per date (the
@@ -101,4 +105,17 @@ func (st *GiftCardStore) UnusedBalance(ctx context.Context, asOf string) (int64,
 		total += v
 	}
 	return total, nil
+}
+
+// LedgerEntryFromEvent reads the ledger entry of a gift_card.activity event.
+func LedgerEntryFromEvent(e Event) (giftcards.LedgerEntry, error) {
+	var d giftCardActivityData
+	if err := json.Unmarshal(e.Data, &d); err != nil {
+		return giftcards.LedgerEntry{}, fmt.Errorf("decode %s event %s: %w", e.Type, e.ID, err)
+	}
+	at, err := time.Parse(time.RFC3339Nano, d.OccurredAt)
+	if err != nil || e.TenantID == "" || e.ID == "" {
+		return giftcards.LedgerEntry{}, fmt.Errorf("%s event %s: no tenant, id or occurredAt", e.Type, e.ID)
+	}
+	return giftcards.LedgerEntry{TenantID: e.TenantID, EventID: e.ID, Amount: d.Amount, OccurredAt: at}, nil
 }

@@ -170,6 +170,15 @@ func TestGiftCardWrites_EventIsMasked(t *testing.T) {
 	if ev["eventType"] != EventGiftCardActivity || data == "" || contains(data, testCard) || !contains(data, `"card":"************0002"`) {
 		t.Fatalf("event: %v", ev)
 	}
+	// The stream aggregator reads its ledger entry back from the image.
+	e, ok, err := EventFromImage(items[2].Put.Item)
+	if err != nil || !ok {
+		t.Fatalf("event from image: %v %v", ok, err)
+	}
+	le, err := LedgerEntryFromEvent(e)
+	if err != nil || le.Amount != 100 || le.EventID != e.ID || le.TenantID == "" || !le.OccurredAt.Equal(now) {
+		t.Fatalf("ledger entry: %+v %v", le, err)
+	}
 	if _, err := GiftCardLoadWrites(ctx, tbl, GiftCardMove{Number: testCard}, 6, now); !errors.Is(err, ErrGiftCardMove) {
 		t.Fatalf("zero amount: %v", err)
 	}

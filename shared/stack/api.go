@@ -11,6 +11,7 @@ import (
 	"github.com/renkei-pos/renkei/graph"
 	"github.com/renkei-pos/renkei/shared/catalog"
 	"github.com/renkei-pos/renkei/shared/dynamo"
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
@@ -80,6 +81,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 		Reports:   NewReports(table),
 		Timecards: &timecards.Service{Store: dynamo.NewTimecardStore(table), Staff: dynamo.NewIdentityStore(table), Locations: tenants, Now: cfg.Now},
+		GiftCards: &giftcards.Service{Store: dynamo.NewGiftCardStore(table), Tenants: tenants, Now: cfg.Now},
 	}
 	svc.Payments = &payments.Service{Store: dynamo.NewPaymentStore(table), Tenants: tenants, Gateway: cfg.Cards.Payments}
 	if cfg.Cards.Accounts == nil {

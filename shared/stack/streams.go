@@ -11,6 +11,7 @@ import (
 	"github.com/renkei-pos/renkei/shared/ddbstream"
 	"github.com/renkei-pos/renkei/shared/dynamo"
 	"github.com/renkei-pos/renkei/shared/dynamolocal"
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/reports"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -21,7 +22,7 @@ import (
 // (functions/dispatcher) or the local poller. A nil hub runs the
 // aggregator alone.
 func StreamHandler(table *dynamo.Table, hub *Hub, logger *slog.Logger) ddbstream.Handler {
-	hs := []ddbstream.Handler{aggregationHandler(NewReports(table), logger)}
+	hs := []ddbstream.Handler{aggregationHandler(NewReports(table), logger), giftCardLedgerHandler(table, logger)}
 	if hub != nil {
 		hs = append(hs, dispatchHandler(hub.Dispatcher, logger))
 	}
@@ -47,6 +48,30 @@ func aggregationHandler(svc *reports.Service, logger *slog.Logger) ddbstream.Han
 			var m reports.Movement
 			if m, ok, err = dynamo.MovementFromEvent(e); err == nil && ok {
 				return svc.Aggregate(tenant.WithID(ctx, m.TenantID), m)
+			}
+		}
+		if err != nil {
+			logger.Error("stream record skipped", slog.String("record", r.ID), slog.String("error", err.Error()))
+		}
+		return nil
+	}, func(r ddbstream.Record, err error) {
+		logger.Warn("stream record failed; it comes again", slog.String("record", r.ID), slog.String("error", err.Error()))
+	})
+}
+
+// giftCardLedgerHandler adds each gift_card.activity event's amount to the
+// tenant's daily gift card ledger (the liability), once per event.
+func giftCardLedgerHandler(table *dynamo.Table, logger *slog.Logger) ddbstream.Handler {
+	svc := &giftcards.Service{Store: dynamo.NewGiftCardStore(table), Tenants: dynamo.NewTenantStore(table), Now: time.Now}
+	return ddbstream.EachRecord(func(ctx context.Context, r ddbstream.Record) error {
+		if r.NewImage == nil {
+			return nil
+		}
+		e, ok, err := dynamo.EventFromImage(r.NewImage)
+		if err == nil && ok && e.Type == dynamo.EventGiftCardActivity {
+			var le giftcards.LedgerEntry
+			if le, err = dynamo.LedgerEntryFromEvent(e); err == nil {
+				return svc.ApplyLedger(tenant.WithID(ctx, le.TenantID), le)
 			}
 		}
 		if err != nil {
