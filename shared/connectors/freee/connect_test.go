@@ -96,6 +96,11 @@ func TestConnector_Connect(t *testing.T) {
 		{"walletable not in freee", func(s map[string]any) {
 			mapping(s)["walletables"].(map[string]any)["CARD"] = map[string]any{"type": "credit_card", "id": 2}
 		}, true, []string{"input", "settings", "accountMapping", "walletables", "CARD"}},
+		{"gift card liability account not in freee", func(s map[string]any) { mapping(s)["giftCardLiabilityAccountItemId"] = 999 }, true,
+			[]string{"input", "settings", "accountMapping", "giftCardLiabilityAccountItemId"}},
+		{"GIFT_CARD walletable not in freee", func(s map[string]any) {
+			mapping(s)["walletables"].(map[string]any)["GIFT_CARD"] = map[string]any{"type": "wallet", "id": 99}
+		}, true, []string{"input", "settings", "accountMapping", "walletables", "GIFT_CARD"}},
 		{"section not in freee", func(s map[string]any) { mapping(s)["sections"] = map[string]any{testLocation: 99} }, true,
 			[]string{"input", "settings", "accountMapping", "sections", testLocation}},
 		{"company the token cannot open", func(s map[string]any) { s["companyId"] = 2002 }, true, []string{"input", "settings", "companyId"}},
@@ -110,6 +115,16 @@ func TestConnector_Connect(t *testing.T) {
 			wantInvalid(t, err, tc.field...)
 		})
 	}
+
+	t.Run("gift card mappings that exist are kept", func(t *testing.T) {
+		s := connectSettings(t, f)
+		mapping(s)["giftCardLiabilityAccountItemId"] = 101
+		mapping(s)["walletables"].(map[string]any)["GIFT_CARD"] = map[string]any{"type": "wallet", "id": 1}
+		conn, err := connect(t, c, s, true)
+		if err != nil || !strings.Contains(string(conn.Settings), `"giftCardLiabilityAccountItemId":101`) || !strings.Contains(string(conn.Settings), `"GIFT_CARD"`) {
+			t.Fatalf("Connect = %s, %v", conn.Settings, err)
+		}
+	})
 
 	t.Run("sections that exist are kept", func(t *testing.T) {
 		s := connectSettings(t, f)
