@@ -60,7 +60,7 @@ func TestGiftCardService_ManagersChanges(t *testing.T) {
 	cashier := asRole(ctx, identity.Cashier)
 
 	// A cashier may look up but not adjust.
-	if _, err := svc.Adjust(cashier, giftcards.ChangeInput{Number: testCard, Amount: 100, Reason: "x"}); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := svc.Adjust(cashier, giftcards.ChangeInput{Number: testCard, Amount: 100, Currency: "JPY", Reason: "x"}); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("cashier adjust: %v", err)
 	}
 	for _, tt := range []struct {
@@ -69,16 +69,16 @@ func TestGiftCardService_ManagersChanges(t *testing.T) {
 		code apperr.Code
 	}{
 		{"no reason", giftcards.ChangeInput{Number: testCard, Amount: 100}, apperr.Invalid},
-		{"bad number", giftcards.ChangeInput{Number: "4000000000000003", Amount: 100, Reason: "r"}, apperr.Invalid},
-		{"zero", giftcards.ChangeInput{Number: testCard, Reason: "r"}, apperr.Invalid},
-		{"below zero", giftcards.ChangeInput{Number: testCard, Amount: -3001, Reason: "r"}, apperr.Invalid},
-		{"no card", giftcards.ChangeInput{Number: "4000000000000010", Amount: 1, Reason: "r"}, apperr.NotFound},
+		{"bad number", giftcards.ChangeInput{Number: "4000000000000003", Amount: 100, Currency: "JPY", Reason: "r"}, apperr.Invalid},
+		{"zero", giftcards.ChangeInput{Number: testCard, Currency: "JPY", Reason: "r"}, apperr.Invalid},
+		{"below zero", giftcards.ChangeInput{Number: testCard, Amount: -3001, Currency: "JPY", Reason: "r"}, apperr.Invalid},
+		{"no card", giftcards.ChangeInput{Number: "4000000000000010", Amount: 1, Currency: "JPY", Reason: "r"}, apperr.NotFound},
 	} {
 		if _, err := svc.Adjust(ctx, tt.in); !apperr.Is(err, tt.code) {
 			t.Errorf("%s: %v", tt.name, err)
 		}
 	}
-	c, err := svc.Adjust(ctx, giftcards.ChangeInput{Number: testCard, Amount: -500, Reason: "damaged goods credited twice"})
+	c, err := svc.Adjust(ctx, giftcards.ChangeInput{Number: testCard, Amount: -500, Currency: "JPY", Reason: "damaged goods credited twice"})
 	if err != nil || c.Balance != 2500 {
 		t.Fatalf("adjust: %+v %v", c, err)
 	}
@@ -86,10 +86,10 @@ func TestGiftCardService_ManagersChanges(t *testing.T) {
 	if _, err := svc.CashOut(ctx, giftcards.ChangeInput{Number: testCard, Amount: 500}); !apperr.Is(err, apperr.Invalid) {
 		t.Fatalf("cash out without exception: %v", err)
 	}
-	if _, err := svc.CashOut(ctx, giftcards.ChangeInput{Number: testCard, Amount: 2501, Reason: "business closing"}); !apperr.Is(err, apperr.InsufficientBalance) {
+	if _, err := svc.CashOut(ctx, giftcards.ChangeInput{Number: testCard, Amount: 2501, Currency: "JPY", Reason: "business closing"}); !apperr.Is(err, apperr.InsufficientBalance) {
 		t.Fatalf("cash out beyond balance: %v", err)
 	}
-	if c, err = svc.CashOut(ctx, giftcards.ChangeInput{Number: testCard, Amount: 500, Reason: "business closing (資金決済法 20条)"}); err != nil || c.Balance != 2000 {
+	if c, err = svc.CashOut(ctx, giftcards.ChangeInput{Number: testCard, Amount: 500, Currency: "JPY", Reason: "business closing (資金決済法 20条)"}); err != nil || c.Balance != 2000 {
 		t.Fatalf("cash out: %+v %v", c, err)
 	}
 	if c, err = svc.Deactivate(ctx, giftcards.ChangeInput{Number: testCard, Reason: "reported stolen"}); err != nil || c.State != giftcards.Deactivated {

@@ -40,6 +40,8 @@ type Card struct {
 	FlaggedAt time.Time
 	Version   int64
 	UpdatedAt time.Time
+	// Currency is the tenant's (set by the service when it answers a card).
+	Currency string
 }
 
 // Flagged reports whether the card needs a look: spent below zero offline.

@@ -10,6 +10,7 @@ const LiabilityThreshold int64 = 10_000_000
 type Liability struct {
 	AsOf              time.Time // the date (midnight in the business zone)
 	UnusedBalance     int64
+	Currency          string
 	Regulated         bool // the tenant's validity is longer than six months
 	ThresholdExceeded bool
 	// DepositRequired is half the unused balance when the threshold is
