@@ -2,7 +2,6 @@ package sales
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/giftcards"
@@ -56,47 +55,6 @@ type GiftCardRedeem struct {
 	Number       string
 	Amount       int64
 	PaymentIndex int
-}
-
-// GiftCardError is SaveSale's answer when a card's condition failed and
-// nothing was written: Redeem is the payment index (or -1) and Load the load
-// index (or -1) of the card; State and Balance are the card as it was ("" :
-// no such card in the tenant).
-type GiftCardError struct {
-	Number    string
-	Redeem    int
-	Load      int
-	Found     bool
-	State     string
-	Balance   int64
-	ExpiresAt time.Time
-}
-
-func (e *GiftCardError) Error() string {
-	return "gift card condition failed: " + MaskCardNumber(e.Number)
-}
-
-// userError is the userError of a failed card condition, on the input that
-// named the card.
-func (e *GiftCardError) userError(now time.Time) *apperr.Error {
-	if e.Redeem >= 0 {
-		at := path("payments", e.Redeem, "giftCardNumber")
-		switch {
-		case !e.Found:
-			return apperr.New(apperr.Invalid, "gift card not found", at...)
-		case e.State != "ACTIVE":
-			return apperr.Newf(apperr.Invalid, at, "the gift card %s is not active", MaskCardNumber(e.Number))
-		case !e.ExpiresAt.IsZero() && !e.ExpiresAt.After(now):
-			return apperr.Newf(apperr.Invalid, at, "the gift card %s expired", MaskCardNumber(e.Number))
-		default:
-			return apperr.Newf(apperr.InsufficientBalance, at, "the gift card %s holds %d, less than the payment", MaskCardNumber(e.Number), e.Balance)
-		}
-	}
-	at := path("giftCardLoads", e.Load, "number")
-	if e.State == "DEACTIVATED" {
-		return apperr.Newf(apperr.Invalid, at, "the gift card %s is deactivated", MaskCardNumber(e.Number))
-	}
-	return apperr.Newf(apperr.Invalid, at, "the gift card %s cannot be loaded", MaskCardNumber(e.Number))
 }
 
 // MaskCardNumber hides all but the last 4 digits of a card number (numbers
