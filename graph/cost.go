@@ -106,6 +106,11 @@ var fieldCosts = map[string]fieldCost{
 	"Query.timecards": {base: timecardsLocationCost, scope: "locationId",
 		unscopedBase: readCost + timecards.MaxReportLocations*timecardsLocationCost},
 	"Query.shift": {base: 2 * readCost}, // the shift and its location
+	// Gift cards (giftcards.go): a look-up counts against the caller's
+	// limit (a write), then reads the card and the tenant; the liability
+	// reads the tenant and the ledger's four shards.
+	"Query.giftCard":          {base: writeCost + 2*readCost},
+	"Query.giftCardLiability": {base: 5 * readCost},
 
 	// Mutations. At most one of signUp, logIn, refreshSession per request.
 	"Mutation.signUp":               {base: hashCost},
@@ -134,6 +139,13 @@ var fieldCosts = map[string]fieldCost{
 	"Mutation.clock":            {base: hashCost + writeCost},
 	"Mutation.correctShift":     {base: 2*readCost + writeCost},
 	"Mutation.setStaffPasscode": {base: hashCost},
+	// Gift cards: the tenant and the card read, one transaction (a
+	// conflict with a sale re-reads, at most three times).
+	"Mutation.issueGiftCard":      {base: readCost + writeCost},
+	"Mutation.adjustGiftCard":     {base: 3 * (readCost + writeCost)},
+	"Mutation.deactivateGiftCard": {base: 3 * (readCost + writeCost)},
+	"Mutation.cashOutGiftCard":    {base: 3 * (readCost + writeCost)},
+	"GiftCardPayload.userErrors":  {max: maxUserErrors},
 	// Integrations (integrations.go). A payload's lagSeconds reads the
 	// integration's oldest pending job: readCost each.
 	"Mutation.connectIntegration":    {base: readCost + providerCheckCost + 2*writeCost + readCost}, // count, the provider's checks, seal, write
@@ -157,6 +169,7 @@ var fieldCosts = map[string]fieldCost{
 	"Order.receipt":          {base: 2 * batchedReadCost}, // the tenant and the location
 	"OrderLine.variant":      {base: batchedReadCost},
 	"Customer.orders":        {base: readCost},
+	"GiftCard.activities":    {base: readCost},
 	"RegisterClose.location": {base: batchedReadCost},
 	"RegisterClose.register": {base: batchedReadCost},
 	"Order.register":         {base: batchedReadCost},
@@ -216,10 +229,11 @@ var fieldCosts = map[string]fieldCost{
 	"SetStaffPasscodePayload.userErrors": {max: maxUserErrors},
 
 	// Connection nodes: paid for by the connection's page size.
-	"ItemConnection.nodes":           {perPage: true},
-	"OrderConnection.nodes":          {perPage: true},
-	"CustomerConnection.nodes":       {perPage: true},
-	"IntegrationJobConnection.nodes": {perPage: true},
+	"ItemConnection.nodes":             {perPage: true},
+	"OrderConnection.nodes":            {perPage: true},
+	"CustomerConnection.nodes":         {perPage: true},
+	"IntegrationJobConnection.nodes":   {perPage: true},
+	"GiftCardActivityConnection.nodes": {perPage: true},
 }
 
 // providerCheckCost prices connectIntegration's checks against the provider

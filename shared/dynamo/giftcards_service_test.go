@@ -180,17 +180,20 @@ func TestGiftCardService_IssueAndLiability(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	l, err := svc.Liability(ctx, time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC))
+	l, err := svc.Liability(ctx, "2026-03-31")
 	if err != nil || l.UnusedBalance != 12_000_000 || !l.ThresholdExceeded || l.DepositRequired != 6_000_000 || !l.ReferenceDate || l.Regulated {
 		t.Fatalf("as of 31 March: %+v %v", l, err)
 	}
-	if l, err = svc.Liability(ctx, time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)); err != nil || l.UnusedBalance != 9_000_000 || l.ThresholdExceeded {
+	if l, err = svc.Liability(ctx, "2026-04-01"); err != nil || l.UnusedBalance != 9_000_000 || l.ThresholdExceeded {
 		t.Fatalf("as of 1 April: %+v %v", l, err)
 	}
-	if l, err = svc.Liability(ctx, time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC)); err != nil || l.UnusedBalance != 0 {
+	if l, err = svc.Liability(ctx, "2026-03-29"); err != nil || l.UnusedBalance != 0 {
 		t.Fatalf("before: %+v %v", l, err)
 	}
-	if _, err := svc.Liability(asRole(ctx, identity.Cashier), now); !apperr.Is(err, apperr.Forbidden) {
+	if _, err := svc.Liability(ctx, "31/03/2026"); !apperr.Is(err, apperr.Invalid) {
+		t.Fatalf("bad date: %v", err)
+	}
+	if _, err := svc.Liability(asRole(ctx, identity.Cashier), "2026-03-31"); !apperr.Is(err, apperr.Forbidden) {
 		t.Fatalf("cashier liability: %v", err)
 	}
 }
