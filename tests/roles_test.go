@@ -68,6 +68,9 @@ var rootOps = map[string]rootOp{
 	// Timecards: a CASHIER reads their own, so every role reads.
 	"timecards": {perm: identity.ReadTimecards, doc: `{ timecards(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z") { shifts { id } weeks { staffId } } }`, vars: noVars},
 	"shift":     {perm: identity.ReadTimecards, doc: `{ shift(id: "shf_x") { id } }`, vars: noVars},
+	// Gift cards: a number that is no card (NOT_FOUND once allowed).
+	"giftCard":          {perm: identity.ReadGiftCards, doc: `{ giftCard(number: "4000000000000002") { balance { amount } } }`, vars: noVars},
+	"giftCardLiability": {perm: identity.ReadReports, doc: `{ giftCardLiability(asOf: "2026-03-31") { unusedBalance { amount } } }`, vars: noVars},
 
 	// Mutation: public
 	"signUp": {access: public, payload: "signUp", doc: `mutation($in: SignUpInput!) { signUp(input: $in) { accessToken userErrors { code } } }`,
@@ -138,6 +141,17 @@ var rootOps = map[string]rootOp{
 		vars: input(map[string]any{"shiftId": "shf_x", "startedAt": "2026-11-01T00:00:00Z", "endedAt": "2026-11-01T08:00:00Z", "breaks": []any{}, "reason": "roles"})},
 	"setStaffPasscode": {perm: identity.ManageTimecards, payload: "setStaffPasscode", doc: `mutation($in: SetStaffPasscodeInput!) { setStaffPasscode(input: $in) { staffId userErrors { code } } }`,
 		vars: input(map[string]any{"staffId": "usr_00000000000000000000000000", "passcode": "12"})},
+
+	// Gift cards: a customer id that is none, a number that is no card, a
+	// missing reason (INVALID or NOT_FOUND once allowed).
+	"issueGiftCard": {perm: identity.Sell, payload: "issueGiftCard", doc: `mutation($in: IssueGiftCardInput!) { issueGiftCard(input: $in) { giftCard { number } userErrors { code } } }`,
+		vars: input(map[string]any{"customerId": "nobody"})},
+	"adjustGiftCard": {perm: identity.ManageGiftCards, payload: "adjustGiftCard", doc: `mutation($in: AdjustGiftCardInput!) { adjustGiftCard(input: $in) { giftCard { number } userErrors { code } } }`,
+		vars: input(map[string]any{"number": "4000000000000002", "amount": map[string]any{"amount": 100, "currency": "JPY"}, "reason": "roles"})},
+	"deactivateGiftCard": {perm: identity.ManageGiftCards, payload: "deactivateGiftCard", doc: `mutation($in: DeactivateGiftCardInput!) { deactivateGiftCard(input: $in) { giftCard { number } userErrors { code } } }`,
+		vars: input(map[string]any{"number": "4000000000000002", "reason": "roles"})},
+	"cashOutGiftCard": {perm: identity.ManageGiftCards, payload: "cashOutGiftCard", doc: `mutation($in: CashOutGiftCardInput!) { cashOutGiftCard(input: $in) { giftCard { number } userErrors { code } } }`,
+		vars: input(map[string]any{"number": "4000000000000002", "amount": map[string]any{"amount": 100, "currency": "JPY"}, "legalException": ""})},
 
 	// Card payments: the roles shop's owner onboards it (the local simulator's
 	// account takes charges at once), so allowed callers get a token.
