@@ -68,8 +68,9 @@ var rootOps = map[string]rootOp{
 	// Timecards: a CASHIER reads their own, so every role reads.
 	"timecards": {perm: identity.ReadTimecards, doc: `{ timecards(from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z") { shifts { id } weeks { staffId } } }`, vars: noVars},
 	"shift":     {perm: identity.ReadTimecards, doc: `{ shift(id: "shf_x") { id } }`, vars: noVars},
-	// Gift cards: a number that is no card (NOT_FOUND once allowed).
-	"giftCard":          {perm: identity.ReadGiftCards, doc: `{ giftCard(number: "4000000000000002") { balance { amount } } }`, vars: noVars},
+	// Gift cards: the shop's issued e-gift card (PENDING).
+	"giftCard": {perm: identity.ReadGiftCards, doc: `query($n: String!) { giftCard(number: $n) { balance { amount } } }`,
+		vars: func(f *rolesShop) map[string]any { return map[string]any{"n": f.giftCard} }},
 	"giftCardLiability": {perm: identity.ReadReports, doc: `{ giftCardLiability(asOf: "2026-03-31") { unusedBalance { amount } } }`, vars: noVars},
 
 	// Mutation: public
@@ -186,6 +187,7 @@ type rolesShop struct {
 	customer       string
 	order1, order2 string
 	integration    string // a webhook (subscribed to register.closed, which the shop never sends)
+	giftCard       string // an issued e-gift card's number (PENDING)
 	callers        []caller
 }
 
@@ -211,6 +213,9 @@ func newRolesShop(tb testing.TB, name string) *rolesShop {
 	f.order1 = f.sell(tb, m.token, f.loc1, f.customer)
 	f.order2 = f.sell(tb, m.token, f.loc2, "")
 	f.integration = connectRolesWebhook(tb, m.token)
+	r = gql(tb, m.token, `mutation { issueGiftCard(input: {}) { giftCard { number } userErrors { code } } }`, nil)
+	mustOK(tb, r, "issueGiftCard")
+	f.giftCard = str(tb, r.Data, "issueGiftCard.giftCard.number")
 	return f
 }
 
