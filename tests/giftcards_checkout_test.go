@@ -309,3 +309,29 @@ func deactivateCard(tb testing.TB, m merchant, number string) {
 		tb.Fatal(err)
 	}
 }
+
+func TestGiftCardCheckout_TwoCardsAndALoadInOneSale(t *testing.T) {
+	s := newStore(t, "gctwo", nil)
+	a, b, c := newCardNumber(t), newCardNumber(t), newCardNumber(t)
+	loadCard(t, s, "gc-two-a", a, 1500)
+	loadCard(t, s, "gc-two-b", b, 1000)
+	// The basket (¥2,185) and ¥3,000 onto card c, paid by both cards to
+	// their last yen and the rest in cash: one transaction writes the three
+	// cards, their activities and the stock.
+	in := s.basket("gc-two", giftPayment(a, 1500), giftPayment(b, 1000), cashPayment(2685, 3000))
+	in["giftCardLoads"] = []any{giftLoad(c, 3000)}
+	r := giftCheckout(t, s.m.token, in)
+	mustOK(t, r, "checkout")
+	if num(t, r.Data, "checkout.order.total.amount") != 2185 || num(t, r.Data, "checkout.order.payments.2.change.amount") != 315 {
+		t.Fatalf("order %v", field(t, r.Data, "checkout.order"))
+	}
+	for _, want := range []struct {
+		number  string
+		balance int64
+		acts    int
+	}{{a, 0, 2}, {b, 0, 2}, {c, 3000, 1}} {
+		if bal, state, acts := cardState(t, s.m, want.number); bal != want.balance || state != "ACTIVE" || acts != want.acts {
+			t.Fatalf("card %s: balance %d, state %s, %d activities; want %d, %d", giftcards.Mask(want.number), bal, state, acts, want.balance, want.acts)
+		}
+	}
+}
