@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
@@ -67,6 +68,9 @@ type Service struct {
 	Now     func() time.Time
 	// Lookups limits look-ups by number (zero: DefaultLookupPolicy).
 	Lookups LookupPolicy
+	// zones caches tenants' time zones for ApplyLedger (a tenant's zone is
+	// set at sign-up and never changes): tenant id → *time.Location.
+	zones sync.Map
 }
 
 func (s *Service) lookups() LookupPolicy {
@@ -342,13 +346,26 @@ func (s *Service) ApplyLedger(ctx context.Context, e LedgerEntry) error {
 	if e.Amount == 0 {
 		return nil
 	}
-	t, err := s.Tenants.GetTenant(ctx)
+	zone, err := s.zone(ctx, e.TenantID)
 	if err != nil {
-		return fmt.Errorf("get tenant: %w", err)
-	}
-	zone, err := tenant.LoadZone(t.Timezone)
-	if err != nil {
-		return fmt.Errorf("tenant zone: %w", err)
+		return err
 	}
 	return s.Store.ApplyLedger(ctx, e.EventID, e.OccurredAt.In(zone).Format(time.DateOnly), e.Amount)
+}
+
+// zone is the time zone of the tenant in ctx (tenantID), read once.
+func (s *Service) zone(ctx context.Context, tenantID string) (*time.Location, error) {
+	if z, ok := s.zones.Load(tenantID); ok {
+		return z.(*time.Location), nil
+	}
+	t, err := s.Tenants.GetTenant(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("get tenant: %w", err)
+	}
+	z, err := tenant.LoadZone(t.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("tenant zone: %w", err)
+	}
+	s.zones.Store(tenantID, z)
+	return z, nil
 }
