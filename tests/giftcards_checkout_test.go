@@ -267,8 +267,15 @@ func TestGiftCardCheckout_RefusalsWriteNothing(t *testing.T) {
 
 	t.Run("a card nobody has", func(t *testing.T) {
 		r := giftCheckout(t, s.m.token, s.basket("gc-nobody", giftPayment(newCardNumber(t), 2185)))
-		if codes := userErrorCodes(t, r.Data, "checkout"); len(codes) != 1 || (codes[0] != "NOT_FOUND" && codes[0] != "INVALID") {
-			t.Fatalf("codes %v", codes)
+		wantCheckoutError(t, r, "NOT_FOUND", "input.payments.0.giftCardNumber")
+	})
+
+	t.Run("another tenant's card", func(t *testing.T) {
+		other := newStore(t, "gcother", nil)
+		r := giftCheckout(t, other.m.token, other.basket("gc-other", giftPayment(number, 100), cashPayment(2085, 2085)))
+		wantCheckoutError(t, r, "NOT_FOUND", "input.payments.0.giftCardNumber")
+		if bal, _, acts := cardState(t, s.m, number); bal != 1000 || acts != 1 {
+			t.Fatalf("card: balance %d, %d activities", bal, acts)
 		}
 	})
 
