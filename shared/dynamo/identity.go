@@ -166,7 +166,7 @@ func (st *IdentityStore) CreateUser(ctx context.Context, u identity.User, login 
 // GetLogin finds a login by email.
 func (st *IdentityStore) GetLogin(ctx context.Context, email string) (identity.Login, error) {
 	var it loginItem
-	ok, err := st.t.get(ctx, key(pkLogin+email, "LOGIN"), &it)
+	ok, err := st.t.get(tenant.Without(ctx), key(pkLogin+email, "LOGIN"), &it)
 	if err != nil {
 		return identity.Login{}, fmt.Errorf("get login: %w", err)
 	}

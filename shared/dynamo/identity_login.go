@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/renkei-pos/renkei/shared/identity"
+	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // Log-in counters are platform items, one per limit and window:
@@ -103,6 +104,7 @@ func (c loginCounters) refusal(ce *CanceledError) (*identity.LoginLimited, login
 // free attempts are used up, a second transaction takes its next delayed
 // attempt if the delay has passed.
 func (st *IdentityStore) CountLoginAttempt(ctx context.Context, a identity.LoginAttempt, p identity.LoginPolicy) error {
+	ctx = tenant.Without(ctx) // platform counters, whatever credential came with the attempt
 	c := newLoginCounters(st.t.name, a, p)
 	err := st.t.Transact(ctx, c.actions(nil))
 	var ce *CanceledError
@@ -131,6 +133,7 @@ func (st *IdentityStore) CountLoginAttempt(ctx context.Context, a identity.Login
 // LoginSucceeded deletes the pair's counter and takes the attempt back from
 // the address's counter (same window as the attempt), in one transaction.
 func (st *IdentityStore) LoginSucceeded(ctx context.Context, a identity.LoginAttempt, p identity.LoginPolicy) error {
+	ctx = tenant.Without(ctx)
 	c := newLoginCounters(st.t.name, a, p)
 	if c.client == nil {
 		return nil
