@@ -78,20 +78,31 @@ func eventually(tb testing.TB, timeout time.Duration, what string, cond func() b
 	}
 }
 
-// waitFor reads deliveries until one of type typ arrives.
+// waitFor waits until a verified, accepted (2xx) delivery of type typ has
+// arrived (at any time, in any order: jobs of one sale run concurrently)
+// that an earlier waitFor of the same test did not return, and returns it.
 func waitFor(tb testing.TB, rcv *webhooktest.Receiver, typ string, timeout time.Duration) webhooktest.Delivery {
 	tb.Helper()
-	deadline := time.After(timeout)
-	for {
-		select {
-		case d := <-rcv.Deliveries():
-			if d.Type == typ {
-				return d
+	var got webhooktest.Delivery
+	eventually(tb, timeout, "a "+typ+" delivery", func() bool {
+		for _, d := range rcv.Verified() {
+			if d.Type == typ && d.Status < 300 && !taken(rcv, d) {
+				got = d
+				return true
 			}
-		case <-deadline:
-			tb.Fatalf("no %s delivery within %s", typ, timeout)
 		}
-	}
+		return false
+	})
+	return got
+}
+
+// takenDeliveries remembers, per receiver, the deliveries waitFor returned.
+var takenDeliveries sync.Map // *webhooktest.Receiver → *sync.Map of event id + status
+
+func taken(rcv *webhooktest.Receiver, d webhooktest.Delivery) bool {
+	m, _ := takenDeliveries.LoadOrStore(rcv, &sync.Map{})
+	_, seen := m.(*sync.Map).LoadOrStore(d.ID+"|"+d.Received.String(), true)
+	return seen
 }
 
 func TestIntegrations_WebhookReceivesCheckoutSigned(t *testing.T) {
