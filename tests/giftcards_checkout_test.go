@@ -338,3 +338,33 @@ func TestGiftCardCheckout_TwoCardsAndALoadInOneSale(t *testing.T) {
 		}
 	}
 }
+
+// TestGiftCards_CheckoutCannotEnumerateNumbers: a number that names no card
+// counts against the caller's look-up limit (20 a minute, as
+// giftCard(number:)), and past it every gift card sale of that caller is
+// refused whether the number exists or not, so checkout tells a prober
+// nothing more than the look-up does. Another caller is not affected.
+func TestGiftCards_CheckoutCannotEnumerateNumbers(t *testing.T) {
+	s := newStore(t, "gcprobe", nil)
+	number := newCardNumber(t)
+	loadCard(t, s, "gc-probe-load", number, 5000)
+	probes := 0
+	for i := range 25 {
+		r := giftCheckout(t, s.m.token, s.basket(fmt.Sprint("gc-probe-", i), giftPayment(newCardNumber(t), 2185)))
+		if codes := userErrorCodes(t, r.Data, "checkout"); len(codes) == 1 && codes[0] == "RATE_LIMITED" {
+			break
+		}
+		wantCheckoutError(t, r, "NOT_FOUND", "input.payments.0.giftCardNumber")
+		probes++
+	}
+	if probes != 20 {
+		t.Fatalf("%d numbers probed before the limit, want 20", probes)
+	}
+	// Past the limit a real card is refused too: existence is not told.
+	r := giftCheckout(t, s.m.token, s.basket("gc-probe-real", giftPayment(number, 2185)))
+	if codes := userErrorCodes(t, r.Data, "checkout"); len(codes) != 1 || codes[0] != "RATE_LIMITED" {
+		t.Fatalf("a real card past the limit: %v, want RATE_LIMITED", codes)
+	}
+	// Sales without gift cards go on.
+	mustOK(t, checkout(t, s.m.token, s.basket("gc-probe-cash", cashPayment(2185, 3000))), "checkout")
+}

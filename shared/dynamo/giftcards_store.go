@@ -156,6 +156,13 @@ func (st *GiftCardStore) Change(ctx context.Context, prev, next giftcards.Card, 
 	return nil
 }
 
+// giftCardLookupKey is the key of a caller's look-up count in the window
+// starting at start (CountLookup writes it; a checkout naming a gift card
+// reads it in its one BatchGetItem).
+func giftCardLookupKey(tpk, caller string, start time.Time) map[string]types.AttributeValue {
+	return key(tpk+"#GCLOOKUP#"+caller, strconv.FormatInt(start.Unix(), 10))
+}
+
 // CountLookup counts a look-up by number: T#<tid>#GCLOOKUP#<caller> /
 // <window start, unix s>, ADD 1 while under max, kept two windows (TTL).
 func (st *GiftCardStore) CountLookup(ctx context.Context, caller string, at time.Time, window time.Duration, max int) error {
@@ -167,7 +174,7 @@ func (st *GiftCardStore) CountLookup(ctx context.Context, caller string, at time
 	cctx, cancel := st.t.call(ctx)
 	defer cancel()
 	_, err = st.t.client.UpdateItem(cctx, &dynamodb.UpdateItemInput{TableName: &st.t.name,
-		Key:                       key(tpk+"#GCLOOKUP#"+caller, strconv.FormatInt(start.Unix(), 10)),
+		Key:                       giftCardLookupKey(tpk, caller, start),
 		UpdateExpression:          aws.String("ADD #c :one SET #ttl = :ttl"),
 		ConditionExpression:       aws.String("attribute_not_exists(#c) OR #c < :max"),
 		ExpressionAttributeNames:  map[string]string{"#c": "count", "#ttl": attrTTL},

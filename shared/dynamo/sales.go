@@ -51,6 +51,12 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	for _, id := range q.VariantIDs {
 		keys = append(keys, key(variantPK(tpk, id), skVariant), stockKey(tpk, q.LocationID, id))
 	}
+	lookupPK := ""
+	if q.GiftCardCaller != "" {
+		k := giftCardLookupKey(tpk, q.GiftCardCaller, q.GiftCardWindow)
+		lookupPK = k[attrPK].(*types.AttributeValueMemberS).Value
+		keys = append(keys, k)
+	}
 	raws, err := st.t.BatchGet(ctx, keys)
 	if err != nil {
 		return sales.Loaded{}, fmt.Errorf("load sale: %w", err)
@@ -61,6 +67,14 @@ func (st *SalesStore) LoadSale(ctx context.Context, q sales.SaleQuery) (sales.Lo
 	for _, raw := range raws {
 		pk, sk := raw[attrPK].(*types.AttributeValueMemberS).Value, raw[attrSK].(*types.AttributeValueMemberS).Value
 		switch {
+		case pk == lookupPK:
+			var it struct {
+				Count int `dynamodbav:"count"`
+			}
+			if err := attributevalue.UnmarshalMap(raw, &it); err != nil {
+				return sales.Loaded{}, fmt.Errorf("decode gift card look-ups: %w", err)
+			}
+			out.GiftCardLookups = it.Count
 		case pk == idemPK:
 			res, err := matchIdempotency(raw, q.Idempotency.Hash)
 			if err != nil {

@@ -80,8 +80,9 @@ func (s *Service) lookups() LookupPolicy {
 	return s.Lookups
 }
 
-// callerKey names the caller a look-up counts against.
-func callerKey(p identity.Principal) string {
+// CallerKey names the caller a look-up counts against (checkout counts a
+// number that named no card against the same key).
+func CallerKey(p identity.Principal) string {
 	if p.IsAPIKey() {
 		return "key#" + p.APIKeyID
 	}
@@ -108,7 +109,7 @@ func (s *Service) Lookup(ctx context.Context, number string) (Card, error) {
 		return Card{}, err
 	}
 	pol := s.lookups()
-	if err := s.Store.CountLookup(ctx, callerKey(p), s.Now().UTC(), pol.Window, pol.Max); err != nil {
+	if err := s.Store.CountLookup(ctx, CallerKey(p), s.Now().UTC(), pol.Window, pol.Max); err != nil {
 		return Card{}, err
 	}
 	c, err := s.Store.GetCard(ctx, num)

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/renkei-pos/renkei/shared/apperr"
+	"github.com/renkei-pos/renkei/shared/giftcards"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/ids"
 	"github.com/renkei-pos/renkei/shared/metrics"
@@ -38,6 +40,9 @@ type Service struct {
 	// Refunds stores refunds (refund_service.go); card refunds go through
 	// Payments.
 	Refunds RefundStore
+	// GiftCardLookups counts gift card numbers that named no card against
+	// the caller's look-up limit (nil: not counted).
+	GiftCardLookups GiftCardLookups
 }
 
 // checkout sells: validate, read once, price server-side, write once
@@ -63,6 +68,12 @@ func (s *Service) checkout(ctx context.Context, in CheckoutInput) (Order, error)
 		}
 	}
 	q := SaleQuery{LocationID: in.LocationID, CustomerID: in.CustomerID, VariantIDs: in.VariantIDs(), Idempotency: idem}
+	if in.namesGiftCard() {
+		// A number that names no card counts against the caller's look-up
+		// limit, as giftCard(number:) does, so checkout cannot enumerate
+		// card numbers; the count is read in the sale's one BatchGetItem.
+		q.GiftCardCaller, q.GiftCardWindow = giftcards.CallerKey(p), s.Now().UTC().Truncate(giftcards.DefaultLookupPolicy.Window)
+	}
 	if _, _, ok := tenant.ParseRegisterID(registerID); ok {
 		q.RegisterID = registerID
 	}
@@ -91,6 +102,10 @@ func (s *Service) checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if err := errs.Err(); err != nil {
 		return Order{}, err
 	}
+	if q.GiftCardCaller != "" && loaded.GiftCardLookups >= giftcards.DefaultLookupPolicy.Max {
+		return Order{}, apperr.Newf(apperr.RateLimited, []string{"input", "payments"},
+			"too many gift card numbers that named no card: at most %d a %s; try again later", giftcards.DefaultLookupPolicy.Max, giftcards.DefaultLookupPolicy.Window)
+	}
 	now := s.Now().UTC()
 	sale, err := Price(in, loaded.Snapshot, ids.NewAt("ord", now), now)
 	if err != nil {
@@ -104,7 +119,44 @@ func (s *Service) checkout(ctx context.Context, in CheckoutInput) (Order, error)
 	if i := cardIndex(in.Payments); i >= 0 {
 		return s.checkoutCard(ctx, in, sale, loaded, idem, i)
 	}
-	return s.save(ctx, sale, loaded, idem)
+	saved, err := s.save(ctx, sale, loaded, idem)
+	if q.GiftCardCaller != "" && s.GiftCardLookups != nil && giftCardNotFound(err) {
+		pol := giftcards.DefaultLookupPolicy
+		if cerr := s.GiftCardLookups.CountLookup(ctx, q.GiftCardCaller, now, pol.Window, pol.Max); cerr != nil && !apperr.Is(cerr, apperr.RateLimited) {
+			s.logger().Warn("gift card look-up not counted", slog.String("error", cerr.Error()))
+		}
+	}
+	return saved, err
+}
+
+// GiftCardLookups counts look-ups of gift cards by number per caller
+// (giftcards.Store's CountLookup): checkout counts a number that named no
+// card.
+type GiftCardLookups interface {
+	CountLookup(ctx context.Context, caller string, at time.Time, window time.Duration, max int) error
+}
+
+// giftCardNotFound reports a sale refused because a gift card number named
+// no card (the probe checkout counts).
+func giftCardNotFound(err error) bool {
+	list, ok := apperr.Expected(err)
+	if !ok {
+		return false
+	}
+	for _, e := range list {
+		if e.Code == apperr.NotFound && len(e.Field) >= 2 && (e.Field[1] == "giftCardLoads" || slices.Contains(e.Field, "giftCardNumber")) {
+			return true
+		}
+	}
+	return false
+}
+
+// namesGiftCard reports whether the sale loads or spends a gift card.
+func (in CheckoutInput) namesGiftCard() bool {
+	if len(in.GiftCardLoads) > 0 {
+		return true
+	}
+	return slices.ContainsFunc(in.Payments, func(p PaymentInput) bool { return p.Method == GiftCard })
 }
 
 // checkRegister decides whether a sale at locationID may be numbered at

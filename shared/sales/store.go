@@ -2,6 +2,7 @@ package sales
 
 import (
 	"context"
+	"time"
 
 	"github.com/renkei-pos/renkei/shared/idempotency"
 	"github.com/renkei-pos/renkei/shared/inventory"
@@ -15,6 +16,11 @@ type SaleQuery struct {
 	CustomerID  string // "" for none
 	VariantIDs  []string
 	Idempotency idempotency.Request
+	// GiftCardCaller, set when the sale names a gift card, reads the
+	// caller's count of look-ups by number in the window starting at
+	// GiftCardWindow (giftcards.CallerKey, DefaultLookupPolicy).
+	GiftCardCaller string
+	GiftCardWindow time.Time
 }
 
 // RegisterState is the register a sale is numbered at, as stored.
@@ -31,6 +37,9 @@ type Loaded struct {
 	CustomerFound bool
 	Register      *RegisterState // nil: no such register in the tenant
 	ReplayOrderID string         // set when the key was already used with this input
+	// GiftCardLookups is the caller's look-ups by number in the window
+	// (SaleQuery.GiftCardCaller; 0 when not asked).
+	GiftCardLookups int
 }
 
 // StaleError is SaveSale's answer when something the sale was computed from

@@ -74,10 +74,11 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	tenants := dynamo.NewTenantStore(table)
 	salesStore := dynamo.NewSalesStore(table)
 	svc := graph.Services{
-		Tenants:   &tenant.Service{Store: tenants, Access: identity.TenantAccess{}, Now: cfg.Now},
-		Catalog:   &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
-		Identity:  &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Registers: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
-		Sales:     &sales.Service{Store: salesStore, Offline: salesStore, Closes: salesStore, Refunds: dynamo.NewRefundStore(table), Now: cfg.Now},
+		Tenants:  &tenant.Service{Store: tenants, Access: identity.TenantAccess{}, Now: cfg.Now},
+		Catalog:  &catalog.Service{Store: dynamo.NewCatalogStore(table), Tenants: tenants, Now: cfg.Now},
+		Identity: &identity.Service{Store: dynamo.NewIdentityStore(table), Tenants: tenants, Locations: tenants, Registers: tenants, Signer: signer, Now: cfg.Now, Config: cfg.Identity},
+		Sales: &sales.Service{Store: salesStore, Offline: salesStore, Closes: salesStore, Refunds: dynamo.NewRefundStore(table), Now: cfg.Now,
+			GiftCardLookups: dynamo.NewGiftCardStore(table)},
 		Inventory: &inventory.Service{Store: dynamo.NewInventoryStore(table), Now: cfg.Now},
 		Reports:   NewReports(table),
 		Timecards: &timecards.Service{Store: dynamo.NewTimecardStore(table), Staff: dynamo.NewIdentityStore(table), Locations: tenants, Now: cfg.Now},
