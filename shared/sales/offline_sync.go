@@ -38,7 +38,9 @@ func (s *Service) syncOffline(ctx context.Context, in []OfflineSaleInput) ([]Off
 	if len(in) > MaxOfflineSales {
 		return nil, apperr.Newf(apperr.Invalid, []string{"input", "sales"}, "a sync has at most %d sales (got %d)", MaxOfflineSales, len(in))
 	}
-	sy := &offlineSync{s: s, p: p, in: in, now: s.Now().UTC(),
+	// A copy: validate normalizes card numbers in place, and the caller's
+	// slice is its own (concurrent syncs may share one).
+	sy := &offlineSync{s: s, p: p, in: slices.Clone(in), now: s.Now().UTC(),
 		results: make([]OfflineResult, len(in)), replayOf: make([]string, len(in)), created: make([]*Order, len(in))}
 	reqs, firstOf, q := sy.validate()
 	loaded, err := s.Offline.LoadOffline(ctx, q)
