@@ -253,3 +253,28 @@ func TestGiftCardCardSplit_ReaderSaleCompletedByTheWebhookKeepsTheRedemption(t *
 		t.Fatalf("on hand %d, want 99", got)
 	}
 }
+
+// A refund of a completed gift card + card sale goes back the way it was
+// paid: the gift card part onto the card, the rest to the card at the
+// processor.
+func TestGiftCardCardSplit_RefundGoesBackToBoth(t *testing.T) {
+	s := cardStore(t, "GCCardRefund")
+	number := newCardNumber(t)
+	loadCard(t, s, "gcrf-load", number, 1000)
+	r := giftCardSplit(t, s.m.token, s.giftCardBasket("gcrf-sale", number, 300, "pm_card_visa"))
+	mustOK(t, r, "checkout")
+	order := str(t, r.Data, "checkout.order.id")
+	wantBalance(t, s.m, number, 700)
+	q := gql(t, s.m.token, `query($id: ID!) { order(id: $id) { lines { id } } }`, map[string]any{"id": order})
+	rf := refund(t, s.m.token, "gcrf-refund", order, true, refundLine(str(t, q.Data, "order.lines.0.id"), 1))
+	mustOK(t, rf, "refund")
+	if num(t, rf.Data, "refund.refund.amount.amount") != 540 || str(t, rf.Data, "refund.refund.tenders.0.method") != "GIFT_CARD" ||
+		num(t, rf.Data, "refund.refund.tenders.0.amount.amount") != 300 || str(t, rf.Data, "refund.refund.tenders.1.method") != "CARD" ||
+		num(t, rf.Data, "refund.refund.tenders.1.amount.amount") != 240 {
+		t.Fatalf("refund %v", rf.Data)
+	}
+	wantBalance(t, s.m, number, 1000)
+	if got := onHand(t, s.m, s.loc, s.onigiri); got != 100 {
+		t.Fatalf("on hand %d, want 100", got)
+	}
+}
