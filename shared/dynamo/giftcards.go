@@ -257,6 +257,28 @@ func GiftCardRefundWrites(ctx context.Context, t *Table, m GiftCardMove, now tim
 	return giftCardMoveWrites(ctx, t, m, giftcards.Refund, m.Amount, upd, now)
 }
 
+// ReasonCardPaymentFailed is the reason of the activity that gives a
+// GIFT_CARD payment back when its sale's CARD payment failed.
+const ReasonCardPaymentFailed = "card payment failed"
+
+// GiftCardReversalWrites returns the three actions of giving back a
+// redemption whose sale was cancelled before it was paid (a card sale
+// declined, expired or whose intent was canceled; card Update first; REFUND
+// activity with m.Reason, ReasonCardPaymentFailed when empty, and
+// m.OrderID). It conditions only on the card existing: a balance given
+// back to a card deactivated or expired meanwhile is still owed.
+func GiftCardReversalWrites(ctx context.Context, t *Table, m GiftCardMove, now time.Time) ([]types.TransactWriteItem, error) {
+	if m.Reason == "" {
+		m.Reason = ReasonCardPaymentFailed
+	}
+	upd := &types.Update{
+		UpdateExpression:          aws.String("SET updatedAt = :nowS ADD balance :a, version :one"),
+		ConditionExpression:       aws.String("attribute_exists(pk)"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":nowS": s(fmtTime(now)), ":a": n(m.Amount), ":one": n(1)},
+	}
+	return giftCardMoveWrites(ctx, t, m, giftcards.Refund, m.Amount, upd, now)
+}
+
 // GiftCardRefusal explains a card Update's failed condition from the card
 // as it was (CanceledError.Items[i]; nil when absent): NOT_FOUND for no card,
 // INVALID for a card not ACTIVE (PENDING, DEACTIVATED) or expired, and

@@ -104,7 +104,8 @@ func pendingPut(ctx context.Context, t *Table, o sales.Order, accountID string) 
 // TransactWriteItems of the order (conditioned on still being pending), its
 // pending index entry's delete, the dedupe record when an event is applied,
 // and either the order.completed event or one level write per reserved
-// level giving the stock back (levelWrite: each is an inventory.changed).
+// level giving the stock back (levelWrite: each is an inventory.changed)
+// plus each GIFT_CARD payment given back onto its card (giftCardReversals).
 func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales.Order, bool, error) {
 	tpk, err := tenantPK(ctx)
 	if err != nil {
@@ -177,6 +178,13 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 			items = append(items, levelWrite(st.t, tpk, o.LocationID, r.VariantID, entry, levelOnHand{add: ":plus"}, "",
 				map[string]types.AttributeValue{":plus": n(r.Quantity)}))
 		}
+		// The sale's GIFT_CARD payments were redeemed in its reservation:
+		// each goes back onto its card in this same transaction.
+		reversals, err := giftCardReversals(ctx, st.t, o, set.At)
+		if err != nil {
+			return sales.Order{}, false, err
+		}
+		items = append(items, reversals...)
 	}
 	err = st.t.Transact(ctx, items)
 	var ce *CanceledError
@@ -193,6 +201,29 @@ func (st *PendingStore) Settle(ctx context.Context, set sales.Settlement) (sales
 		return sales.Order{}, false, fmt.Errorf("settle order %s: %w", set.OrderID, err)
 	}
 	return o, true, nil
+}
+
+// giftCardReversals gives each GIFT_CARD payment of a cancelled card sale
+// back onto its card (GiftCardReversalWrites: three actions per card, which
+// the reservation held too, so the cancel stays within its size).
+func giftCardReversals(ctx context.Context, t *Table, o sales.Order, at time.Time) ([]types.TransactWriteItem, error) {
+	by := o.StaffID
+	if by == "" {
+		by = o.APIKeyID
+	}
+	var out []types.TransactWriteItem
+	for _, p := range o.Payments {
+		if p.Method != sales.GiftCard || p.GiftCardNumber == "" || p.Amount <= 0 {
+			continue
+		}
+		ws, err := GiftCardReversalWrites(ctx, t, GiftCardMove{Number: p.GiftCardNumber, Amount: p.Amount, By: by,
+			LocationID: o.LocationID, RegisterID: o.RegisterID, OrderID: o.ID, At: at, Reason: ReasonCardPaymentFailed}, at)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws...)
+	}
+	return out, nil
 }
 
 // eventMatches reports whether a webhook's intent is the order's: the

@@ -35,7 +35,9 @@ import (
 //     payment_intent.* webhooks or the expiry job settle it. If the write
 //     fails the intent is cancelled.
 //
-// A sale holds at most one CARD payment (with cash or EXTERNAL beside it).
+// A sale holds at most one CARD payment (with cash, EXTERNAL or GIFT_CARD
+// beside it: the gift cards are redeemed in the reservation's transaction
+// and given back by the one that cancels the sale; giftcard.go).
 
 // MaxCardPayments is how many CARD tenders one sale may hold.
 const MaxCardPayments = 1

@@ -80,8 +80,13 @@ func (in *CheckoutInput) normalizeGiftCards() {
 // validateGiftCards checks the load lines and GIFT_CARD payments: numbers,
 // amounts, at most MaxGiftCards distinct cards, no card loaded and spent or
 // spent twice in one sale (one transaction writes an item once), and no
-// gift card beside a CARD payment (a card sale may be cancelled after it
-// is written; its gift card writes would then have to be undone).
+// load line beside a CARD payment (a card sale may be cancelled after it
+// is written, and a load activates a card and may be spent at once: it
+// could not be taken back). A GIFT_CARD payment beside a CARD payment is
+// split tender as any other: the card sale's reservation redeems the
+// balance at once (conditioned as any checkout), and the transaction that
+// cancels the sale (declined, expired, intent canceled) gives it back onto
+// the card (pending store, Settle).
 func validateGiftCards(errs *apperr.List, in CheckoutInput) {
 	if len(in.GiftCardLoads) > MaxGiftCardLoads {
 		errs.Add(apperr.Invalid, fmt.Sprintf("a sale loads at most %d gift cards", MaxGiftCardLoads), path("giftCardLoads")...)
@@ -119,8 +124,8 @@ func validateGiftCards(errs *apperr.List, in CheckoutInput) {
 		errs.Add(apperr.Invalid, fmt.Sprintf("a sale names at most %d gift cards", MaxGiftCards), path("payments")...)
 	}
 	if len(cards) > 0 {
-		if i := cardIndex(in.Payments); i >= 0 {
-			errs.Add(apperr.Invalid, "a sale with gift cards takes no CARD payment: pay the card part as its own sale", path("payments", i, "method")...)
+		if i := cardIndex(in.Payments); i >= 0 && len(in.GiftCardLoads) > 0 {
+			errs.Add(apperr.Invalid, "a sale that loads gift cards takes no CARD payment: sell the loads as their own sale", path("payments", i, "method")...)
 		}
 		if n := len(in.VariantIDs()); n > MaxDistinctVariants-giftCardActions*len(cards) {
 			errs.Add(apperr.Invalid, fmt.Sprintf("a sale naming %d gift cards has at most %d distinct variants", len(cards), MaxDistinctVariants-giftCardActions*len(cards)), path("lines")...)

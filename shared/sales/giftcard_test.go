@@ -50,7 +50,12 @@ func TestGiftCards_Validate(t *testing.T) {
 			return in
 		}(), "INVALID input.payments.0.giftCardNumber"},
 		{"number on cash", basket(PaymentInput{Method: Cash, Amount: Money{2180, "JPY"}, GiftCardNumber: cardA}), "INVALID input.payments.0.giftCardNumber"},
-		{"beside a card payment", basket(giftPay(cardA, 1000), PaymentInput{Method: Card, Amount: Money{1180, "JPY"}}), "INVALID input.payments.1.method"},
+		{"beside a card payment", basket(giftPay(cardA, 1000), PaymentInput{Method: Card, Amount: Money{1180, "JPY"}}), ""},
+		{"a load beside a card payment", func() CheckoutInput {
+			in := basket(PaymentInput{Method: Card, Amount: Money{3180, "JPY"}})
+			in.GiftCardLoads = []GiftCardLoadInput{load(cardA, 1000)}
+			return in
+		}(), "INVALID input.payments.0.method"},
 		{"too many loads", CheckoutInput{IdempotencyKey: "k", LocationID: "loc_1", GiftCardLoads: make([]GiftCardLoadInput, MaxGiftCardLoads+1)}, "INVALID input.giftCardLoads"},
 	}
 	for _, tc := range cases {
