@@ -339,14 +339,8 @@ var opsChecks = []struct {
 	}},
 }
 
-func TestOps(t *testing.T) {
-	for _, c := range opsChecks {
-		t.Run(c.name, func(t *testing.T) {
-			if err := runCheck(c.check, synthesized); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+func init() {
+	checks = append(checks, opsChecks...) // run by TestStack, found by findCheck
 }
 
 // TestOpsChecksDetectDefects breaks one thing per case in a copy of the
@@ -480,22 +474,11 @@ func TestOpsChecksDetectDefects(t *testing.T) {
 				t.Fatal(err)
 			}
 			tc.mutate(broken)
-			if err := runCheck(findOpsCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
+			if err := runCheck(findCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
 				t.Fatalf("check %q passed on a template with the defect", tc.check)
 			}
 		})
 	}
-}
-
-func findOpsCheck(t *testing.T, name string) func(assertions.Template) {
-	t.Helper()
-	for _, c := range opsChecks {
-		if c.name == name {
-			return c.check
-		}
-	}
-	t.Fatalf("no ops check named %q", name)
-	return nil
 }
 
 func TestCorsOrigins(t *testing.T) {

@@ -51,14 +51,8 @@ var tableChecks = []struct {
 	}},
 }
 
-func TestTable(t *testing.T) {
-	for _, c := range tableChecks {
-		t.Run(c.name, func(t *testing.T) {
-			if err := runCheck(c.check, synthesized); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
+func init() {
+	checks = append(checks, tableChecks...) // run by TestStack
 }
 
 // TestTableChecksDetectDefects breaks the indexes' projection one way at a
