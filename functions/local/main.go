@@ -80,7 +80,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "renkei: GraphQL API at %s (GraphiQL at %s/, health at %s/healthz). Ctrl-C stops.\n", l.URL, l.BaseURL, l.BaseURL)
+	fmt.Fprintf(stdout, "renkei: console at %s/ (open it and sign up), GraphQL API at %s (GraphiQL at %s/graphiql, health at %s/healthz). Ctrl-C stops.\n", l.BaseURL, l.URL, l.BaseURL, l.BaseURL)
 	select {
 	case <-ctx.Done():
 	case err = <-l.Served():

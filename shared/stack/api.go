@@ -31,7 +31,10 @@ type APIConfig struct {
 	// Health is added to the table check behind GET /healthz (e.g. the queue).
 	Health     func(ctx context.Context) error
 	Playground bool
-	Now        func() time.Time
+	// Console, when set, serves the merchant console at every path the API
+	// does not own (local mode: console.Handler(); in AWS CloudFront does).
+	Console http.Handler
+	Now     func() time.Time
 	// Rates override the gateway's request limits (0 keeps the defaults).
 	Rates Rates
 	// Identity tunes the log-in policy and the session check (the zero
@@ -97,6 +100,12 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 		for pattern, h := range cfg.Hub.Routes(cfg.Sealer, cfg.Logger) {
 			routes[pattern] = h
 		}
+	}
+	if cfg.Console != nil {
+		if routes == nil {
+			routes = map[string]http.Handler{}
+		}
+		routes["/"] = cfg.Console
 	}
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/renkei-pos/renkei/console"
 	"io"
 	"log/slog"
 	"net"
@@ -207,7 +208,7 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 	}
 	h, err := NewAPI(APIConfig{
 		Cards:    cards,
-		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Rates: cfg.Rates, Identity: cfg.Identity,
+		DynamoDB: l.DynamoDB, Table: cfg.Table, JWTSecret: secret, Logger: cfg.Logger, Playground: true, Console: console.Handler(), Rates: cfg.Rates, Identity: cfg.Identity,
 		Health: func(ctx context.Context) error { return sqsqueue.Ping(ctx, l.SQS, l.Queues.Jobs) },
 		Hub:    l.Hub, Sealer: hubCfg.Sealer, RequestBudget: cfg.RequestBudget, Quota: l.Quota,
 	})

@@ -1,0 +1,18 @@
+// A tiny observable value, and a hook that re-renders a component when it
+// changes: enough state management for a console of forms and tables.
+import { useEffect, useState } from 'preact/hooks';
+
+export function signal(value) {
+  const subs = new Set();
+  return {
+    get: () => value,
+    set(v) { value = v; for (const f of [...subs]) f(v); },
+    subscribe(f) { subs.add(f); return () => subs.delete(f); },
+  };
+}
+
+export function useSignal(s) {
+  const [, force] = useState(0);
+  useEffect(() => s.subscribe(() => force((n) => n + 1)), [s]);
+  return s.get();
+}
