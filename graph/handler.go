@@ -62,6 +62,10 @@ type Config struct {
 	// Lambda (whose context already ends 2 s before the invocation's) and
 	// in the local server alike; what runs out answers UNAVAILABLE.
 	RequestBudget time.Duration
+	// ConsoleOrigins are the origins (e.g. "https://console.example.com"),
+	// besides the API's own, whose pages may use console sessions
+	// (authcookie.go: cookie-mode signUp/logIn, POST /auth/refresh, /auth/logout).
+	ConsoleOrigins []string
 }
 
 // Handler is the HTTP face of the API: POST /graphql, GET /healthz and,
@@ -123,6 +127,8 @@ func NewHandler(cfg Config) (*Handler, error) {
 		clients: newKeyedLimiter(float64(cfg.ClientRate), cfg.ClientBurst)}
 	h.mux.HandleFunc("/graphql", h.serveGraphQL)
 	h.mux.HandleFunc("GET /healthz", h.serveHealth)
+	h.mux.HandleFunc("/auth/refresh", h.authRoute(h.serveAuthRefresh))
+	h.mux.HandleFunc("/auth/logout", h.authRoute(h.serveAuthLogout))
 	if cfg.Playground {
 		h.mux.HandleFunc("GET /{$}", servePlayground)
 	}
@@ -179,6 +185,11 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 		writeErrors(w, http.StatusUnsupportedMediaType, badRequest("Content-Type must be application/json"))
 		return
 	}
+	ctx, sink, cerr := h.graphQLCookieMode(ctx, w, r)
+	if cerr != nil {
+		writeErrors(w, http.StatusForbidden, cerr)
+		return
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -229,6 +240,7 @@ func (h *Handler) serveGraphQL(w http.ResponseWriter, r *http.Request) {
 	if ranNothing(resp) {
 		status = http.StatusBadRequest
 	}
+	h.flushCookie(w, sink)
 	writeJSON(w, status, resp)
 }
 

@@ -128,7 +128,7 @@ func (p *sessionPayload) AccessToken() *string {
 	return &p.res.AccessToken
 }
 func (p *sessionPayload) RefreshToken() *string {
-	if p.res == nil {
+	if p.res == nil || p.res.RefreshToken == "" { // cookie mode: in the cookie (authcookie.go)
 		return nil
 	}
 	return &p.res.RefreshToken
@@ -180,6 +180,9 @@ func (r *Resolver) SignUp(ctx context.Context, args signUpArgs) (*sessionPayload
 		BusinessName: in.BusinessName, Email: in.Email, Password: in.Password, OwnerName: in.OwnerName,
 		Currency: deref(in.Currency), Timezone: deref(in.Timezone),
 	})
+	if err == nil {
+		toCookie(ctx, &res)
+	}
 	return sessionResult(ctx, res, err)
 }
 
@@ -190,6 +193,9 @@ type logInArgs struct {
 // LogIn signs a user in.
 func (r *Resolver) LogIn(ctx context.Context, args logInArgs) (*sessionPayload, error) {
 	res, err := r.svc.Identity.LogIn(ctx, args.Input.Email, args.Input.Password, requestFrom(ctx).clientIP)
+	if err == nil {
+		toCookie(ctx, &res)
+	}
 	return sessionResult(ctx, res, err)
 }
 

@@ -58,9 +58,12 @@ type SignUpInput struct {
 type SessionResult struct {
 	AccessToken  string
 	RefreshToken string
-	ExpiresAt    time.Time
-	User         User
-	Tenant       tenant.Tenant
+	// ExpiresAt is the access token's expiry; RefreshExpiresAt the refresh
+	// token's (its session's: rotation does not extend it).
+	ExpiresAt        time.Time
+	RefreshExpiresAt time.Time
+	User             User
+	Tenant           tenant.Tenant
 }
 
 // SignUp creates a tenant and its OWNER and signs the owner in.

@@ -21,22 +21,23 @@ func (s *Service) startSession(ctx context.Context, u User, t tenant.Tenant, now
 	if err != nil {
 		return SessionResult{}, err
 	}
-	err = s.Store.CreateSession(ctx, Session{ID: sid, TenantID: u.TenantID, UserID: u.ID, CurrentHash: HashSecret(refresh), ExpiresAt: now.Add(RefreshTokenTTL)})
+	sess := Session{ID: sid, TenantID: u.TenantID, UserID: u.ID, CurrentHash: HashSecret(refresh), ExpiresAt: now.Add(RefreshTokenTTL)}
+	err = s.Store.CreateSession(ctx, sess)
 	if apperr.Is(err, apperr.BadCredentials) {
 		return SessionResult{}, badCredentials()
 	}
 	if err != nil {
 		return SessionResult{}, fmt.Errorf("create session: %w", err)
 	}
-	return s.issue(u, t, sid, refresh, now)
+	return s.issue(u, t, sess, refresh, now)
 }
 
-func (s *Service) issue(u User, t tenant.Tenant, sid, refresh string, now time.Time) (SessionResult, error) {
-	access, exp, err := s.Signer.Issue(u, sid, now)
+func (s *Service) issue(u User, t tenant.Tenant, sess Session, refresh string, now time.Time) (SessionResult, error) {
+	access, exp, err := s.Signer.Issue(u, sess.ID, now)
 	if err != nil {
 		return SessionResult{}, err
 	}
-	return SessionResult{AccessToken: access, RefreshToken: refresh, ExpiresAt: exp, User: u, Tenant: t}, nil
+	return SessionResult{AccessToken: access, RefreshToken: refresh, ExpiresAt: exp, RefreshExpiresAt: sess.ExpiresAt, User: u, Tenant: t}, nil
 }
 
 // Refresh exchanges a refresh token for new tokens, rotating the refresh
@@ -81,7 +82,7 @@ func (s *Service) Refresh(ctx context.Context, token string) (SessionResult, err
 		}
 		return SessionResult{}, errBadRefresh
 	}
-	return s.issue(u, t, sid, next, now)
+	return s.issue(u, t, sess, next, now)
 }
 
 // LogOut ends the caller's session: its refresh token stops at once, its

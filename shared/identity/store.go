@@ -22,6 +22,11 @@ type Store interface {
 	// current before revokes the family (as RevokeSession). Either failure
 	// is BAD_CREDENTIALS. Platform-level.
 	RotateSession(ctx context.Context, sessionID, oldHash, newHash string, now time.Time) (Session, error)
+	// RevokeSessionByToken ends the session (refresh and access, as
+	// RevokeSession) whose family issued the token hashed tokenHash, current
+	// or rotated away, and returns it; NOT_FOUND if no family issued it.
+	// Platform-level.
+	RevokeSessionByToken(ctx context.Context, sessionID, tokenHash string) (Session, error)
 	// CountLoginAttempt counts one log-in attempt, atomically and before its
 	// password is checked, against the client address, the (address, email)
 	// pair and the email, as p says; when any limit is reached it counts

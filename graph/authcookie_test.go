@@ -1,0 +1,179 @@
+package graph
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/renkei-pos/renkei/shared/identity"
+)
+
+// authCall is one request to an /auth/* endpoint of h.
+type authCall struct {
+	method, path, body, contentType, session, origin, cookie, bearer string
+}
+
+func (c authCall) do(tb testing.TB, h http.Handler) *httptest.ResponseRecorder {
+	tb.Helper()
+	if c.method == "" {
+		c.method = http.MethodPost
+	}
+	r := httptest.NewRequest(c.method, "http://api.example.com"+c.path, strings.NewReader(c.body))
+	for k, v := range map[string]string{"Content-Type": c.contentType, SessionHeader: c.session, "Origin": c.origin, "Authorization": c.bearer} {
+		if v != "" {
+			r.Header.Set(k, v)
+		}
+	}
+	if c.cookie != "" {
+		r.AddCookie(&http.Cookie{Name: RefreshCookie, Value: c.cookie})
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func authErrorCode(tb testing.TB, w *httptest.ResponseRecorder) string {
+	tb.Helper()
+	var body struct {
+		Error struct{ Code, Message string }
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+		tb.Fatalf("body %q: %v", w.Body.String(), err)
+	}
+	return body.Error.Code
+}
+
+// The refusals happen before the identity service is reached (testHandler
+// has no store: reaching one would panic into a 500).
+func TestAuthRoutes_RefuseBeforeAnyWork(t *testing.T) {
+	h := testHandler(t, 1000, 1000)
+	h.cfg.ConsoleOrigins = []string{"https://console.example.com"}
+	ok := authCall{path: "/auth/refresh", body: "{}", contentType: "application/json", session: "cookie"}
+	with := func(f func(*authCall)) authCall { c := ok; f(&c); return c }
+	tests := []struct {
+		name   string
+		call   authCall
+		status int
+		code   string
+	}{
+		{"GET", with(func(c *authCall) { c.method = http.MethodGet }), 405, "BAD_REQUEST"},
+		{"no session header", with(func(c *authCall) { c.session = "" }), 403, "FORBIDDEN"},
+		{"other session header", with(func(c *authCall) { c.session = "token" }), 403, "FORBIDDEN"},
+		{"foreign origin", with(func(c *authCall) { c.origin = "https://evil.example" }), 403, "FORBIDDEN"},
+		{"own host, other scheme", with(func(c *authCall) { c.origin = "https://api.example.com" }), 403, "FORBIDDEN"},
+		{"null origin", with(func(c *authCall) { c.origin = "null" }), 403, "FORBIDDEN"},
+		{"form post", with(func(c *authCall) { c.contentType = "application/x-www-form-urlencoded" }), 415, "BAD_REQUEST"},
+		{"not JSON", with(func(c *authCall) { c.body = "token=1" }), 400, "BAD_REQUEST"},
+		{"too big", with(func(c *authCall) { c.body = `{"a":"` + strings.Repeat("x", maxAuthBody) + `"}` }), 400, "BAD_REQUEST"},
+		{"own origin, no cookie", with(func(c *authCall) { c.origin = "http://api.example.com" }), 401, "UNAUTHENTICATED"},
+		{"console origin, no cookie", with(func(c *authCall) { c.origin = "https://console.example.com" }), 401, "UNAUTHENTICATED"},
+		{"empty body, no cookie", with(func(c *authCall) { c.body = "" }), 401, "UNAUTHENTICATED"},
+		{"garbage cookie", with(func(c *authCall) { c.cookie = "nope" }), 401, "UNAUTHENTICATED"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := tc.call.do(t, h)
+			if w.Code != tc.status || authErrorCode(t, w) != tc.code {
+				t.Fatalf("status %d %s, want %d %s", w.Code, w.Body, tc.status, tc.code)
+			}
+			if w.Header().Get("Cache-Control") != "no-store" {
+				t.Errorf("Cache-Control = %q", w.Header().Get("Cache-Control"))
+			}
+			setCookie := w.Header().Get("Set-Cookie")
+			if tc.status == 401 {
+				if !strings.HasPrefix(setCookie, RefreshCookie+"=;") || !strings.Contains(setCookie, "Max-Age=0") {
+					t.Errorf("401 does not clear the cookie: %q", setCookie)
+				}
+			} else if setCookie != "" {
+				t.Errorf("refusal sets a cookie: %q", setCookie)
+			}
+		})
+	}
+}
+
+func TestAuthRoutes_RateLimited(t *testing.T) {
+	h := testHandler(t, 1, 2)
+	call := authCall{path: "/auth/logout", body: "{}", contentType: "application/json", session: "cookie"}
+	for range 2 {
+		if w := call.do(t, h); w.Code != 200 {
+			t.Fatalf("status %d %s", w.Code, w.Body)
+		}
+	}
+	w := call.do(t, h)
+	if w.Code != 429 || authErrorCode(t, w) != "RATE_LIMITED" || w.Header().Get("Retry-After") != "1" {
+		t.Fatalf("status %d %s, Retry-After %q", w.Code, w.Body, w.Header().Get("Retry-After"))
+	}
+}
+
+// Logging out with nothing to end (no cookie, a cookie that names no
+// session, an expired access token) still answers loggedOut and clears.
+func TestAuthLogout_Idempotent(t *testing.T) {
+	h := testHandler(t, 1000, 1000)
+	signer, _ := identity.NewSigner([]byte("handler-test-signing-key-0123456789"))
+	expired, _, err := signer.Issue(identity.User{ID: "usr_x", TenantID: "tnt_x", Role: identity.Owner}, "ses_x", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, c := range map[string]authCall{
+		"no cookie":      {},
+		"garbage cookie": {cookie: "rt_nothing"},
+		"expired bearer": {bearer: "Bearer " + expired},
+		"garbage bearer": {bearer: "Bearer x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c.path, c.body, c.contentType, c.session = "/auth/logout", "{}", "application/json", "cookie"
+			w := c.do(t, h)
+			if w.Code != 200 || strings.TrimSpace(w.Body.String()) != `{"loggedOut":true}` {
+				t.Fatalf("status %d %s", w.Code, w.Body)
+			}
+			if sc := w.Header().Get("Set-Cookie"); sc != RefreshCookie+"=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict" {
+				t.Fatalf("Set-Cookie = %q", sc)
+			}
+		})
+	}
+}
+
+func TestGraphQL_CookieModeOrigin(t *testing.T) {
+	h := testHandler(t, 1000, 1000)
+	for _, tc := range []struct {
+		session, origin string
+		status          int
+	}{
+		{"cookie", "https://evil.example", 403},
+		{"bearer", "", 403},
+		{"cookie", "http://api.example.com", 400}, // admitted, then refused as an invalid document
+		{"", "https://evil.example", 400},         // not cookie mode: CORS is the browser's business
+	} {
+		r := httptest.NewRequest(http.MethodPost, "http://api.example.com/graphql", strings.NewReader(`{"query":"{ nope }"}`))
+		r.Header.Set("Content-Type", "application/json")
+		if tc.session != "" {
+			r.Header.Set(SessionHeader, tc.session)
+		}
+		if tc.origin != "" {
+			r.Header.Set("Origin", tc.origin)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tc.status || w.Header().Get("Set-Cookie") != "" {
+			t.Errorf("%s from %q: status %d %s", tc.session, tc.origin, w.Code, w.Body)
+		}
+	}
+}
+
+func TestToCookie(t *testing.T) {
+	exp := time.Now().Add(identity.RefreshTokenTTL)
+	res := identity.SessionResult{RefreshToken: "rt_x", RefreshExpiresAt: exp}
+	toCookie(context.Background(), &res)
+	if res.RefreshToken != "rt_x" {
+		t.Fatal("a request without cookie mode lost its refresh token")
+	}
+	sink := &cookieSink{}
+	toCookie(context.WithValue(context.Background(), cookieSinkKey{}, sink), &res)
+	if res.RefreshToken != "" || sink.token != "rt_x" || !sink.expires.Equal(exp) {
+		t.Fatalf("res %+v, sink %+v", res, sink)
+	}
+}
