@@ -35,6 +35,10 @@ func Built() bool {
 // any that do (a GET of a POST-only path) get a 404, not the app.
 func Handler() http.Handler {
 	files, _ := fs.Sub(dist, "dist")
+	return newHandler(files)
+}
+
+func newHandler(files fs.FS) *handler {
 	return &handler{files: files, started: time.Now()}
 }
 
