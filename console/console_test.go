@@ -98,7 +98,7 @@ func TestConsole_RefusesWhatIsNotTheApp(t *testing.T) {
 	}{
 		{"GET", "/assets/missing.js", 404},
 		{"GET", "/assets/app-ABC.js.gz", 404}, // twins are not addressable
-		{"GET", "/assets/../index.html", 200},  // cleaned to /index.html: the app
+		{"GET", "/assets/../index.html", 200}, // cleaned to /index.html: the app
 		{"GET", "/graphql", 404},
 		{"GET", "/auth/refresh", 404},
 		{"GET", "/webhooks/stripe", 404},
