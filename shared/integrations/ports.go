@@ -42,6 +42,10 @@ type ConnectRequest struct {
 	// only then may settings carry apiBaseUrl/tokenUrl, or a webhook URL be
 	// plain http or loopback.
 	Local bool
+	// Authorization opens a pending authorization of the connector's
+	// provider named in the settings (NOT_FOUND when it is unknown,
+	// expired or used); the connector names it in Connection.
+	Authorization func(ctx context.Context, id string) (json.RawMessage, error)
 }
 
 // Connection is a checked connection.
@@ -52,6 +56,9 @@ type Connection struct {
 	// SigningSecret is returned once, in connectIntegration's payload
 	// (WEBHOOK). It is also part of Secrets.
 	SigningSecret string
+	// AuthorizationID is the pending authorization the connection used:
+	// the service consumes it (once) as it stores the integration.
+	AuthorizationID string
 }
 
 // Config is what a connector runs a job with.
@@ -190,6 +197,19 @@ type Store interface {
 	SaveSecrets(ctx context.Context, id string, sealed []byte, at time.Time) error
 	// SaveWarnings replaces the warnings.
 	SaveWarnings(ctx context.Context, id string, w []Warning, at time.Time) error
+	// UpdateSettings replaces the public settings of a connected
+	// integration (NOT_FOUND when absent, INVALID when disconnected).
+	UpdateSettings(ctx context.Context, id string, settings json.RawMessage, at time.Time) (Integration, error)
+	// CreateAuthorization stores a pending authorization.
+	CreateAuthorization(ctx context.Context, a Authorization) error
+	// GetAuthorization reads one that has not expired at now (NOT_FOUND
+	// otherwise).
+	GetAuthorization(ctx context.Context, id string, now time.Time) (Authorization, error)
+	// SaveAuthorizationSecrets replaces its sealed secrets (a rotated pair).
+	SaveAuthorizationSecrets(ctx context.Context, id string, sealed []byte) error
+	// ConsumeAuthorization deletes it if it has not expired at now;
+	// NOT_FOUND when it is absent, expired or consumed already.
+	ConsumeAuthorization(ctx context.Context, id string, now time.Time) error
 	// TenantOfIntegration resolves an integration id to its tenant through
 	// the platform lookup (inbound webhooks carry only the id).
 	TenantOfIntegration(ctx context.Context, integrationID string) (string, error)

@@ -104,7 +104,8 @@ func (s *Service) Connect(ctx context.Context, p Provider, name string, settings
 	id := ids.NewAt(IDPrefix, now)
 	cctx, cancel := context.WithTimeout(ctx, ConnectTimeout)
 	defer cancel()
-	c, err := conn.Connect(cctx, ConnectRequest{TenantID: pr.TenantID, IntegrationID: id, Name: name, Settings: settings, Local: s.Local})
+	c, err := conn.Connect(cctx, ConnectRequest{TenantID: pr.TenantID, IntegrationID: id, Name: name, Settings: settings, Local: s.Local,
+		Authorization: s.pendingSecrets(p)})
 	if err != nil {
 		if _, expected := apperr.Expected(err); expected || apperr.Is(err, apperr.Unavailable) {
 			return Integration{}, "", err
@@ -119,6 +120,15 @@ func (s *Service) Connect(ctx context.Context, p Provider, name string, settings
 	if len(c.Secrets) > 0 {
 		if in.SealedSecrets, err = s.Sealer.Seal(ctx, c.Secrets, SecretsAAD(pr.TenantID, id)); err != nil {
 			return Integration{}, "", fmt.Errorf("seal integration secrets: %w", err)
+		}
+	}
+	if c.AuthorizationID != "" {
+		// Consumed before the integration is written: of two connects
+		// racing with one authorization, one gets it.
+		if err := s.Store.ConsumeAuthorization(ctx, c.AuthorizationID, now); apperr.Is(err, apperr.NotFound) {
+			return Integration{}, "", apperr.New(apperr.Invalid, "the authorization was used already or has expired; authorize again", "input", "settings", "authorizationId")
+		} else if err != nil {
+			return Integration{}, "", err
 		}
 	}
 	if err := s.Store.CreateIntegration(ctx, in); err != nil {

@@ -206,7 +206,7 @@ func appendMessages(dst []string, v any) []string {
 type tokenAnswer struct {
 	AccessToken  string `json:"access_token"`
 	RefreshToken string `json:"refresh_token"`
-	CompanyID    int64  `json:"company_id"`
+	CompanyID    flexID `json:"company_id"`
 }
 
 // refresh trades the refresh token for a new pair and stores the pair

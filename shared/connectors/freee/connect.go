@@ -24,8 +24,13 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 	if err != nil {
 		return integrations.Connection{}, err
 	}
-	base, tokenURL := in.endpoints()
+	base, tokenURL := c.endpoints(in.settings)
 	tokens := in.tokens
+	if in.authorizationID != "" {
+		if tokens, err = pendingTokens(ctx, req, in.authorizationID); err != nil {
+			return integrations.Connection{}, err
+		}
+	}
 	if in.authorizationCode != "" {
 		if c.app.ClientID == "" || c.app.ClientSecret == "" {
 			return integrations.Connection{}, apperr.New(apperr.Unavailable, "renkei's freee app is not configured on this server (FREEE_CLIENT_ID, FREEE_CLIENT_SECRET)")
@@ -49,7 +54,27 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 	if err != nil {
 		return integrations.Connection{}, fmt.Errorf("encode freee secrets: %w", err)
 	}
-	return integrations.Connection{Settings: public, Secrets: sealed}, nil
+	return integrations.Connection{Settings: public, Secrets: sealed, AuthorizationID: in.authorizationID}, nil
+}
+
+// pendingTokens opens the pending authorization the settings name.
+func pendingTokens(ctx context.Context, req integrations.ConnectRequest, id string) (secrets, error) {
+	field := []string{"input", "settings", "authorizationId"}
+	if req.Authorization == nil {
+		return secrets{}, apperr.New(apperr.Invalid, "authorizationId is not accepted here", field...)
+	}
+	raw, err := req.Authorization(ctx, id)
+	if apperr.Is(err, apperr.NotFound) {
+		return secrets{}, apperr.New(apperr.Invalid, "the freee authorization is unknown, expired or already used: authorize renkei again", field...)
+	}
+	if err != nil {
+		return secrets{}, err
+	}
+	var tok secrets
+	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" || tok.RefreshToken == "" {
+		return secrets{}, errors.New("the pending freee authorization holds no token pair")
+	}
+	return tok, nil
 }
 
 // check reads the company and its masters and looks every mapped id up.

@@ -17,8 +17,9 @@ import (
 
 // Production endpoints (settings may override them only in local mode).
 const (
-	DefaultAPIBaseURL = "https://api.freee.co.jp"
-	DefaultTokenURL   = "https://accounts.secure.freee.co.jp/public_api/token"
+	DefaultAPIBaseURL   = "https://api.freee.co.jp"
+	DefaultTokenURL     = "https://accounts.secure.freee.co.jp/public_api/token"
+	DefaultAuthorizeURL = "https://accounts.secure.freee.co.jp/public_api/authorize"
 )
 
 // DefaultTimeout bounds every call to freee.
@@ -36,10 +37,35 @@ type Closes interface {
 
 // App is renkei's freee application: the client credentials of the OAuth
 // authorization-code and refresh-token grants (FREEE_CLIENT_ID,
-// FREEE_CLIENT_SECRET).
+// FREEE_CLIENT_SECRET), and where freee is ("": production's). The stack
+// sets TokenURL and APIBaseURL only in local mode (a fake freee); an
+// integration's own settings (apiBaseUrl, tokenUrl, local mode too) win
+// over them.
 type App struct {
 	ClientID     string
 	ClientSecret string
+	AuthorizeURL string // FREEE_AUTHORIZE_URL; DefaultAuthorizeURL
+	TokenURL     string // DefaultTokenURL
+	APIBaseURL   string // DefaultAPIBaseURL
+}
+
+// endpoints returns the API base and token URLs an integration with
+// settings st uses.
+func (c *Connector) endpoints(st settings) (api, token string) {
+	api, token = DefaultAPIBaseURL, DefaultTokenURL
+	if c.app.APIBaseURL != "" {
+		api = c.app.APIBaseURL
+	}
+	if c.app.TokenURL != "" {
+		token = c.app.TokenURL
+	}
+	if st.APIBaseURL != "" {
+		api = st.APIBaseURL
+	}
+	if st.TokenURL != "" {
+		token = st.TokenURL
+	}
+	return api, token
 }
 
 // Connector is the FREEE connector. It is stateless: tokens live in the

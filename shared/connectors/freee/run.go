@@ -83,7 +83,7 @@ func (c *Connector) Run(ctx context.Context, cfg integrations.Config, job integr
 	if err != nil && !empty {
 		return integrations.Permanent(err)
 	}
-	base, tokenURL := st.endpoints()
+	base, tokenURL := c.endpoints(st)
 	s := &session{c: c, base: base, tokenURL: tokenURL, company: st.CompanyID, tokens: tok,
 		save: func(ctx context.Context, next secrets) error {
 			if cfg.SaveSecrets == nil {

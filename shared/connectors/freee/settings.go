@@ -55,6 +55,9 @@ type connectInput struct {
 	settings
 	tokens            secrets
 	authorizationCode string
+	// authorizationID names a pending authorization (authorizeFreee)
+	// whose token pair the integration takes.
+	authorizationID string
 }
 
 // Mapped renkei categories: every one must be mapped.
@@ -91,7 +94,7 @@ func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 	if !ok {
 		return in, errs.Err()
 	}
-	known := []string{"companyId", "accessToken", "refreshToken", "authorizationCode", "redirectUri", "accountMapping", "startDate", "apiBaseUrl", "tokenUrl"}
+	known := []string{"authorizationId", "companyId", "accessToken", "refreshToken", "authorizationCode", "redirectUri", "accountMapping", "startDate", "apiBaseUrl", "tokenUrl"}
 	unknownKeys(&errs, top, known, "input", "settings")
 	in.settings = parseCommon(&errs, top, local)
 	str := func(key string, rule text.Rule) string {
@@ -113,10 +116,16 @@ func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 	in.tokens.RefreshToken = str("refreshToken", tokenRule.Named("refreshToken"))
 	in.authorizationCode = str("authorizationCode", tokenRule.Named("authorizationCode"))
 	in.RedirectURI = str("redirectUri", text.Rule{What: "redirectUri", Min: 1, Max: maxURLLen})
+	in.authorizationID = str("authorizationId", text.Rule{What: "authorizationId", Min: 1, Max: 64})
 	_, hasCode := top["authorizationCode"]
 	_, hasAccess := top["accessToken"]
 	_, hasRefresh := top["refreshToken"]
+	_, hasAuthorization := top["authorizationId"]
 	switch {
+	case hasAuthorization && (hasCode || hasAccess || hasRefresh):
+		errs.Add(apperr.Invalid, "give authorizationId alone, without authorizationCode or tokens", "input", "settings", "authorizationId")
+	case hasAuthorization:
+		// Its token pair is opened at connect (pendingTokens).
 	case hasCode && (hasAccess || hasRefresh):
 		errs.Add(apperr.Invalid, "give either authorizationCode or accessToken and refreshToken, not both", "input", "settings", "authorizationCode")
 	case hasCode:
@@ -127,10 +136,10 @@ func parseConnect(raw json.RawMessage, local bool) (connectInput, error) {
 		}
 	default:
 		if !hasAccess {
-			errs.Add(apperr.Invalid, "accessToken is required (or authorizationCode and redirectUri)", "input", "settings", "accessToken")
+			errs.Add(apperr.Invalid, "accessToken is required (or authorizationId, or authorizationCode and redirectUri)", "input", "settings", "accessToken")
 		}
 		if !hasRefresh {
-			errs.Add(apperr.Invalid, "refreshToken is required (or authorizationCode and redirectUri)", "input", "settings", "refreshToken")
+			errs.Add(apperr.Invalid, "refreshToken is required (or authorizationId, or authorizationCode and redirectUri)", "input", "settings", "refreshToken")
 		}
 	}
 	return in, errs.Err()
@@ -371,18 +380,6 @@ func absoluteURL(s string, allowHTTP bool) bool {
 		return false
 	}
 	return u.Scheme == "https" || (allowHTTP && u.Scheme == "http")
-}
-
-// endpoints returns the API base and token URLs the settings use.
-func (s settings) endpoints() (api, token string) {
-	api, token = DefaultAPIBaseURL, DefaultTokenURL
-	if s.APIBaseURL != "" {
-		api = s.APIBaseURL
-	}
-	if s.TokenURL != "" {
-		token = s.TokenURL
-	}
-	return api, token
 }
 
 // join returns a new path: base then more (never sharing base's array, as

@@ -41,6 +41,14 @@ func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/api/1/"), "/")
 	q := r.URL.Query()
 	switch {
+	case r.Method == http.MethodGet && len(parts) == 1 && parts[0] == "companies":
+		// The token's user belongs to the company it was issued for.
+		list := []any{}
+		if c, ok := f.companies[tok.company]; ok {
+			list = append(list, map[string]any{"id": c.ID, "name": c.Name, "name_kana": nil, "display_name": c.Name,
+				"company_number": "0123456789", "role": "admin"})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"companies": list})
 	case r.Method == http.MethodGet && len(parts) == 2 && parts[0] == "companies":
 		if c := f.company(w, tok, parts[1]); c != nil {
 			writeJSON(w, http.StatusOK, map[string]any{"company": companyJSON(c)})
@@ -48,9 +56,9 @@ func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && len(parts) == 3 && parts[0] == "taxes" && parts[1] == "companies":
 		if c := f.company(w, tok, parts[2]); c != nil {
 			var taxes []any
-			for _, code := range c.TaxCodes {
+			for _, code := range slices.Sorted(slices.Values(append(slices.Clone(c.TaxCodes), c.UnavailableTaxCodes...))) {
 				taxes = append(taxes, map[string]any{"code": code, "name": "tax_" + strconv.FormatInt(code, 10),
-					"name_ja": "税区分" + strconv.FormatInt(code, 10), "display_category": nil, "available": true})
+					"name_ja": named(c.TaxNames, code, "税区分"), "display_category": nil, "available": slices.Contains(c.TaxCodes, code)})
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"taxes": taxes})
 		}
@@ -58,7 +66,7 @@ func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 		if c := f.company(w, tok, q.Get("company_id")); c != nil {
 			var items []any
 			for _, id := range c.AccountItems {
-				items = append(items, accountItemJSON(id))
+				items = append(items, accountItemJSON(id, named(c.AccountItemNames, id, "勘定科目")))
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"account_items": items})
 		}
@@ -66,7 +74,7 @@ func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 		if c := f.company(w, tok, q.Get("company_id")); c != nil {
 			var ws []any
 			for _, wt := range c.Walletables {
-				ws = append(ws, map[string]any{"id": wt.ID, "name": wt.Type + " " + strconv.FormatInt(wt.ID, 10), "bank_id": nil,
+				ws = append(ws, map[string]any{"id": wt.ID, "name": named(c.WalletableNames, wt.ID, wt.Type+" "), "bank_id": nil,
 					"type": wt.Type, "update_date": "2026-01-01"})
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"walletables": ws})
@@ -75,7 +83,7 @@ func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 		if c := f.company(w, tok, q.Get("company_id")); c != nil {
 			var ss []any
 			for _, id := range c.Sections {
-				ss = append(ss, map[string]any{"id": id, "name": "部門" + strconv.FormatInt(id, 10), "available": true, "company_id": c.ID})
+				ss = append(ss, map[string]any{"id": id, "name": named(c.SectionNames, id, "部門"), "available": true, "company_id": c.ID})
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"sections": ss})
 		}
@@ -358,8 +366,16 @@ func companyJSON(c *Company) map[string]any {
 		"fiscal_years": []any{}}
 }
 
-func accountItemJSON(id int64) map[string]any {
-	return map[string]any{"id": id, "name": "売上高" + strconv.FormatInt(id, 10), "tax_code": 129, "shortcut": nil, "shortcut_num": nil,
+// named is names[id], else prefix and the id.
+func named(names map[int64]string, id int64, prefix string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return prefix + strconv.FormatInt(id, 10)
+}
+
+func accountItemJSON(id int64, name string) map[string]any {
+	return map[string]any{"id": id, "name": name, "tax_code": 129, "shortcut": nil, "shortcut_num": nil,
 		"default_tax_code": 129, "account_category": "売上高", "account_category_id": 1, "categories": []string{"損益", "売上高"},
 		"available": true, "walletable_id": nil, "group_name": nil, "group_id": nil, "corresponding_income_name": nil,
 		"corresponding_income_id": nil, "corresponding_expense_name": nil, "corresponding_expense_id": nil, "update_date": "2026-01-01"}

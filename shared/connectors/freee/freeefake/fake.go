@@ -13,7 +13,9 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -40,6 +42,15 @@ type Company struct {
 	TaxCodes     []int64
 	Walletables  []Walletable
 	Sections     []int64
+	// UnavailableTaxCodes exist but are not available to the company
+	// (freee lists them with available: false).
+	UnavailableTaxCodes []int64
+	// Names of the ids as freee shows them (taxes: name_ja); an unnamed
+	// id gets a generated name.
+	AccountItemNames map[int64]string
+	TaxNames         map[int64]string
+	WalletableNames  map[int64]string
+	SectionNames     map[int64]string
 }
 
 // Walletable is one 口座 (wallet, bank_account or credit_card).
@@ -48,16 +59,23 @@ type Walletable struct {
 	ID   int64
 }
 
-// DefaultCompany has the ids of the example mapping: sales account
-// item 101, tax codes 129 (10%), 156 (8% reduced), 2 (out of scope), wallet
-// 1, bank account 2, wallet 3, credit card 4, sections 11 and 12.
+// DefaultCompany has the ids of the example mapping: account items
+// 101 売上高, 102 雑収入, 103 前受金; tax codes 129 課税売上10%, 156
+// 課税売上8%（軽）, 2 対象外, 21 and 136 (and 34, listed but not
+// available); walletables wallet 1 現金, bank account 2, wallet 3, credit
+// card 4; sections 11 and 12.
 func DefaultCompany() Company {
 	return Company{
 		ID: DefaultCompanyID, Name: "renkei テスト商店",
-		AccountItems: []int64{101, 102, 103},
-		TaxCodes:     []int64{2, 21, 129, 136, 156},
-		Walletables:  []Walletable{{"wallet", 1}, {"bank_account", 2}, {"wallet", 3}, {"credit_card", 4}},
-		Sections:     []int64{11, 12},
+		AccountItems:        []int64{101, 102, 103},
+		TaxCodes:            []int64{2, 21, 129, 136, 156},
+		UnavailableTaxCodes: []int64{34},
+		Walletables:         []Walletable{{"wallet", 1}, {"bank_account", 2}, {"wallet", 3}, {"credit_card", 4}},
+		Sections:            []int64{11, 12},
+		AccountItemNames:    map[int64]string{101: "売上高", 102: "雑収入", 103: "前受金"},
+		TaxNames:            map[int64]string{2: "対象外", 21: "課税売上8%", 129: "課税売上10%", 136: "非課売上", 156: "課税売上8%（軽）", 34: "課税売上5%"},
+		WalletableNames:     map[int64]string{1: "現金", 2: "れんけい銀行 普通", 3: "その他の決済", 4: "法人カード"},
+		SectionNames:        map[int64]string{11: "渋谷店", 12: "梅田店"},
 	}
 }
 
@@ -136,25 +154,27 @@ type Fake struct {
 	URL string
 	// TokenURL is the OAuth token endpoint (settings tokenUrl).
 	TokenURL string
+	// AuthorizeURL is the consent page (freee's /public_api/authorize).
+	AuthorizeURL string
 
-	tb       testing.TB
-	srv      *httptest.Server
-	contract *contract
-	stop     chan struct{}
+	srv         *http.Server
+	stop        chan struct{}
+	closeOnce   sync.Once
 
-	mu        sync.Mutex
-	companies map[int64]*Company
-	deals     []*Deal
-	nextID    int64
-	access    map[string]accessToken
-	refresh   map[string]int64 // unused refresh token → company
-	codes     map[string]grantCode
-	faults    []Fault
-	invalid   []string
-	requests  []Request
-	onPosted  func(Deal)
-	posted    *Deal // the deal the request being served posted
-	now       func() time.Time
+	mu           sync.Mutex
+	companies    map[int64]*Company
+	deals        []*Deal
+	nextID       int64
+	access       map[string]accessToken
+	refresh      map[string]int64 // unused refresh token → company
+	codes        map[string]grantCode
+	redirectURIs []string
+	faults       []Fault
+	invalid      []string
+	requests     []Request
+	onPosted     func(Deal)
+	posted       *Deal // the deal the request being served posted
+	now          func() time.Time
 }
 
 type accessToken struct {
@@ -167,29 +187,78 @@ type grantCode struct {
 	redirectURI string
 }
 
+// New returns a fake freee with DefaultCompany, not yet listening (Listen).
+// Requests are validated against freee's schema when it is found
+// (SchemaPath; parsed at the first request, once per process); without it
+// the fake serves them unvalidated, and Validating says why.
+func New() *Fake {
+	f := &Fake{stop: make(chan struct{}), companies: map[int64]*Company{}, nextID: 500000,
+		access: map[string]accessToken{}, refresh: map[string]int64{}, codes: map[string]grantCode{}, now: time.Now}
+	f.AddCompany(DefaultCompany())
+	return f
+}
+
+// Validating reports whether requests are checked against freee's schema
+// (nil), or why not.
+func (f *Fake) Validating() error {
+	_, err := loadContract()
+	return err
+}
+
+// Listen serves the fake on addr (e.g. "127.0.0.1:0") until Close, and
+// sets URL, TokenURL and AuthorizeURL.
+func (f *Fake) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("freeefake: listen on %s: %w", addr, err)
+	}
+	f.URL = "http://" + ln.Addr().String()
+	f.TokenURL = f.URL + tokenPath
+	f.AuthorizeURL = f.URL + authorizePath
+	f.srv = &http.Server{Handler: http.HandlerFunc(f.serve), ReadHeaderTimeout: 5 * time.Second}
+	go func() { _ = f.srv.Serve(ln) }()
+	return nil
+}
+
+// Close stops the fake: hanging requests end, connections close.
+func (f *Fake) Close() error {
+	var err error
+	f.closeOnce.Do(func() {
+		close(f.stop)
+		if f.srv != nil {
+			err = f.srv.Close()
+		}
+	})
+	return err
+}
+
 // Start runs a fake freee with DefaultCompany until tb ends; when it ends,
 // tb fails if any request broke the schema.
 func Start(tb testing.TB) *Fake {
 	tb.Helper()
-	c, err := loadContract()
-	if err != nil {
+	f := New()
+	if err := f.Validating(); err != nil {
 		tb.Fatalf("freeefake: %v", err)
 	}
-	f := &Fake{tb: tb, contract: c, stop: make(chan struct{}), companies: map[int64]*Company{}, nextID: 500000,
-		access: map[string]accessToken{}, refresh: map[string]int64{}, codes: map[string]grantCode{}, now: time.Now}
-	f.AddCompany(DefaultCompany())
-	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
-	f.URL = f.srv.URL
-	f.TokenURL = f.srv.URL + tokenPath
+	if err := f.Listen("127.0.0.1:0"); err != nil {
+		tb.Fatal(err)
+	}
 	tb.Cleanup(func() {
-		close(f.stop)
-		f.srv.CloseClientConnections()
-		f.srv.Close()
+		_ = f.Close()
 		for _, e := range f.ValidationErrors() {
 			tb.Errorf("freeefake: request broke freee's schema: %s", e)
 		}
 	})
 	return f
+}
+
+// AllowRedirectURIs registers the callback URLs the consent page accepts,
+// as a freee app's settings do; with none registered it accepts any http(s)
+// URL whose path ends in /integrations/freee/callback.
+func (f *Fake) AllowRedirectURIs(uris ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.redirectURIs = append(f.redirectURIs, uris...)
 }
 
 // AddCompany adds (or replaces) a company.
@@ -325,7 +394,7 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	f.mu.Lock()
 	logged := string(body)
-	if r.URL.Path == tokenPath {
+	if r.URL.Path == tokenPath || r.URL.Path == authorizePath {
 		logged = "" // holds secrets
 	}
 	f.requests = append(f.requests, Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Body: logged})
@@ -340,7 +409,13 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request) {
 		f.token(w, r)
 		return
 	}
-	if err := f.contract.validate(r.Context(), r); err != nil {
+	if r.URL.Path == authorizePath {
+		f.authorize(w, r)
+		return
+	}
+	if c, cerr := loadContract(); cerr != nil {
+		// New without the schema (make run on a machine without it).
+	} else if err := c.validate(r.Context(), r); err != nil {
 		f.mu.Lock()
 		f.invalid = append(f.invalid, err.Error())
 		f.mu.Unlock()
