@@ -28,7 +28,10 @@ type paymentTotalResolver struct {
 	Amount *money
 }
 
-type registerCloseResolver struct{ c sales.RegisterClose }
+type registerCloseResolver struct {
+	c    sales.RegisterClose
+	acct *closeAccounting // the response's accounting reads (lists.go)
+}
 
 func (r *registerCloseResolver) money(v int64) *money {
 	return &money{Amount: Long(v), Currency: r.c.Currency}
@@ -87,5 +90,5 @@ func (r *Resolver) CloseRegister(ctx context.Context, args struct{ Input closeRe
 		ue, err := userErrors(ctx, err)
 		return &closeRegisterPayloadResolver{UserErrors: ue}, err
 	}
-	return &closeRegisterPayloadResolver{RegisterClose: &registerCloseResolver{c}, UserErrors: []*userError{}}, nil
+	return &closeRegisterPayloadResolver{RegisterClose: &registerCloseResolver{c: c, acct: r.newCloseAccounting(c)}, UserErrors: []*userError{}}, nil
 }

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"github.com/renkei-pos/renkei/shared/catalog"
+	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/inventory"
 	"github.com/renkei-pos/renkei/shared/reports"
@@ -111,6 +112,22 @@ var fieldCosts = map[string]fieldCost{
 	// reads the tenant and the ledger's four shards.
 	"Query.giftCard":          {base: writeCost + 2*readCost},
 	"Query.giftCardLiability": {base: 5 * readCost},
+
+	// The console's lists (lists.go). staff and apiKeys: one Query of the
+	// tenant's root partition each, bounded by what a tenant may hold
+	// (createStaff, createApiKey refuse more). closes: the location ids
+	// (one Query), then one Query per location read; without locationId
+	// every location the caller may see, which the sales service caps at
+	// sales.MaxCloseListLocations. A response's accounting is one service
+	// call for all its closes: the integrations, then one Query per
+	// accounting integration (priced per close as a batched read); the
+	// integrations it names share one lag read each.
+	"Query.staff":   {base: readCost, max: identity.MaxStaff},
+	"Query.apiKeys": {base: readCost, max: identity.MaxAPIKeys},
+	"Query.closes": {base: 2 * readCost, max: sales.MaxCloseList, scope: "locationId",
+		unscopedBase: readCost + sales.MaxCloseListLocations*readCost},
+	"RegisterClose.accounting":  {base: 2 * batchedReadCost, max: integrations.MaxCloseDeliveries},
+	"CloseDelivery.integration": {base: batchedReadCost},
 
 	// Mutations. At most one of signUp, logIn, refreshSession per request.
 	"Mutation.signUp":               {base: hashCost},

@@ -265,6 +265,9 @@ func (s *Service) CreateStaff(ctx context.Context, in StaffInput) (User, error) 
 	if err := s.checkLocations(ctx, locs); err != nil {
 		return User{}, err
 	}
+	if err := checkRoom(ctx, s.Store.CountUsers, MaxStaff, "staff members"); err != nil {
+		return User{}, err
+	}
 	hash, err := HashPassword(in.Password)
 	if err != nil {
 		return User{}, err
@@ -329,6 +332,9 @@ func (s *Service) CreateAPIKey(ctx context.Context, in APIKeyInput) (APIKey, str
 		return APIKey{}, "", err
 	}
 	if err := s.checkRegister(ctx, p, in.RegisterID); err != nil {
+		return APIKey{}, "", err
+	}
+	if err := checkRoom(ctx, s.Store.CountAPIKeys, MaxAPIKeys, "API keys"); err != nil {
 		return APIKey{}, "", err
 	}
 	sec, err := newAPIKeySecret()

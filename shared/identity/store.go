@@ -10,6 +10,8 @@ import (
 // Store persists identities. Methods marked platform-level run before a
 // tenant is known; all others act on the tenant in ctx.
 type Store interface {
+	Lister // lists.go
+
 	// CreateTenant writes a new tenant, its owner and the owner's login
 	// together; TAKEN when the email is already registered. Platform-level.
 	CreateTenant(ctx context.Context, t tenant.Tenant, owner User, login Login) error

@@ -100,6 +100,8 @@ type CloseScope struct {
 
 // CloseStore persists closes. Every method acts on the tenant in ctx.
 type CloseStore interface {
+	CloseLister // close_list.go
+
 	// LoadCloseScope reads the scope of a close (registerID "" for none).
 	LoadCloseScope(ctx context.Context, locationID, registerID string, req idempotency.Request) (CloseScope, error)
 	// DayActivity returns the location's orders created in [from, to) and
