@@ -61,7 +61,7 @@ func TestStageThrottle(t *testing.T) {
 	t.Run("context values set it", func(t *testing.T) {
 		stack := stackWith(map[string]interface{}{"apiRateLimit": "2000", "apiBurstLimit": float64(1000)})
 		fn := awslambda.Function_FromFunctionArn(stack, jsii.String("Fn"), jsii.String("arn:aws:lambda:ap-northeast-1:123456789012:function:api"))
-		newHttpApi(stack, fn, nil)
+		newHttpApi(stack, fn)
 		props(assertions.Template_FromStack(stack, nil), "AWS::ApiGatewayV2::Stage", obj{
 			"DefaultRouteSettings": obj{"ThrottlingRateLimit": 2000, "ThrottlingBurstLimit": 1000},
 		})

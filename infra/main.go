@@ -25,6 +25,11 @@ func main() {
 		}
 		dirs[i] = dir
 	}
+	console, err := consoleDir()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "renkei infra:", err)
+		os.Exit(1)
+	}
 	cdkContext, err := loadCDKContext(filepath.Join(repoRoot, "cdk.json"))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "renkei infra:", err)
@@ -44,6 +49,7 @@ func main() {
 		SchedulerCodeDir:  dirs[1],
 		DispatcherCodeDir: dirs[2],
 		WorkerCodeDir:     dirs[3],
+		ConsoleDir:        console,
 		// The back office's pages Stripe's onboarding returns to.
 		StripeConnectReturnURL:  os.Getenv("RENKEI_STRIPE_CONNECT_RETURN_URL"),
 		StripeConnectRefreshURL: os.Getenv("RENKEI_STRIPE_CONNECT_REFRESH_URL"),
@@ -82,6 +88,24 @@ func codeDir(fn string) (string, error) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "bootstrap")); err != nil {
 		return "", fmt.Errorf("no %s bootstrap binary in %s (run `make build` first or set %s): %w", fn, dir, env, err)
+	}
+	return dir, nil
+}
+
+// consoleDir is where `make console` puts the built console (console/dist),
+// or RENKEI_CONSOLE_DIR. Synthesis refuses a folder without index.html and
+// assets/ rather than deploying a placeholder: the deployment prunes, so an
+// empty console would replace the merchants' working one.
+func consoleDir() (string, error) {
+	const env = "RENKEI_CONSOLE_DIR"
+	dir, err := filepath.Abs(envOr(env, filepath.Join(repoRoot, "console", "dist")))
+	if err != nil {
+		return "", err
+	}
+	for _, name := range []string{"index.html", "assets"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return "", fmt.Errorf("no built console in %s (run `make console` first or set %s): %w", dir, env, err)
+		}
 	}
 	return dir, nil
 }

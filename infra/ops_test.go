@@ -323,20 +323,7 @@ var opsChecks = []struct {
 		}
 	}},
 
-	// --- CORS
-	{"CORS origins from configuration, never *", func(t assertions.Template) {
-		var got []string
-		for _, a := range resourcesOf(templateJSON(t), "AWS::ApiGatewayV2::Api") {
-			cors, _ := a["Properties"].(obj)["CorsConfiguration"].(obj)
-			for _, o := range listOf(cors["AllowOrigins"]) {
-				got = append(got, fmt.Sprint(o))
-			}
-		}
-		want := []string{"https://backoffice.example.com", "http://localhost:5173"}
-		if strings.Join(got, " ") != strings.Join(want, " ") {
-			fail("CORS origins %v, want the configured %v", got, want)
-		}
-	}},
+	// --- CORS: the configured origins and the console's (console_test.go).
 }
 
 func init() {
@@ -456,12 +443,6 @@ func TestOpsChecksDetectDefects(t *testing.T) {
 		{"JWT secret and queues retained", resource(&ids.secret, func(r obj) { r["DeletionPolicy"] = "Delete" })},
 		{"JWT secret and queues retained", resource(&ids.deadLetter, func(r obj) { delete(r, "UpdateReplacePolicy") })},
 		{"JWT secret and queues retained", resource(&ids.streamFailures, func(r obj) { delete(r, "DeletionPolicy") })},
-		{"CORS origins from configuration, never *", ofType("AWS::ApiGatewayV2::Api", func(p obj) {
-			p["CorsConfiguration"].(obj)["AllowOrigins"] = arr{"*"}
-		})},
-		{"CORS origins from configuration, never *", ofType("AWS::ApiGatewayV2::Api", func(p obj) {
-			p["CorsConfiguration"].(obj)["AllowOrigins"] = append(p["CorsConfiguration"].(obj)["AllowOrigins"].(arr), "*")
-		})},
 	}
 	raw, err := json.Marshal(synthesized.ToJSON())
 	if err != nil {
@@ -530,10 +511,10 @@ func TestCorsOrigins(t *testing.T) {
 			}()
 		}
 	})
-	t.Run("no origin configured: no CORS at all", func(t *testing.T) {
-		stack := stackWith(map[string]interface{}{})
+	t.Run("the API resource has no CORS of its own: ApiCors sets it (cors.go)", func(t *testing.T) {
+		stack := stackWith(map[string]interface{}{"corsOrigins": "https://a.example.com"})
 		fn := awslambda.Function_FromFunctionArn(stack, jsii.String("Fn"), jsii.String("arn:aws:lambda:ap-northeast-1:123456789012:function:api"))
-		newHttpApi(stack, fn, corsOrigins(stack, nil))
+		newHttpApi(stack, fn)
 		tmpl := assertions.Template_FromStack(stack, nil)
 		tmpl.HasResourceProperties(jsii.String("AWS::ApiGatewayV2::Api"), like(obj{"CorsConfiguration": assertions.Match_Absent()}))
 	})

@@ -28,6 +28,11 @@ type RenkeiStackProps struct {
 	DispatcherCodeDir string
 	WorkerCodeDir     string
 
+	// ConsoleDir is the built merchant console (`make console`:
+	// console/dist), with index.html and assets/; uploaded to the console
+	// bucket (console.go).
+	ConsoleDir string
+
 	// StripeConnectReturnURL and StripeConnectRefreshURL are where Stripe's
 	// hosted onboarding sends a merchant back (done / link expired): the
 	// back office. Empty: the API's own base URL with ?cardOnboarding=done
@@ -35,9 +40,9 @@ type RenkeiStackProps struct {
 	StripeConnectReturnURL  string
 	StripeConnectRefreshURL string
 
-	// CorsAllowOrigins are the browser origins allowed to call the API
-	// (the back office); empty: the context value corsOrigins. Neither: no
-	// CORS at all, never "*" (corsOrigins, ops.go).
+	// CorsAllowOrigins are browser origins allowed to call the API besides
+	// the console's own (always allowed); empty: the context value
+	// corsOrigins. Never "*" (corsOrigins, ops.go; cors.go).
 	CorsAllowOrigins []string
 
 	// FreeeClientID is renkei's freee app's client id (FREEE_CLIENT_ID on
@@ -70,6 +75,9 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 			panic("renkei infra: RenkeiStackProps." + name + " is required (directory containing the function's `bootstrap` binary)")
 		}
 	}
+	if props.ConsoleDir == "" {
+		panic("renkei infra: RenkeiStackProps.ConsoleDir is required (the built console: `make console`, console/dist)")
+	}
 	stack := awscdk.NewStack(scope, &id, &props.StackProps)
 
 	table := newTable(stack)
@@ -98,7 +106,11 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	hub.configure(api)
 	jobs.sender(api)
 
-	stage := newHttpApi(stack, api, corsOrigins(stack, props.CorsAllowOrigins))
+	stage := newHttpApi(stack, api)
+	// The console and the API, one origin (console.go); the console's
+	// origin and the configured ones may call the API directly (cors.go).
+	console := newConsole(stack, props.ConsoleDir, stage.Api())
+	setAPICors(stack, stage.Api(), append(corsOrigins(stack, props.CorsAllowOrigins), console.origin()))
 	stripe.returnURL, stripe.refreshURL = props.StripeConnectReturnURL, props.StripeConnectRefreshURL
 	if stripe.returnURL == "" {
 		stripe.returnURL = *stage.Url() + "?cardOnboarding=done"
@@ -137,6 +149,14 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	awscdk.NewCfnOutput(stack, jsii.String("GraphqlUrl"), &awscdk.CfnOutputProps{
 		Description: jsii.String("GraphQL endpoint (POST)"),
 		Value:       jsii.String(*stage.Url() + "graphql"),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("ConsoleUrl"), &awscdk.CfnOutputProps{
+		Description: jsii.String("the merchant console (and, under /graphql, /auth/ and /webhooks/, the API)"),
+		Value:       jsii.String(console.origin()),
+	})
+	awscdk.NewCfnOutput(stack, jsii.String("BucketName"), &awscdk.CfnOutputProps{
+		Description: jsii.String("S3 bucket holding the console's built files"),
+		Value:       console.bucket.BucketName(),
 	})
 	awscdk.NewCfnOutput(stack, jsii.String("TableName"), &awscdk.CfnOutputProps{
 		Description: jsii.String("DynamoDB single table"),
@@ -276,24 +296,14 @@ func newGoFunction(scope constructs.Construct, id, description, codeDir string, 
 }
 
 // newHttpApi exposes the api function over an HTTP API and returns its
-// $default stage (whose URL is the API's base URL).
-func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins []string) awsapigatewayv2.HttpStage {
-	// No origin configured: no CORS (browsers on other origins are refused).
-	var cors *awsapigatewayv2.CorsPreflightOptions
-	if len(corsOrigins) > 0 {
-		cors = &awsapigatewayv2.CorsPreflightOptions{
-			AllowMethods: &[]awsapigatewayv2.CorsHttpMethod{awsapigatewayv2.CorsHttpMethod_POST},
-			AllowHeaders: jsii.Strings("Authorization", "Content-Type"),
-			AllowOrigins: jsii.Strings(corsOrigins...),
-			MaxAge:       awscdk.Duration_Hours(jsii.Number(1)),
-		}
-	}
+// $default stage (whose URL is the API's base URL). Its CORS configuration
+// is set by setAPICors (cors.go), not here.
+func newHttpApi(scope constructs.Construct, fn awslambda.IFunction) awsapigatewayv2.HttpStage {
 	rate, burst := stageThrottle(scope)
 	httpApi := awsapigatewayv2.NewHttpApi(scope, jsii.String("HttpApi"), &awsapigatewayv2.HttpApiProps{
 		// Named after the stack so several stages can share an account.
-		ApiName:       jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
-		Description:   jsii.String("renkei public API"),
-		CorsPreflight: cors,
+		ApiName:     jsii.String(*awscdk.Stack_Of(scope).StackName() + "-api"),
+		Description: jsii.String("renkei public API"),
 		// HttpApiProps cannot throttle the stage it creates, so the $default
 		// stage is declared below with the typed HttpStage construct instead
 		// of patching the L1 CfnStage.
@@ -319,6 +329,16 @@ func newHttpApi(scope constructs.Construct, fn awslambda.IFunction, corsOrigins 
 		Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
 		Integration: integration,
 	})
+	// The console's cookie auth endpoint (docs/api.md): the refresh token
+	// is the HttpOnly cookie, the function checks it (and the
+	// Renkei-Session header); logout carries the bearer access token.
+	for _, p := range []string{"/auth/refresh", "/auth/logout"} {
+		httpApi.AddRoutes(&awsapigatewayv2.AddRoutesOptions{
+			Path:        jsii.String(p),
+			Methods:     &[]awsapigatewayv2.HttpMethod{awsapigatewayv2.HttpMethod_POST},
+			Integration: integration,
+		})
+	}
 	// Stripe's webhooks carry no bearer token: the Stripe-Signature header,
 	// verified by the function against the webhook secret, is the
 	// authentication, so the route has no authorizer.
