@@ -72,6 +72,12 @@ var rootOps = map[string]rootOp{
 	"giftCard": {perm: identity.ReadGiftCards, doc: `query($n: String!) { giftCard(number: $n) { balance { amount } } }`,
 		vars: func(f *rolesShop) map[string]any { return map[string]any{"n": f.giftCard} }},
 	"giftCardLiability": {perm: identity.ReadReports, doc: `{ giftCardLiability(asOf: "2026-03-31") { unusedBalance { amount } } }`, vars: noVars},
+	// The console's lists (lists_test.go): staff for who deactivates staff,
+	// apiKeys for who manages them, closes for who reads reports.
+	"staff":   {perm: identity.DeactivateStaff, doc: `{ staff { id deactivatedAt } }`, vars: noVars},
+	"apiKeys": {perm: identity.ManageAPIKeys, doc: `{ apiKeys { id revokedAt } }`, vars: noVars},
+	"closes": {perm: identity.ReadReports, doc: `{ closes(from: "2026-11-01", to: "2026-11-30") { id revision } }`,
+		vars: noVars},
 
 	// Mutation: public
 	"signUp": {access: public, payload: "signUp", doc: `mutation($in: SignUpInput!) { signUp(input: $in) { accessToken userErrors { code } } }`,
