@@ -257,12 +257,12 @@ func retain(resources ...awscdk.IResource) {
 	}
 }
 
-// corsOrigins are the browser origins allowed to call the API: the
+// corsOrigins are the browser origins allowed to call the API besides the
+// console's own (which NewRenkeiStack adds; cors.go sets them all): the
 // props' CorsAllowOrigins, else the context value corsOrigins
 // (`-c corsOrigins=https://backoffice.example.com,https://…`, or a list
-// in cdk.json). None: the API has no CORS configuration and browsers on
-// other origins cannot call it (the POS app and server-to-server callers
-// are not browsers). "*" is refused, and so is anything but an https
+// in cdk.json). None: only the console's origin (the POS app and
+// server-to-server callers are not browsers). "*" is refused, and so is anything but an https
 // origin or http://localhost / 127.0.0.1 (a back office in development
 // against a deployed stack). Local development (make run) is not this
 // stack: functions/local serves the API itself.
