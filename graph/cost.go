@@ -170,6 +170,24 @@ var fieldCosts = map[string]fieldCost{
 	"Mutation.syncIntegration":       {base: readCost + writeCost + readCost}, // the integration, the sync event in the outbox
 	"Mutation.retryIntegrationJob":   {base: readCost + 2*writeCost},          // the job, its requeue, a queue message
 
+	// freee's authorization-code flow (freee.go): the URL is built from
+	// the request alone; the exchange is a token call, a company listing,
+	// a seal and a write; the options read the authorization or the
+	// integration, then four freee listings (and perhaps a token refresh
+	// and its write); an update reads the integration, runs the connect
+	// check and writes. The lists are bounded by
+	// integrations.MaxCompanies and MaxAccountOptions.
+	"Query.freeeAuthorizationUrl":        {},
+	"Query.freeeAccountOptions":          {base: readCost + providerCheckCost},
+	"Mutation.authorizeFreee":            {base: providerCheckCost + 2*writeCost},
+	"Mutation.updateIntegrationSettings": {base: readCost + providerCheckCost + writeCost},
+	"AuthorizeFreeePayload.userErrors":   {max: maxUserErrors},
+	"FreeeAuthorization.companies":       {max: integrations.MaxCompanies},
+	"FreeeAccountOptions.accountItems":   {max: integrations.MaxAccountOptions},
+	"FreeeAccountOptions.taxes":          {max: integrations.MaxAccountOptions},
+	"FreeeAccountOptions.walletables":    {max: integrations.MaxAccountOptions},
+	"FreeeAccountOptions.sections":       {max: integrations.MaxAccountOptions},
+
 	// Card payments (cards.go): a processor call or two and a write.
 	"Mutation.startCardPaymentsOnboarding":      {base: 2 * writeCost},
 	"Mutation.terminalConnectionToken":          {base: 2 * writeCost},

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/renkei-pos/renkei/shared/connectors/freee/freeefake"
 	"github.com/renkei-pos/renkei/shared/integrations"
 	"github.com/renkei-pos/renkei/shared/stack"
 )
@@ -35,7 +36,16 @@ func afterRun(j integrations.Job) error {
 	return nil
 }
 
+// sharedFreee is the fake freee the stack's freee app points at (the
+// authorization-code flow: freee_oauth_test.go); integrations connected
+// with their own apiBaseUrl/tokenUrl use their own fakes.
+var sharedFreee = freeefake.New()
+
 func TestMain(m *testing.M) {
+	if err := sharedFreee.Listen("127.0.0.1:0"); err != nil {
+		fmt.Fprintln(os.Stderr, "start the fake freee:", err)
+		os.Exit(1)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	l, err := stack.StartLocal(ctx, stack.LocalConfig{Rates: stack.Rates{Public: 1000, PublicBurst: 1000, Tenant: 1000, TenantBurst: 1000}, JWTSecret: testJWTSecret,
 		DynamoDBOptions: e2eDynamoDBOptions, // IAM as in AWS (iamcheck_test.go)
@@ -43,7 +53,8 @@ func TestMain(m *testing.M) {
 		// back in seconds), a short backoff (retries within a test), and
 		// the crash hook of TestIntegrations_FreeeCloseOnceDespiteCrash.
 		Integrations: stack.HubConfig{Lease: 3 * time.Second, RunTimeout: 2 * time.Second,
-			Backoff: func(int) time.Duration { return 300 * time.Millisecond }, AfterRun: afterRun}})
+			Backoff: func(int) time.Duration { return 300 * time.Millisecond }, AfterRun: afterRun,
+			Freee: sharedFreee.App()}})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "start local stack:", err)
@@ -52,5 +63,6 @@ func TestMain(m *testing.M) {
 	apiURL, local = l.URL, l
 	code := m.Run()
 	_ = l.Close(context.Background())
+	_ = sharedFreee.Close()
 	os.Exit(code)
 }

@@ -3,8 +3,10 @@ package tests
 import (
 	"slices"
 	"sort"
+	"strconv"
 	"testing"
 
+	"github.com/renkei-pos/renkei/shared/connectors/freee/freeefake"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/tenant"
 )
@@ -181,6 +183,21 @@ var rootOps = map[string]rootOp{
 		vars: input(map[string]any{"id": "int_x"})},
 	"retryIntegrationJob": {perm: identity.ManageIntegration, payload: "retryIntegrationJob", doc: `mutation($in: RetryIntegrationJobInput!) { retryIntegrationJob(input: $in) { userErrors { code } } }`,
 		vars: input(map[string]any{"id": "job_x"})},
+
+	// freee's authorization-code flow (freee_oauth_test.go): a URL for a
+	// valid callback, the options of the shop's pending authorization, a
+	// made-up code (INVALID once allowed), an unknown integration
+	// (NOT_FOUND once allowed).
+	"freeeAuthorizationUrl": {perm: identity.ManageIntegration, doc: `query($r: String!, $s: String!) { freeeAuthorizationUrl(redirectUri: $r, state: $s) }`,
+		vars: func(*rolesShop) map[string]any { return map[string]any{"r": freeeCallback, "s": testState} }},
+	"freeeAccountOptions": {perm: identity.ManageIntegration, doc: `query($a: ID, $c: ID!) { freeeAccountOptions(authorizationId: $a, companyId: $c) { taxes { code } } }`,
+		vars: func(f *rolesShop) map[string]any {
+			return map[string]any{"a": f.freeeAuthorization, "c": strconv.FormatInt(freeefake.DefaultCompanyID, 10)}
+		}},
+	"authorizeFreee": {perm: identity.ManageIntegration, payload: "authorizeFreee", doc: `mutation($in: AuthorizeFreeeInput!) { authorizeFreee(input: $in) { userErrors { code } } }`,
+		vars: input(map[string]any{"code": "made-up", "redirectUri": freeeCallback})},
+	"updateIntegrationSettings": {perm: identity.ManageIntegration, payload: "updateIntegrationSettings", doc: `mutation($in: UpdateIntegrationSettingsInput!) { updateIntegrationSettings(input: $in) { userErrors { code } } }`,
+		vars: input(map[string]any{"id": "int_x", "settings": map[string]any{"startDate": "2026-01-01"}})},
 }
 
 // rolesShop is a tenant with two locations, a priced variant in stock at
@@ -195,6 +212,10 @@ type rolesShop struct {
 	integration    string // a webhook (subscribed to register.closed, which the shop never sends)
 	giftCard       string // an issued e-gift card's number (PENDING)
 	callers        []caller
+
+	// freeeAuthorization is a pending freee authorization of
+	// DefaultCompanyID (sharedFreee).
+	freeeAuthorization string
 }
 
 // caller is one credential and what the role table says about it.
@@ -222,6 +243,7 @@ func newRolesShop(tb testing.TB, name string) *rolesShop {
 	r = gql(tb, m.token, `mutation { issueGiftCard(input: {}) { giftCard { number } userErrors { code } } }`, nil)
 	mustOK(tb, r, "issueGiftCard")
 	f.giftCard = str(tb, r.Data, "issueGiftCard.giftCard.number")
+	f.freeeAuthorization = authorizeFreee(tb, m.token, freeefake.DefaultCompanyID)
 	return f
 }
 

@@ -1,10 +1,14 @@
 // Command local runs all of renkei on one machine: DynamoDB Local (AWS's
 // engine) and the SQS emulator on loopback, the table and queues, and the
-// API on RENKEI_HTTP_ADDR (default 127.0.0.1:8080). Ctrl-C stops everything.
+// API on RENKEI_HTTP_ADDR (default 127.0.0.1:8080). Without FREEE_CLIENT_ID
+// a fake freee (consent page, token endpoint, accounting API) runs on
+// loopback too, so the console's freee connection works offline. Ctrl-C
+// stops everything.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,6 +17,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/renkei-pos/renkei/shared/connectors/freee"
+	"github.com/renkei-pos/renkei/shared/connectors/freee/freeefake"
 	"github.com/renkei-pos/renkei/shared/stack"
 )
 
@@ -68,6 +74,11 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 	defer engineLog.Close()
+	freeeApp, stopFreee, err := localFreee(getenv, stdout)
+	if err != nil {
+		return err
+	}
+	defer stopFreee()
 	fmt.Fprintln(stdout, "renkei: starting DynamoDB Local and the SQS emulator (data in "+dataDir+"/)…")
 	l, err := stack.StartLocal(ctx, stack.LocalConfig{
 		DataDir: dataDir, DynamoDBEndpoint: getenv("RENKEI_DYNAMODB_ENDPOINT"), HTTPAddr: addr,
@@ -76,6 +87,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		SchedulerInterval: interval,
 		PendingTTL:        pendingTTL,
 		Rates:             rates,
+		Integrations:      stack.HubConfig{Freee: freeeApp},
 	})
 	if err != nil {
 		return err
@@ -90,4 +102,28 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		err = cerr
 	}
 	return err
+}
+
+// localFreee is renkei's freee app for the local stack: the real freee with
+// FREEE_CLIENT_ID and FREEE_CLIENT_SECRET (FREEE_AUTHORIZE_URL optional),
+// else an in-process fake freee on a free loopback port
+// (RENKEI_FREEE_FAKE_ADDR to choose it), whose state lives in memory.
+func localFreee(getenv func(string) string, stdout io.Writer) (freee.App, func(), error) {
+	if id := getenv("FREEE_CLIENT_ID"); id != "" {
+		if getenv("FREEE_CLIENT_SECRET") == "" {
+			return freee.App{}, nil, errors.New("FREEE_CLIENT_ID is set but FREEE_CLIENT_SECRET is not")
+		}
+		return freee.App{ClientID: id, ClientSecret: getenv("FREEE_CLIENT_SECRET"), AuthorizeURL: getenv("FREEE_AUTHORIZE_URL")}, func() {}, nil
+	}
+	addr := getenv("RENKEI_FREEE_FAKE_ADDR")
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	f := freeefake.New()
+	if err := f.Listen(addr); err != nil {
+		return freee.App{}, nil, fmt.Errorf("RENKEI_FREEE_FAKE_ADDR=%q: %w", addr, err)
+	}
+	fmt.Fprintf(stdout, "renkei: FREEE_CLIENT_ID is not set: a fake freee (in memory, company %d %q) serves its consent page at %s\n",
+		freeefake.DefaultCompanyID, freeefake.DefaultCompany().Name, f.AuthorizeURL)
+	return f.App(), func() { _ = f.Close() }, nil
 }

@@ -24,6 +24,13 @@ const AuthorizationIDPrefix = "oau"
 // AuthorizationTTL is how long a pending authorization can be connected.
 const AuthorizationTTL = time.Hour
 
+// Bounds of what a provider's answers become: companies of a grant, and
+// rows of each AccountOptions list (the first ones are kept).
+const (
+	MaxCompanies      = 100
+	MaxAccountOptions = 1000
+)
+
 // Authorization is a provider's grant waiting for its integration.
 type Authorization struct {
 	ID       string
@@ -135,6 +142,7 @@ func (s *Service) Authorize(ctx context.Context, p Provider, code, redirectURI s
 	if err != nil {
 		return Authorization{}, s.providerError(p, err)
 	}
+	g.Companies = g.Companies[:min(len(g.Companies), MaxCompanies)]
 	now := s.now()
 	au := Authorization{ID: ids.NewAt(AuthorizationIDPrefix, now), TenantID: pr.TenantID, Provider: p, Companies: g.Companies,
 		CreatedAt: now, ExpiresAt: now.Add(AuthorizationTTL)}
@@ -177,6 +185,10 @@ func (s *Service) AccountOptions(ctx context.Context, p Provider, authorizationI
 	if err != nil {
 		return AccountOptions{}, s.providerError(p, err)
 	}
+	opts.AccountItems = opts.AccountItems[:min(len(opts.AccountItems), MaxAccountOptions)]
+	opts.Taxes = opts.Taxes[:min(len(opts.Taxes), MaxAccountOptions)]
+	opts.Walletables = opts.Walletables[:min(len(opts.Walletables), MaxAccountOptions)]
+	opts.Sections = opts.Sections[:min(len(opts.Sections), MaxAccountOptions)]
 	return opts, nil
 }
 

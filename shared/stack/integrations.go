@@ -25,7 +25,9 @@ type HubConfig struct {
 	Sealer integrations.Sealer
 	// Queue sends job messages (the jobs queue).
 	Queue integrations.Queue
-	// Freee is renkei's freee application (authorization-code exchange).
+	// Freee is renkei's freee application (authorization-code exchange,
+	// refreshes) and, in local mode only, where freee is: a test or `make
+	// run` points it at a fake with freeefake's Fake.App().
 	Freee freee.App
 	// HTTPClient carries the freee and Shopify calls (nil: their own).
 	HTTPClient *http.Client
@@ -51,6 +53,10 @@ type Hub struct {
 func NewHub(table *dynamo.Table, cfg HubConfig) *Hub {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
+	}
+	if !cfg.Local {
+		// Provider base URLs are fixed outside local mode.
+		cfg.Freee.TokenURL, cfg.Freee.APIBaseURL = "", ""
 	}
 	store := dynamo.NewIntegrationStore(table)
 	salesStore := dynamo.NewSalesStore(table)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -18,17 +19,22 @@ import (
 // sealed with KMS (RENKEI_SECRETS_KMS_KEY_ID; a function that never
 // touches secrets — the dispatcher, the scheduler — may leave it unset and
 // gets a sealer that refuses), jobs sent to RENKEI_JOBS_QUEUE_URL, renkei's
-// freee app from FREEE_CLIENT_ID and the secret LoadAWS read. It also
-// returns the SQS client (the worker changes visibility with it).
+// freee app from FREEE_CLIENT_ID, FREEE_AUTHORIZE_URL (optional, https)
+// and the secret LoadAWS read. It also returns the SQS client (the worker
+// changes visibility with it).
 func HubFromAWS(a *AWS, getenv func(string) string, logger *slog.Logger) (*Hub, *sqs.Client, error) {
 	queueURL := getenv("RENKEI_JOBS_QUEUE_URL")
 	if queueURL == "" {
 		return nil, nil, errors.New("RENKEI_JOBS_QUEUE_URL is not set")
 	}
+	if u := getenv("FREEE_AUTHORIZE_URL"); u != "" && !strings.HasPrefix(u, "https://") {
+		return nil, nil, errors.New("FREEE_AUTHORIZE_URL must be an https URL")
+	}
 	sqsClient := sqs.NewFromConfig(a.Config)
 	cfg := HubConfig{
-		Queue:  jobqueue.NewSender(sqsClient, queueURL),
-		Freee:  freee.App{ClientID: getenv("FREEE_CLIENT_ID"), ClientSecret: a.FreeeClientSecret},
+		Queue: jobqueue.NewSender(sqsClient, queueURL),
+		Freee: freee.App{ClientID: getenv("FREEE_CLIENT_ID"), ClientSecret: a.FreeeClientSecret,
+			AuthorizeURL: getenv("FREEE_AUTHORIZE_URL")},
 		Logger: logger,
 	}
 	if keyID := getenv("RENKEI_SECRETS_KMS_KEY_ID"); keyID != "" {
