@@ -66,9 +66,9 @@ func (r *Resolver) Closes(ctx context.Context, args closesArgs) ([]*registerClos
 }
 
 // closeAccounting reads the accounting deliveries of the closes of one
-// response in one service call, when the first of them asks (the request's
-// loader mechanism, every close announced), and shares one Integration per
-// integration among them, so its lag is read at most once.
+// response when the first of them asks, through the loader mechanism with
+// every close announced: one service call per 100 closes. It shares one
+// Integration per integration among them, so its lag is read at most once.
 type closeAccounting struct {
 	r      *Resolver
 	loader *loader[[]integrations.CloseDelivery]
