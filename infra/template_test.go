@@ -159,18 +159,6 @@ func statementsOf(t assertions.Template, fn string) []obj {
 	return out
 }
 
-// allStatements are the statements of every inline policy in the template.
-func allStatements(t assertions.Template) []obj {
-	var out []obj
-	for _, r := range templateJSON(t)["Resources"].(obj) {
-		r := r.(obj)
-		if r["Type"] == "AWS::IAM::Policy" {
-			out = append(out, statements(r["Properties"].(obj))...)
-		}
-	}
-	return out
-}
-
 func statements(policy obj) []obj {
 	var out []obj
 	for _, s := range policy["PolicyDocument"].(obj)["Statement"].(arr) {
