@@ -87,8 +87,18 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 	if r.TLS != nil || r.URL.Scheme == "https" { // the Lambda adapter builds an https URL
 		scheme = "https"
 	}
+	host := r.Host
+	if h.cfg.ViewerHostHeader != "" {
+		// Behind the console's CDN (CloudFront in AWS) the API sees its own
+		// host, the browser the CDN's; the CDN's viewer-request function
+		// names the viewer's host in this header. A page of another site
+		// cannot set it without a preflight the API does not grant.
+		if v := r.Header.Get(h.cfg.ViewerHostHeader); v != "" {
+			host, scheme = v, "https"
+		}
+	}
 	o := origins[0]
-	return o == scheme+"://"+r.Host || slices.Contains(h.cfg.ConsoleOrigins, o)
+	return o == scheme+"://"+host || slices.Contains(h.cfg.ConsoleOrigins, o)
 }
 
 // graphQLCookieMode prepares a GraphQL request: in cookie mode it returns

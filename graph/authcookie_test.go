@@ -14,7 +14,7 @@ import (
 
 // authCall is one request to an /auth/* endpoint of h.
 type authCall struct {
-	method, path, body, contentType, session, origin, cookie, bearer string
+	method, path, body, contentType, session, origin, cookie, bearer, viewerHost string
 }
 
 func (c authCall) do(tb testing.TB, h http.Handler) *httptest.ResponseRecorder {
@@ -27,6 +27,9 @@ func (c authCall) do(tb testing.TB, h http.Handler) *httptest.ResponseRecorder {
 		if v != "" {
 			r.Header.Set(k, v)
 		}
+	}
+	if c.viewerHost != "" {
+		r.Header.Set("Renkei-Viewer-Host", c.viewerHost)
 	}
 	if c.cookie != "" {
 		r.AddCookie(&http.Cookie{Name: RefreshCookie, Value: c.cookie})
@@ -92,6 +95,31 @@ func TestAuthRoutes_RefuseBeforeAnyWork(t *testing.T) {
 				t.Errorf("refusal sets a cookie: %q", setCookie)
 			}
 		})
+	}
+}
+
+// Behind CloudFront the browser's Origin is the distribution's, the API's
+// host its own: the viewer-request function names the distribution's host
+// in ViewerHostHeader, and only an https Origin of exactly that host passes.
+func TestAuthRoutes_ViewerHostHeader(t *testing.T) {
+	h := testHandler(t, 1000, 1000)
+	call := authCall{path: "/auth/refresh", body: "{}", contentType: "application/json", session: "cookie",
+		origin: "https://d111.cloudfront.net", viewerHost: "d111.cloudfront.net"}
+	if w := call.do(t, h); w.Code != 403 {
+		t.Fatalf("without ViewerHostHeader configured: %d %s, want 403", w.Code, w.Body)
+	}
+	h.cfg.ViewerHostHeader = "Renkei-Viewer-Host"
+	if w := call.do(t, h); w.Code != 401 || authErrorCode(t, w) != "UNAUTHENTICATED" {
+		t.Fatalf("console origin through the CDN: %d %s, want 401 (allowed, no cookie)", w.Code, w.Body)
+	}
+	for _, bad := range []authCall{
+		func() authCall { c := call; c.origin = "http://d111.cloudfront.net"; return c }(),
+		func() authCall { c := call; c.origin = "https://evil.example"; return c }(),
+		func() authCall { c := call; c.viewerHost = "evil.example"; return c }(),
+	} {
+		if w := bad.do(t, h); w.Code != 403 {
+			t.Errorf("origin %q via host %q: %d, want 403", bad.origin, bad.viewerHost, w.Code)
+		}
 	}
 }
 

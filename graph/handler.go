@@ -53,7 +53,7 @@ type Config struct {
 	// (shared/quota holds it platform-wide); TenantRate/TenantBurst are then
 	// its business.
 	TenantLimiter TenantLimiter
-	// Playground serves GraphiQL at GET / (local mode).
+	// Playground serves GraphiQL at GET /graphiql (local mode).
 	Playground bool
 	// Routes are other handlers served beside /graphql, by ServeMux pattern
 	// (e.g. "POST /webhooks/stripe"), with the same request id and recovery.
@@ -66,10 +66,14 @@ type Config struct {
 	// besides the API's own, whose pages may use console sessions
 	// (authcookie.go: cookie-mode signUp/logIn, POST /auth/refresh, /auth/logout).
 	ConsoleOrigins []string
+	// ViewerHostHeader, when set, is the header in which the CDN in front of
+	// the console and the API (CloudFront, infra/console.go) names the host
+	// the browser asked for: an https Origin of that host is the API's own.
+	ViewerHostHeader string
 }
 
 // Handler is the HTTP face of the API: POST /graphql, GET /healthz and,
-// locally, GraphiQL at GET /.
+// locally, GraphiQL at GET /graphiql.
 type Handler struct {
 	cfg     Config
 	schema  *graphql.Schema
@@ -130,7 +134,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 	h.mux.HandleFunc("/auth/refresh", h.authRoute(h.serveAuthRefresh))
 	h.mux.HandleFunc("/auth/logout", h.authRoute(h.serveAuthLogout))
 	if cfg.Playground {
-		h.mux.HandleFunc("GET /{$}", servePlayground)
+		h.mux.HandleFunc("GET /graphiql", servePlayground)
 	}
 	for pattern, route := range cfg.Routes {
 		h.mux.Handle(pattern, route)

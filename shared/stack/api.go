@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -34,7 +35,11 @@ type APIConfig struct {
 	// Console, when set, serves the merchant console at every path the API
 	// does not own (local mode: console.Handler(); in AWS CloudFront does).
 	Console http.Handler
-	Now     func() time.Time
+	// ConsoleOrigins and ViewerHostHeader tell the cookie-session endpoints
+	// which browser origins are the console's (graph.Config).
+	ConsoleOrigins   []string
+	ViewerHostHeader string
+	Now              func() time.Time
 	// Rates override the gateway's request limits (0 keeps the defaults).
 	Rates Rates
 	// Identity tunes the log-in policy and the session check (the zero
@@ -109,6 +114,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	}
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,
+		ConsoleOrigins: cfg.ConsoleOrigins, ViewerHostHeader: cfg.ViewerHostHeader,
 		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,
 		RequestBudget: cfg.RequestBudget, TenantLimiter: tenantLimiter(cfg),
 		Health: func(ctx context.Context) error {
@@ -121,4 +127,22 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 			return nil
 		},
 	})
+}
+
+// ViewerHostHeader is the header CloudFront's viewer-request function sets
+// to the host the browser asked for (infra/console.go), so that the
+// console's https Origin counts as the API's own.
+const ViewerHostHeader = "Renkei-Viewer-Host"
+
+// ConsoleOriginsFromEnv reads RENKEI_CONSOLE_ORIGINS: comma-separated
+// origins (e.g. a custom console domain) whose pages may use console
+// sessions besides the one CloudFront names in ViewerHostHeader.
+func ConsoleOriginsFromEnv(getenv func(string) string) []string {
+	var out []string
+	for _, o := range strings.Split(getenv("RENKEI_CONSOLE_ORIGINS"), ",") {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
 }
