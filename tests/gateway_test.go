@@ -125,14 +125,30 @@ func TestGateway_BadRequests(t *testing.T) {
 		}
 	})
 	t.Run("GraphiQL page", func(t *testing.T) {
-		res, err := http.Get(strings.TrimSuffix(apiURL, "/graphql") + "/")
+		res, err := http.Get(strings.TrimSuffix(apiURL, "/graphql") + "/graphiql")
 		if err != nil {
 			t.Fatal(err)
 		}
 		body, _ := io.ReadAll(res.Body)
 		res.Body.Close()
 		if res.StatusCode != 200 || !bytes.Contains(body, []byte("graphiql")) {
-			t.Fatalf("GET / = %d", res.StatusCode)
+			t.Fatalf("GET /graphiql = %d", res.StatusCode)
+		}
+	})
+	// The console answers every other GET with its page, under its CSP
+	// (the build is `make console`, which make test runs first).
+	t.Run("console page", func(t *testing.T) {
+		res, err := http.Get(strings.TrimSuffix(apiURL, "/graphql") + "/integrations/freee/callback?code=x&state=y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !bytes.Contains(body, []byte(`<div id="app">`)) {
+			t.Fatalf("GET console path = %d %q (is the console built? make console)", res.StatusCode, body)
+		}
+		if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+			t.Fatalf("console CSP %q", csp)
 		}
 	})
 }
