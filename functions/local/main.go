@@ -19,6 +19,7 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/connectors/freee"
 	"github.com/renkei-pos/renkei/shared/connectors/freee/freeefake"
+	"github.com/renkei-pos/renkei/shared/connectors/shopify/shopifyfake"
 	"github.com/renkei-pos/renkei/shared/stack"
 )
 
@@ -79,6 +80,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		return err
 	}
 	defer stopFreee()
+	defer localShopify(getenv, stdout)()
 	fmt.Fprintln(stdout, "renkei: starting DynamoDB Local and the SQS emulator (data in "+dataDir+"/)…")
 	l, err := stack.StartLocal(ctx, stack.LocalConfig{
 		DataDir: dataDir, DynamoDBEndpoint: getenv("RENKEI_DYNAMODB_ENDPOINT"), HTTPAddr: addr,
@@ -126,4 +128,29 @@ func localFreee(getenv func(string) string, stdout io.Writer) (freee.App, func()
 	fmt.Fprintf(stdout, "renkei: FREEE_CLIENT_ID is not set: a fake freee (in memory, company %d %q) serves its consent page at %s\n",
 		freeefake.DefaultCompanyID, freeefake.DefaultCompany().Name, f.AuthorizeURL)
 	return f.App(), func() { _ = f.Close() }, nil
+}
+
+// Local Shopify fake: a shop the console can connect to (local mode lets
+// its settings carry apiBaseUrl).
+const (
+	localShopDomain = "renkei-local.myshopify.com"
+	localShopToken  = "shpat_renkei_local_fake"
+)
+
+// localShopify starts a fake Shopify shop on loopback (unless
+// RENKEI_SHOPIFY_FAKE=off), prints how to connect to it, and returns its
+// stop.
+func localShopify(getenv func(string) string, stdout io.Writer) func() {
+	if getenv("RENKEI_SHOPIFY_FAKE") == "off" {
+		return func() {}
+	}
+	shop := shopifyfake.New(localShopToken)
+	shibuya := shop.AddLocation("渋谷店", true)
+	online := shop.AddLocation("オンライン倉庫", true)
+	for _, sku := range []string{"DEMO-001", "DEMO-002", "DEMO-003"} {
+		shop.AddVariant(sku)
+	}
+	fmt.Fprintf(stdout, "renkei: a fake Shopify shop (in memory) answers for shopDomain %s with accessToken %s and settings apiBaseUrl %s; locations %s (渋谷店), %s (オンライン倉庫); variants DEMO-001…003\n",
+		localShopDomain, localShopToken, shop.URL(), shibuya, online)
+	return shop.Close
 }

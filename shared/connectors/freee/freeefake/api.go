@@ -66,7 +66,11 @@ func (f *Fake) apiLocked(w http.ResponseWriter, r *http.Request) {
 		if c := f.company(w, tok, q.Get("company_id")); c != nil {
 			var items []any
 			for _, id := range c.AccountItems {
-				items = append(items, accountItemJSON(id, named(c.AccountItemNames, id, "勘定科目")))
+				category := c.AccountItemCategories[id]
+				if category == "" {
+					category = "売上高"
+				}
+				items = append(items, accountItemJSON(id, named(c.AccountItemNames, id, "勘定科目"), category))
 			}
 			writeJSON(w, http.StatusOK, map[string]any{"account_items": items})
 		}
@@ -374,9 +378,9 @@ func named(names map[int64]string, id int64, prefix string) string {
 	return prefix + strconv.FormatInt(id, 10)
 }
 
-func accountItemJSON(id int64, name string) map[string]any {
+func accountItemJSON(id int64, name, category string) map[string]any {
 	return map[string]any{"id": id, "name": name, "tax_code": 129, "shortcut": nil, "shortcut_num": nil,
-		"default_tax_code": 129, "account_category": "売上高", "account_category_id": 1, "categories": []string{"損益", "売上高"},
+		"default_tax_code": 129, "account_category": category, "account_category_id": 1, "categories": []string{"損益", "売上高"},
 		"available": true, "walletable_id": nil, "group_name": nil, "group_id": nil, "corresponding_income_name": nil,
 		"corresponding_income_id": nil, "corresponding_expense_name": nil, "corresponding_expense_id": nil, "update_date": "2026-01-01"}
 }

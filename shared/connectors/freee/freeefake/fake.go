@@ -48,9 +48,11 @@ type Company struct {
 	// Names of the ids as freee shows them (taxes: name_ja); an unnamed
 	// id gets a generated name.
 	AccountItemNames map[int64]string
-	TaxNames         map[int64]string
-	WalletableNames  map[int64]string
-	SectionNames     map[int64]string
+	// AccountItemCategories are their account_category (default 売上高).
+	AccountItemCategories map[int64]string
+	TaxNames              map[int64]string
+	WalletableNames       map[int64]string
+	SectionNames          map[int64]string
 }
 
 // Walletable is one 口座 (wallet, bank_account or credit_card).
@@ -67,15 +69,16 @@ type Walletable struct {
 func DefaultCompany() Company {
 	return Company{
 		ID: DefaultCompanyID, Name: "renkei テスト商店",
-		AccountItems:        []int64{101, 102, 103},
-		TaxCodes:            []int64{2, 21, 129, 136, 156},
-		UnavailableTaxCodes: []int64{34},
-		Walletables:         []Walletable{{"wallet", 1}, {"bank_account", 2}, {"wallet", 3}, {"credit_card", 4}},
-		Sections:            []int64{11, 12},
-		AccountItemNames:    map[int64]string{101: "売上高", 102: "雑収入", 103: "前受金"},
-		TaxNames:            map[int64]string{2: "対象外", 21: "課税売上8%", 129: "課税売上10%", 136: "非課売上", 156: "課税売上8%（軽）", 34: "課税売上5%"},
-		WalletableNames:     map[int64]string{1: "現金", 2: "れんけい銀行 普通", 3: "その他の決済", 4: "法人カード"},
-		SectionNames:        map[int64]string{11: "渋谷店", 12: "梅田店"},
+		AccountItems:          []int64{101, 102, 103},
+		TaxCodes:              []int64{2, 21, 129, 136, 156},
+		UnavailableTaxCodes:   []int64{34},
+		Walletables:           []Walletable{{"wallet", 1}, {"bank_account", 2}, {"wallet", 3}, {"credit_card", 4}},
+		Sections:              []int64{11, 12},
+		AccountItemNames:      map[int64]string{101: "売上高", 102: "雑収入", 103: "前受金"},
+		AccountItemCategories: map[int64]string{101: "売上高", 102: "営業外収益", 103: "流動負債"},
+		TaxNames:              map[int64]string{2: "対象外", 21: "課税売上8%", 129: "課税売上10%", 136: "非課売上", 156: "課税売上8%（軽）", 34: "課税売上5%"},
+		WalletableNames:       map[int64]string{1: "現金", 2: "れんけい銀行 普通", 3: "その他の決済", 4: "法人カード"},
+		SectionNames:          map[int64]string{11: "渋谷店", 12: "梅田店"},
 	}
 }
 
@@ -157,9 +160,9 @@ type Fake struct {
 	// AuthorizeURL is the consent page (freee's /public_api/authorize).
 	AuthorizeURL string
 
-	srv         *http.Server
-	stop        chan struct{}
-	closeOnce   sync.Once
+	srv       *http.Server
+	stop      chan struct{}
+	closeOnce sync.Once
 
 	mu           sync.Mutex
 	companies    map[int64]*Company
