@@ -35,8 +35,8 @@ type RenkeiStackProps struct {
 
 	// StripeConnectReturnURL and StripeConnectRefreshURL are where Stripe's
 	// hosted onboarding sends a merchant back (done / link expired): the
-	// back office. Empty: the API's own base URL with ?cardOnboarding=done
-	// or =refresh, until a back office exists.
+	// back office. Empty: the console's root with ?cardOnboarding=done or
+	// =refresh, which it routes to its onboarding page (as make run's).
 	StripeConnectReturnURL  string
 	StripeConnectRefreshURL string
 
@@ -113,10 +113,10 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	setAPICors(stack, stage.Api(), append(corsOrigins(stack, props.CorsAllowOrigins), console.origin()))
 	stripe.returnURL, stripe.refreshURL = props.StripeConnectReturnURL, props.StripeConnectRefreshURL
 	if stripe.returnURL == "" {
-		stripe.returnURL = *stage.Url() + "?cardOnboarding=done"
+		stripe.returnURL = console.origin() + "/?cardOnboarding=done"
 	}
 	if stripe.refreshURL == "" {
-		stripe.refreshURL = *stage.Url() + "?cardOnboarding=refresh"
+		stripe.refreshURL = console.origin() + "/?cardOnboarding=refresh"
 	}
 	stripe.configure(api)
 

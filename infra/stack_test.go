@@ -26,7 +26,7 @@ var (
 type logicalIDs struct {
 	table, queue, deadLetter, streamFailures, secret, stripeKey, stripeWebhook string
 	function, scheduler, dispatcher, worker, httpApi, integration, rule        string
-	secretsKey, freeeSecret, alarmTopic, jobsSource                            string
+	secretsKey, freeeSecret, alarmTopic, jobsSource, distribution              string
 }
 
 func TestMain(m *testing.M) {

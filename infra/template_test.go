@@ -53,6 +53,7 @@ func findIDs(tmpl obj) (logicalIDs, error) {
 	x.httpApi = find("AWS::ApiGatewayV2::Api", all)
 	x.integration = find("AWS::ApiGatewayV2::Integration", all)
 	x.rule = find("AWS::Events::Rule", all)
+	x.distribution = find("AWS::CloudFront::Distribution", all)
 	esm := find("AWS::Lambda::EventSourceMapping", has("StartingPosition")) // the stream's
 	x.jobsSource = find("AWS::Lambda::EventSourceMapping", func(p obj) bool { _, stream := p["StartingPosition"]; return !stream })
 	if len(errs) > 0 {
@@ -94,10 +95,10 @@ func templateJSON(t assertions.Template) obj {
 	return o
 }
 
-// onboardingURL matches the default Connect return/refresh URL: the API's
-// base URL (a join of tokens) ending in ?cardOnboarding=<state>.
-func onboardingURL(state string) assertions.Matcher {
-	return like(obj{"Fn::Join": arr{"", with("/?cardOnboarding=" + state)}})
+// onboardingURL is the default Connect return/refresh URL: the console's
+// root (its CloudFront origin) with ?cardOnboarding=<state>.
+func onboardingURL(state string) obj {
+	return obj{"Fn::Join": arr{"", arr{"https://", obj{"Fn::GetAtt": arr{ids.distribution, "DomainName"}}, "/?cardOnboarding=" + state}}}
 }
 
 // ids.functions are the Lambda functions.
