@@ -74,7 +74,9 @@ type LocalConfig struct {
 	// Integrations tunes the integration hub (its Local, Sealer, Queue and
 	// Logger are the stack's): tests shorten the worker's lease and
 	// backoff, inject a crash after a run, or give the connectors an HTTP
-	// client.
+	// client. Integrations.Freee is renkei's freee app: point it at a fake
+	// freee with freeefake's Fake.App() (its consent page, token endpoint
+	// and API; functions/local does so without FREEE_CLIENT_ID).
 	Integrations HubConfig
 	// SecretsKeyFile keeps the key that seals integration secrets; ""
 	// uses RENKEI_SECRETS_KEY_FILE, else <DataDir>/integration-secrets.key
