@@ -1,0 +1,258 @@
+package browser
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/renkei-pos/renkei/shared/connectors/freee/freeefake"
+	"github.com/renkei-pos/renkei/shared/connectors/webhook/webhooktest"
+)
+
+// owner is a merchant signed up over the API with a location and an item,
+// logged in to the console in a fresh tab.
+type owner struct {
+	merchant
+	shop shop
+	pos  string // a second session's access token, as a POS app holds
+	tab  *tab
+}
+
+func newOwner(t *testing.T, name string) owner {
+	t.Helper()
+	m := signUpAPI(t, name)
+	s := setUpShop(t, m.token, name+" 本店", 480)
+	o := owner{merchant: m, shop: s, pos: logInAPI(t, m.email, testPassword), tab: newTab(t)}
+	o.tab.logInUI(m.email, testPassword)
+	return o
+}
+
+// TestDashboardShowsASale: a sale made through the API (a POS app's
+// session) appears in the dashboard's net sales KPI; the figures trail the
+// sale by the stream, so the test reloads until they do.
+func TestDashboardShowsASale(t *testing.T) {
+	o := newOwner(t, "ダッシュボード商店")
+	tb := o.tab
+	tb.open("/")
+	tb.waitFor(testid("dashboard-net-sales"), 15*time.Second)
+	sell(t, o.pos, o.shop, 2) // ¥960
+	sell(t, o.pos, o.shop, 1) // ¥480
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(tb.text(testid("dashboard-net-sales")), "1,440") {
+		if time.Now().After(deadline) {
+			t.Fatalf("net sales still %q after 30 s (orders %q)", tb.text(testid("dashboard-net-sales")), tb.text(testid("dashboard-order-count")))
+		}
+		time.Sleep(time.Second)
+		tb.click(testid("dashboard-reload"))
+		time.Sleep(500 * time.Millisecond)
+	}
+	if got := strings.TrimSpace(tb.text(testid("dashboard-order-count"))); got != "2" {
+		t.Fatalf("order count %q, want 2", got)
+	}
+	tb.waitFor(testid("chart-hourly")+" canvas", 10*time.Second)
+	tb.waitFor(testid("chart-methods")+" canvas", 10*time.Second)
+	tb.waitFor(testid("top-item"), 10*time.Second)
+	tb.screenshot("dashboard")
+	// The same page on a tablet (1024×768, touch).
+	tb.do("tablet viewport", chromedp.EmulateViewport(1024, 768, chromedp.EmulateTouch), chromedp.Reload())
+	tb.waitText(testid("dashboard-net-sales"), "1,440", 20*time.Second)
+	tb.screenshot("dashboard-tablet")
+}
+
+// TestWebhookConnectedInTheConsole: a webhook connected through the form
+// to a receiver; its signing secret is shown once (gone after closing and
+// reloading, stored nowhere in the page); the receiver gets the next
+// sale's order.completed, signed with that secret.
+func TestWebhookConnectedInTheConsole(t *testing.T) {
+	o := newOwner(t, "Webhook商店")
+	tb := o.tab
+	rcv := webhooktest.New(t, "")
+	tb.open("/integrations")
+	tb.click(testid("connect-webhook"))
+	tb.fill(`[data-testid="webhook-form"] input[name="name"]`, "社内ERP")
+	tb.fill(testid("webhook-url"), rcv.URL())
+	tb.click(testid("webhook-connect-submit"))
+	tb.waitFor(testid("secret-value"), 10*time.Second)
+	secret := strings.TrimSpace(tb.text(testid("secret-value")))
+	if len(secret) < 20 {
+		t.Fatalf("signing secret shown: %q", secret)
+	}
+	rcv.SetSecret(secret)
+	tb.screenshot("webhook-secret-once")
+	if stored := eval[string](tb, `JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), location.href, document.cookie])`); strings.Contains(stored, secret) {
+		t.Fatalf("the secret is kept by the page: %s", stored)
+	}
+	tb.click(testid("secret-once") + " button.primary")
+	tb.waitJS("the secret box to close", `!document.querySelector('[data-testid="secret-once"]')`, 5*time.Second)
+	if strings.Contains(tb.bodyText(), secret) {
+		t.Fatal("the secret is still on the page after closing its box")
+	}
+	tb.open("/integrations")
+	tb.waitFor(testid("integration-row")+`[data-provider="WEBHOOK"]`, 10*time.Second)
+	if strings.Contains(eval[string](tb, `document.documentElement.outerHTML`), secret) || tb.count(testid("secret-value")) != 0 {
+		t.Fatal("the secret is shown again after a reload")
+	}
+	id := eval[string](tb, `document.querySelector('[data-testid="integration-row"][data-provider="WEBHOOK"]').dataset.id`)
+	tb.open("/integrations/" + id)
+	tb.waitFor(testid("health-status"), 10*time.Second)
+	if strings.Contains(eval[string](tb, `document.documentElement.outerHTML`), secret) {
+		t.Fatal("the detail page shows the secret")
+	}
+
+	order := sell(t, o.pos, o.shop, 1)
+	d := rcv.Wait(t, 20*time.Second)
+	for d.Type != "order.completed" {
+		d = rcv.Wait(t, 20*time.Second)
+	}
+	var data struct {
+		Order struct{ ID string } `json:"order"`
+		ID    string             `json:"id"`
+	}
+	_ = json.Unmarshal(d.Event.Data, &data)
+	if data.Order.ID != order && data.ID != order && !strings.Contains(string(d.Event.Data), order) {
+		t.Fatalf("order.completed carries %s, want order %s", d.Event.Data, order)
+	}
+	tb.open("/integrations/" + id)
+	tb.waitFor(testid("health-status")+`[data-status="ACTIVE"]`, 10*time.Second)
+	tb.screenshot("integration-health")
+}
+
+// TestFreeeConnectedThroughOAuth: freee connected in the console through
+// the authorization-code flow (the fake's consent page), the company and
+// the mapping picked from freee's own masters; a close made through the
+// API becomes one deal in freee, and the closes page says it got there.
+func TestFreeeConnectedThroughOAuth(t *testing.T) {
+	o := newOwner(t, "freee商店")
+	tb := o.tab
+	before := len(freee.Deals(freeefake.DefaultCompanyID))
+	sell(t, o.pos, o.shop, 3) // ¥1,440 cash
+	tb.open("/integrations")
+	tb.click(testid("connect-freee"))
+	// freee's consent page (the fake's, another origin).
+	tb.waitJS("freee's consent page", fmt.Sprintf(`location.href.startsWith(%s) && !!document.querySelector('#allow')`, q(freee.AuthorizeURL)), 15*time.Second)
+	tb.screenshot("freee-consent")
+	tb.do("allow", chromedp.Click(chromedp.CSS("#allow"), chromedp.NodeVisible))
+	tb.waitJS("back on the console's callback", fmt.Sprintf(`location.href.startsWith(%s) && !!document.querySelector('[data-testid="freee-choose"]')`, q(local.BaseURL+"/integrations/freee/callback")), 15*time.Second)
+	if strings.Contains(eval[string](tb, `location.href`), "code=") {
+		t.Fatal("the spent authorization code stays in the address bar")
+	}
+	tb.choose(testid("freee-company"), fmt.Sprint(freeefake.DefaultCompanyID))
+	tb.click(testid("freee-load-options"))
+	tb.waitFor(testid("freee-mapping-form"), 15*time.Second)
+	// The choices are freee's own (names, not typed ids).
+	if opts := eval[string](tb, `[...document.querySelector('[data-testid="freee-salesAccountItemId"]').options].map(o => o.text).join('|')`); !strings.Contains(opts, "売上高") {
+		t.Fatalf("sales account options %q do not come from freee", opts)
+	}
+	tb.choose(testid("freee-salesAccountItemId"), "101")
+	tb.choose(testid("freee-taxCodes-STANDARD"), "129")
+	tb.choose(testid("freee-taxCodes-REDUCED"), "156")
+	tb.choose(testid("freee-taxCodes-EXEMPT"), "2")
+	tb.choose(testid("freee-walletables-CASH"), "wallet:1")
+	tb.choose(testid("freee-walletables-CARD"), "bank_account:2")
+	tb.choose(testid("freee-walletables-EXTERNAL"), "wallet:3")
+	tb.screenshot("freee-mapping")
+	tb.click(testid("freee-connect-submit"))
+	tb.waitJS("the new integration's page", `/^\/integrations\/[^/]+$/.test(location.pathname) && location.pathname !== '/integrations/freee/callback' && !!document.querySelector('[data-testid="health-status"]')`, 15*time.Second)
+
+	closeID := closeDay(t, o.pos, o.shop, 1440)
+	eventually(t, 30*time.Second, "the close's deal in freee", func() bool { return len(freee.Deals(freeefake.DefaultCompanyID)) > before })
+	deals := freee.Deals(freeefake.DefaultCompanyID)[before:]
+	if len(deals) != 1 || deals[0].Amount() != 1440 {
+		t.Fatalf("freee got %+v, want one deal of ¥1,440", deals)
+	}
+	tb.open("/closes")
+	row := fmt.Sprintf(`[data-testid="close-row"][data-close-id=%q]`, closeID)
+	deadline := time.Now().Add(20 * time.Second)
+	for tb.count(row+` [data-testid="close-accounting"][data-status="SUCCEEDED"]`) != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the close's row does not show it reached freee: %q", tb.text(testid("closes-table")))
+		}
+		time.Sleep(time.Second)
+		tb.click(testid("closes-reload"))
+		time.Sleep(300 * time.Millisecond)
+	}
+	tb.screenshot("closes")
+}
+
+// TestProviderFailureShownAndRetried: freee refuses a close's deal (a
+// permanent 400 with its message); the integration's health page shows the
+// failed job with freee's readable reason; once the fault is gone, the
+// retry button posts it and the failure clears.
+func TestProviderFailureShownAndRetried(t *testing.T) {
+	company := freeefake.DefaultCompany()
+	company.ID, company.Name = 3001, "失敗テスト商店"
+	freee.AddCompany(company)
+	o := newOwner(t, "再送商店")
+	tb := o.tab
+	access, refresh := freee.Tokens(company.ID)
+	d := gql(t, o.token, `mutation($in: ConnectIntegrationInput!) { connectIntegration(input: $in) { integration { id } userErrors { field code message } } }`,
+		map[string]any{"in": map[string]any{"provider": "FREEE", "name": "freee会計", "settings": map[string]any{
+			"companyId": company.ID, "accessToken": access, "refreshToken": refresh, "apiBaseUrl": freee.URL, "tokenUrl": freee.TokenURL,
+			"accountMapping": map[string]any{"salesAccountItemId": 101, "taxCodes": map[string]any{"STANDARD": 129, "REDUCED": 156, "EXEMPT": 2},
+				"walletables": map[string]any{"CASH": map[string]any{"type": "wallet", "id": 1}, "CARD": map[string]any{"type": "bank_account", "id": 2},
+					"EXTERNAL": map[string]any{"type": "wallet", "id": 3}}}}}})
+	id := getStr(mustOK(t, d, "connectIntegration"), "integration.id")
+
+	const reason = "勘定科目が存在しません。"
+	freee.Inject(freeefake.Fault{Match: "POST /api/1/deals", Status: 400, Message: reason})
+	sell(t, o.pos, o.shop, 1)
+	closeDay(t, o.pos, o.shop, 480)
+
+	tb.open("/integrations/" + id)
+	job := `[data-testid="failed-job"]`
+	deadline := time.Now().Add(30 * time.Second)
+	for tb.count(job) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no failed job on the health page: %s", tb.bodyText())
+		}
+		time.Sleep(time.Second)
+		tb.open("/integrations/" + id)
+	}
+	if msg := tb.text(job + ` [data-testid="job-error"]`); !strings.Contains(msg, reason) {
+		t.Fatalf("the failed job says %q, want freee's reason %q", msg, reason)
+	}
+	if n := strings.TrimSpace(tb.text(testid("health-failed-count"))); n != "1" {
+		t.Fatalf("failed count %q, want 1", n)
+	}
+	if len(freee.Deals(company.ID)) != 0 {
+		t.Fatal("freee has a deal although it refused it")
+	}
+	tb.screenshot("integration-failed-job")
+
+	// The fault was one-shot: freee accepts the next post. Retry.
+	tb.click(job + ` button[data-testid="job-retry"]`)
+	eventually(t, 30*time.Second, "the retried deal in freee", func() bool { return len(freee.Deals(company.ID)) == 1 })
+	deadline = time.Now().Add(20 * time.Second)
+	for tb.count(job) != 0 || strings.TrimSpace(tb.text(testid("health-failed-count"))) != "0" {
+		if time.Now().After(deadline) {
+			t.Fatalf("the failure did not clear after the retry: %s", tb.bodyText())
+		}
+		time.Sleep(time.Second)
+		tb.open("/integrations/" + id)
+	}
+}
+
+// TestCashierSeesManagersOnly: a CASHIER who logs in sees that the
+// console is for managers, not a blank page.
+func TestCashierSeesManagersOnly(t *testing.T) {
+	m := signUpAPI(t, "レジ係の店")
+	s := setUpShop(t, m.token, "レジ係の店 本店", 300)
+	email := uniqueEmail("cashier")
+	d := gql(t, m.token, `mutation($in: CreateStaffInput!) { createStaff(input: $in) { user { id } userErrors { field code message } } }`,
+		map[string]any{"in": map[string]any{"email": email, "name": "佐藤 レジ", "role": "CASHIER", "password": testPassword, "locationIds": []string{s.locationID}}})
+	mustOK(t, d, "createStaff")
+	tb := newTab(t)
+	tb.logInUI(email, testPassword)
+	tb.waitFor(testid("managers-only"), 10*time.Second)
+	if txt := tb.text(testid("managers-only")); !strings.Contains(txt, "佐藤 レジ") || !strings.Contains(txt, "オーナー") {
+		t.Fatalf("the managers-only page says %q", txt)
+	}
+	if tb.count(".shell") != 0 || tb.count("nav.sidenav") != 0 {
+		t.Fatal("a cashier gets the console's pages")
+	}
+	tb.screenshot("managers-only")
+}
