@@ -281,6 +281,17 @@ func TestFreeeOAuth_ConnectAndFixMapping(t *testing.T) {
 		}
 	})
 
+	// A connect whose mapping freee does not have keeps the authorization,
+	// and the token pair it refreshed on the way (the access token had
+	// expired): the next connect works with it.
+	sharedFreee.ExpireAccessTokens()
+	badMapping := map[string]any{"salesAccountItemId": 999, "taxCodes": mapping["taxCodes"], "walletables": mapping["walletables"]}
+	r = gql(t, s.m.token, connectMutation, map[string]any{"in": map[string]any{"provider": "FREEE", "name": "freee",
+		"settings": map[string]any{"authorizationId": authz, "companyId": company.ID, "accountMapping": badMapping}}})
+	if got := userErrorsAt(t, r, "connectIntegration"); !slices.Equal(got, []string{"INVALID input.settings.accountMapping.salesAccountItemId"}) {
+		t.Fatalf("a connect with an unknown account item: %v", got)
+	}
+
 	// Connect with the authorization: once.
 	settings := map[string]any{"authorizationId": authz, "companyId": company.ID, "accountMapping": mapping}
 	r = gql(t, s.m.token, connectMutation, map[string]any{"in": map[string]any{"provider": "FREEE", "name": "freee", "settings": settings}})

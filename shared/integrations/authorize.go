@@ -296,12 +296,12 @@ func (s *Service) authorizationConfig(ctx context.Context, p Provider, id string
 
 // pendingSecrets is ConnectRequest.Authorization: the opened secrets of a
 // pending authorization of provider p.
-func (s *Service) pendingSecrets(p Provider) func(ctx context.Context, id string) (json.RawMessage, error) {
-	return func(ctx context.Context, id string) (json.RawMessage, error) {
+func (s *Service) pendingSecrets(p Provider) func(ctx context.Context, id string) (json.RawMessage, func(context.Context, json.RawMessage) error, error) {
+	return func(ctx context.Context, id string) (json.RawMessage, func(context.Context, json.RawMessage) error, error) {
 		cfg, err := s.authorizationConfig(ctx, p, id, "input", "settings", "authorizationId")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return cfg.Secrets, nil
+		return cfg.Secrets, cfg.SaveSecrets, nil
 	}
 }

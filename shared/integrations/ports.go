@@ -44,8 +44,10 @@ type ConnectRequest struct {
 	Local bool
 	// Authorization opens a pending authorization of the connector's
 	// provider named in the settings (NOT_FOUND when it is unknown,
-	// expired or used); the connector names it in Connection.
-	Authorization func(ctx context.Context, id string) (json.RawMessage, error)
+	// expired or used): its secrets, and save, which stores a pair the
+	// provider rotated meanwhile into it (the connect may yet fail). The
+	// connector names the authorization in Connection.
+	Authorization func(ctx context.Context, id string) (secrets json.RawMessage, save func(context.Context, json.RawMessage) error, err error)
 }
 
 // Connection is a checked connection.

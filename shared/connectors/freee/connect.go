@@ -26,8 +26,9 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 	}
 	base, tokenURL := c.endpoints(in.settings)
 	tokens := in.tokens
+	var savePending func(context.Context, json.RawMessage) error
 	if in.authorizationID != "" {
-		if tokens, err = pendingTokens(ctx, req, in.authorizationID); err != nil {
+		if tokens, savePending, err = pendingTokens(ctx, req, in.authorizationID); err != nil {
 			return integrations.Connection{}, err
 		}
 	}
@@ -42,7 +43,19 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 		tokens = secrets{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken}
 	}
 	s := &session{c: c, base: base, tokenURL: tokenURL, company: in.CompanyID, tokens: tokens,
-		save: func(_ context.Context, next secrets) error { tokens = next; return nil }}
+		save: func(ctx context.Context, next secrets) error {
+			tokens = next
+			if savePending == nil {
+				return nil
+			}
+			// A failed check leaves the authorization for the next try:
+			// it must hold the live pair.
+			b, err := json.Marshal(next)
+			if err != nil {
+				return err
+			}
+			return savePending(ctx, b)
+		}}
 	if err := c.check(ctx, s, in.settings); err != nil {
 		return integrations.Connection{}, err
 	}
@@ -58,23 +71,23 @@ func (c *Connector) Connect(ctx context.Context, req integrations.ConnectRequest
 }
 
 // pendingTokens opens the pending authorization the settings name.
-func pendingTokens(ctx context.Context, req integrations.ConnectRequest, id string) (secrets, error) {
+func pendingTokens(ctx context.Context, req integrations.ConnectRequest, id string) (secrets, func(context.Context, json.RawMessage) error, error) {
 	field := []string{"input", "settings", "authorizationId"}
 	if req.Authorization == nil {
-		return secrets{}, apperr.New(apperr.Invalid, "authorizationId is not accepted here", field...)
+		return secrets{}, nil, apperr.New(apperr.Invalid, "authorizationId is not accepted here", field...)
 	}
-	raw, err := req.Authorization(ctx, id)
+	raw, save, err := req.Authorization(ctx, id)
 	if apperr.Is(err, apperr.NotFound) {
-		return secrets{}, apperr.New(apperr.Invalid, "the freee authorization is unknown, expired or already used: authorize renkei again", field...)
+		return secrets{}, nil, apperr.New(apperr.Invalid, "the freee authorization is unknown, expired or already used: authorize renkei again", field...)
 	}
 	if err != nil {
-		return secrets{}, err
+		return secrets{}, nil, err
 	}
 	var tok secrets
 	if err := json.Unmarshal(raw, &tok); err != nil || tok.AccessToken == "" || tok.RefreshToken == "" {
-		return secrets{}, errors.New("the pending freee authorization holds no token pair")
+		return secrets{}, nil, errors.New("the pending freee authorization holds no token pair")
 	}
-	return tok, nil
+	return tok, save, nil
 }
 
 // check reads the company and its masters and looks every mapped id up.
