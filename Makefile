@@ -14,7 +14,7 @@ LAMBDAS := api scheduler dispatcher worker
 # ./tests/ runs the whole API in process under concurrent end-to-end load.
 RACE_PKGS := ./shared/dynamo/... ./graph/... ./shared/sqslocal/... ./shared/jobqueue/... ./tests/
 
-.PHONY: all deps console run test contract lint build synth deploy bench bench-api bench-gateway bench-start bench-integrations bench-writes bench-quota clean
+.PHONY: all deps console run test contract lint build synth deploy bench bench-api bench-gateway bench-start bench-integrations bench-writes bench-quota bench-console clean
 
 all: test
 
@@ -70,11 +70,11 @@ build:
 	done
 
 ## synth: synthesize the CloudFormation template offline into infra/cdk.out
-synth: build
+synth: build console
 	cd infra && $(GO) run .
 
 ## deploy: deploy to the AWS account in your environment (needs credentials)
-deploy: build
+deploy: build console
 	npx --yes aws-cdk@2 deploy --require-approval broadening
 
 ## bench: load figures against the local stack (see docs/benchmarks.md)
@@ -101,6 +101,10 @@ bench-writes: deps
 ## bench-quota: what the platform-wide tenant limit adds to a checkout, and its storage calls per request (also part of bench-api)
 bench-quota: deps
 	$(GO) test -run '^$$' -bench BenchmarkTenantLimit -benchtime 400x -count 1 -v ./tests/bench/ | grep -E '^(Benchmark|ok|FAIL|---|\s+quota_bench)'
+
+## bench-console: the console's first load in chromium on the local stack, cold cache, median of 9: bytes transferred, first-contentful-paint, log-in form visible
+bench-console: deps
+	$(GO) test -run '^$$' -bench BenchmarkConsole -benchtime 9x -count 1 -v ./tests/browser/ | grep -E '^(Benchmark|ok|FAIL|---|\s+bench_test.go.*console_bench)'
 
 ## bench-start: time `make run`'s binary from exec to a healthy /healthz
 bench-start: deps

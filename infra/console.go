@@ -64,6 +64,19 @@ const consoleRouting = `function handler(event) {
 }
 `
 
+// consoleViewerHost is the CloudFront Function (viewer request, the API's
+// behaviours) that names the host the browser asked for (the
+// distribution's) in Renkei-Viewer-Host (stack.ViewerHostHeader): the API,
+// reached under its own host name, takes an https Origin of that host as
+// its own for the cookie sessions. Whatever a client sent in that header is
+// replaced.
+const consoleViewerHost = `function handler(event) {
+  var request = event.request;
+  request.headers['renkei-viewer-host'] = { value: request.headers.host.value };
+  return request;
+}
+`
+
 // consoleHosting is what newConsole builds.
 type consoleHosting struct {
 	bucket       awss3.Bucket
@@ -119,6 +132,12 @@ func newConsole(scope constructs.Construct, distDir string, api awsapigatewayv2.
 		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(consoleRouting)),
 	})
 
+	viewerHost := awscloudfront.NewFunction(scope, jsii.String("ConsoleViewerHost"), &awscloudfront.FunctionProps{
+		Comment: jsii.String("renkei console: the viewer's host for the API's cookie-session origin check"),
+		Runtime: awscloudfront.FunctionRuntime_JS_2_0(),
+		Code:    awscloudfront.FunctionCode_FromInline(jsii.String(consoleViewerHost)),
+	})
+
 	// The API's $default stage is at the root of its endpoint
 	// (https://<id>.execute-api.<region>.amazonaws.com): the origin is its host.
 	apiDomain := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), api.ApiEndpoint(), nil))
@@ -136,6 +155,9 @@ func newConsole(scope constructs.Construct, distDir string, api awsapigatewayv2.
 		OriginRequestPolicy:   awscloudfront.OriginRequestPolicy_ALL_VIEWER_EXCEPT_HOST_HEADER(),
 		ResponseHeadersPolicy: headers,
 		Compress:              jsii.Bool(false),
+		FunctionAssociations: &[]*awscloudfront.FunctionAssociation{{
+			Function: viewerHost, EventType: awscloudfront.FunctionEventType_VIEWER_REQUEST,
+		}},
 	}
 	additional := map[string]*awscloudfront.BehaviorOptions{}
 	for _, p := range consoleAPIPaths {

@@ -55,6 +55,17 @@ func testConsoleDir() (string, error) {
 }
 
 // only is the one resource of a type, by logical id.
+// functionWithCode is the CloudFront Function whose code is code.
+func functionWithCode(tmpl obj, code string) (string, obj) {
+	for id, fn := range resourcesOf(tmpl, "AWS::CloudFront::Function") {
+		if c, _ := fn["Properties"].(obj)["FunctionCode"].(string); c == code {
+			return id, fn
+		}
+	}
+	fail("no CloudFront Function with the expected code")
+	return "", nil
+}
+
 func only(tmpl obj, typ string) (string, obj) {
 	found := resourcesOf(tmpl, typ)
 	if len(found) != 1 {
@@ -228,7 +239,7 @@ var consoleChecks = []struct {
 	{"console routes answered with index.html by a viewer-request function", func(t assertions.Template) {
 		tmpl := templateJSON(t)
 		_, config := distributionConfig(tmpl)
-		fnID, fn := only(tmpl, "AWS::CloudFront::Function")
+		fnID, fn := functionWithCode(tmpl, consoleRouting)
 		want := mustJSON(arr{obj{"EventType": "viewer-request", "FunctionARN": obj{"Fn::GetAtt": arr{fnID, "FunctionARN"}}}})
 		if got := mustJSON(behaviors(config)[""]["FunctionAssociations"]); got != want {
 			fail("console default behaviour's functions %s, want %s", got, want)
@@ -309,6 +320,20 @@ var consoleChecks = []struct {
 			if !contains(stringsOf(b["AllowedMethods"]), "POST") {
 				fail("%s does not allow POST", path)
 			}
+		}
+	}},
+	{"console API behaviours name the viewer's host in Renkei-Viewer-Host", func(t assertions.Template) {
+		tmpl := templateJSON(t)
+		_, config := distributionConfig(tmpl)
+		fnID, _ := functionWithCode(tmpl, consoleViewerHost)
+		want := mustJSON(arr{obj{"EventType": "viewer-request", "FunctionARN": obj{"Fn::GetAtt": arr{fnID, "FunctionARN"}}}})
+		for _, path := range consoleAPIPaths {
+			if got := mustJSON(behaviors(config)[path]["FunctionAssociations"]); got != want {
+				fail("%s: functions %s, want the viewer-host function %s", path, got, want)
+			}
+		}
+		if !strings.Contains(consoleViewerHost, "request.headers['renkei-viewer-host'] = { value: request.headers.host.value }") {
+			fail("the viewer-host function does not set renkei-viewer-host from the viewer's Host")
 		}
 	}},
 	{"console files: index.html no-cache, assets immutable, each pruned", func(t assertions.Template) {
@@ -564,6 +589,10 @@ func TestConsoleChecksDetectDefects(t *testing.T) {
 					co["OriginProtocolPolicy"] = "http-only"
 				}
 			}
+		})},
+		{"console API behaviours name the viewer's host in Renkei-Viewer-Host", behavior("/auth/*", func(b obj) { delete(b, "FunctionAssociations") })},
+		{"console API behaviours name the viewer's host in Renkei-Viewer-Host", distribution(func(c obj) {
+			behaviors(c)["/graphql"]["FunctionAssociations"] = behaviors(c)[""]["FunctionAssociations"]
 		})},
 		{"console files: index.html no-cache, assets immutable, each pruned", deployment("assets/", func(r obj) {
 			r["Properties"].(obj)["SystemMetadata"] = obj{"cache-control": "no-cache"}
