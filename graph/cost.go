@@ -177,7 +177,7 @@ var fieldCosts = map[string]fieldCost{
 	// and its write); an update reads the integration, runs the connect
 	// check and writes. The lists are bounded by
 	// integrations.MaxCompanies and MaxAccountOptions.
-	"Query.freeeAuthorizationUrl":        {},
+	"Query.freeeAuthorizationUrl":        {base: 1}, // no storage, no call: the URL is built
 	"Query.freeeAccountOptions":          {base: readCost + providerCheckCost},
 	"Mutation.authorizeFreee":            {base: providerCheckCost + 2*writeCost},
 	"Mutation.updateIntegrationSettings": {base: readCost + providerCheckCost + writeCost},
