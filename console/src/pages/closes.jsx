@@ -7,8 +7,8 @@ import { gql, session } from '../api.js';
 import { useSignal } from '../signal.js';
 import { messages, money, number, date, dateTime, ago, today } from '../i18n.js';
 import { navigate, useRoute } from '../router.js';
-import { Badge, Empty, Field, FormErrors, Link, Loaded, Page, Submit, useForm, useQuery, errorText } from '../ui.jsx';
-import { addDays, daysBetween, errorMessage } from './dashboard.jsx';
+import { Badge, Empty, Field, FormErrors, Link, Page, Submit, useForm, errorText } from '../ui.jsx';
+import { addDays, daysBetween, errorMessage, useLive } from './dashboard.jsx';
 
 const t = messages({
   ja: {
@@ -110,7 +110,7 @@ function TaxCell({ lines, rate, currency }) {
   );
 }
 
-function Delivery({ d: initial }) {
+function Delivery({ d: initial, onRetried }) {
   const [d, setD] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState('');
@@ -123,6 +123,7 @@ function Delivery({ d: initial }) {
       else {
         if (r.job) setD({ ...d, status: r.job.status, attempts: r.job.attempts, lastError: r.job.lastError, updatedAt: r.job.updatedAt });
         setMsg(t('retried'));
+        onRetried?.();
       }
     } catch (e) {
       setErr(errorText(e));
@@ -147,14 +148,19 @@ function Delivery({ d: initial }) {
   );
 }
 
-function CloseRow({ c, latest, tz, currency }) {
+function CloseRow({ c, latest, tz, currency, onRetried }) {
   const diff = Number(c.difference.amount);
   return (
     <tr data-testid="close-row" data-close-id={c.id} data-business-date={c.businessDate} data-revision={c.revision} class={latest ? '' : 'superseded'}>
       <td class="nowrap">{date(c.businessDate)}</td>
-      <td>{c.location.name}</td>
-      <td>{c.register ? `${c.register.number}. ${c.register.name}` : <span class="muted">{t('register.location')}</span>}</td>
+      <td class="nowrap">{c.location.name}</td>
+      <td class="nowrap">{c.register ? `${c.register.number}. ${c.register.name}` : <span class="muted">{t('register.location')}</span>}</td>
       <td class="num">{c.revision}{!latest && <> <Badge kind="neutral">{t('superseded')}</Badge></>}</td>
+      <td class="accounting">
+        {c.accounting.length === 0
+          ? <span class="muted" title={t('acc.none.title')} data-testid="close-accounting-none">{t('acc.none')}</span>
+          : c.accounting.map((d) => <Delivery key={`${d.jobId}|${d.status}|${d.updatedAt}`} d={d} onRetried={onRetried} />)}
+      </td>
       <td class="num">{number(c.orderCount)}</td>
       <td class="num">{money(c.netSales, currency)}</td>
       <TaxCell lines={c.taxBreakdown} rate={10} currency={currency} />
@@ -168,16 +174,11 @@ function CloseRow({ c, latest, tz, currency }) {
       <td class="num">{money(c.countedCash, currency)}</td>
       <td class={`num ${diff < 0 ? 'neg' : diff > 0 ? 'pos' : ''}`} data-testid="close-difference">{diff > 0 ? '+' : ''}{money(c.difference, currency)}</td>
       <td class="nowrap">{dateTime(c.closedAt, tz)}</td>
-      <td class="accounting">
-        {c.accounting.length === 0
-          ? <span class="muted" title={t('acc.none.title')} data-testid="close-accounting-none">{t('acc.none')}</span>
-          : c.accounting.map((d) => <Delivery key={d.jobId} d={d} />)}
-      </td>
     </tr>
   );
 }
 
-function CloseTable({ closes, tz, currency }) {
+function CloseTable({ closes, tz, currency, onRetried }) {
   if (!closes.length) return <Empty>{t('empty')}</Empty>;
   // The newest revision of each close (location, register, date) is the one in force.
   const newest = new Map();
@@ -190,15 +191,15 @@ function CloseTable({ closes, tz, currency }) {
       <table data-testid="closes-table" class="closes">
         <thead>
           <tr>
-            <th>{t('col.date')}</th><th>{t('col.location')}</th><th>{t('col.register')}</th><th class="num">{t('col.revision')}</th>
+            <th>{t('col.date')}</th><th>{t('col.location')}</th><th>{t('col.register')}</th><th class="num">{t('col.revision')}</th><th>{t('col.accounting')}</th>
             <th class="num">{t('col.orders')}</th><th class="num">{t('col.netSales')}</th><th class="num">{t('col.tax10')}</th><th class="num">{t('col.tax8')}</th>
             <th>{t('col.payments')}</th><th class="num">{t('col.expected')}</th><th class="num">{t('col.counted')}</th><th class="num">{t('col.difference')}</th>
-            <th>{t('col.closedAt')}</th><th>{t('col.accounting')}</th>
+            <th>{t('col.closedAt')}</th>
           </tr>
         </thead>
         <tbody>
           {closes.map((c) => (
-            <CloseRow key={`${c.id}|${c.revision}`} c={c} tz={tz} currency={currency}
+            <CloseRow key={`${c.id}|${c.revision}`} c={c} tz={tz} currency={currency} onRetried={onRetried}
               latest={c.revision === newest.get(`${c.location.id}|${c.register?.id || ''}|${c.businessDate}`)} />
           ))}
         </tbody>
@@ -217,23 +218,29 @@ export function Closes() {
   const from = query.get('from') || addDays(to, -13);
   const locId = query.get('location') || '';
   const problem = rangeProblem(from, to);
-  const locQ = useQuery(Q_LOCATIONS, {}, []);
-  const q = useQuery(problem ? '{ __typename }' : Q_CLOSES, { from, to, loc: locId || null }, [from, to, locId, !!problem]);
+  const [tick, setTick] = useState(0);
+  const locQ = useLive(Q_LOCATIONS, {}, 0);
+  const q = useLive(Q_CLOSES, { from, to, loc: locId || null }, tick, !!problem);
   const locations = locQ.data?.locations || [];
+  const reload = () => setTick((n) => n + 1);
+  let body;
+  if (problem) body = <p class="banner error" role="alert" data-testid="closes-error">{problem}</p>;
+  else if (q.error && !q.data) body = <div class="banner error" role="alert" data-testid="closes-error">{errorMessage(q.error)} <button type="button" onClick={reload}>{t('action.reload')}</button></div>;
+  else if (!q.data) body = <p class="muted" aria-busy="true">{t('state.loading')}</p>;
+  else {
+    body = (
+      <>
+        {q.error && <p class="banner error" role="alert">{errorMessage(q.error)}</p>}
+        <p class="muted" data-testid="closes-count">{t('count', { n: number(q.data.closes.length), from: date(from), to: date(to) })}</p>
+        <CloseTable closes={q.data.closes} tz={tz} currency={currency} onRetried={() => setTimeout(reload, 3000)} />
+      </>
+    );
+  }
   return (
-    <Page title={t('title')} actions={<button type="button" onClick={q.reload} data-testid="closes-reload">{t('action.reload')}</button>}>
+    <Page title={t('title')} actions={<button type="button" onClick={reload} data-testid="closes-reload">{t('action.reload')}</button>}>
       <p class="muted">{t('lead')}</p>
       <Filters key={`${from}|${to}|${locId}|${locations.length}`} from={from} to={to} locId={locId} locations={locations} />
-      {problem ? <p class="banner error" role="alert">{problem}</p> : q.error ? (
-        <div class="banner error" role="alert" data-testid="closes-error">{errorMessage(q.error)} <button type="button" onClick={q.reload}>{t('action.reload')}</button></div>
-      ) : (
-        <Loaded q={q}>{(d) => (
-          <>
-            {d.closes && <p class="muted" data-testid="closes-count">{t('count', { n: number(d.closes.length), from: date(from), to: date(to) })}</p>}
-            <CloseTable closes={d.closes || []} tz={tz} currency={currency} />
-          </>
-        )}</Loaded>
-      )}
+      {body}
     </Page>
   );
 }

@@ -106,7 +106,7 @@ function todayIn(timeZone) {
 // useLive runs query with vars whenever they change or tick moves; the last
 // answer stays on screen while a reload of the same vars runs, and an error
 // of a reload keeps it too (the error is shown beside it).
-function useLive(query, vars, tick, skip = false) {
+export function useLive(query, vars, tick, skip = false) {
   const key = JSON.stringify(vars);
   const [st, setSt] = useState({ key: null, data: null, error: null, at: null });
   useEffect(() => {
@@ -300,7 +300,7 @@ function RegisterTable({ rows, names, currency }) {
           {sorted.map((r) => (
             <tr data-testid="register-row" data-register-id={r.key}>
               <td>{r.register ? locName(r) : '—'}</td>
-              <td>{r.register ? `${r.register.number}. ${r.register.name}` : t('register.none')}</td>
+              <td class="nowrap">{r.register ? `${r.register.number}. ${r.register.name}` : t('register.none')}</td>
               <td class="num">{number(r.orderCount)}</td>
               <td class="num">{money(r.netSales, currency)}</td>
               <td class="num">{r.orderCount ? money(Math.round(amount(r.netSales) / r.orderCount), currency) : '—'}</td>
@@ -352,7 +352,6 @@ export function Dashboard() {
 
   const asOf = asOfOf(hourQ.data?.rows) || asOfOf(dayQ.data?.rows);
   const fmt = (v) => money(v, currency);
-  const emptyToday = (rows) => rows.length === 0;
 
   const chooseLocation = (e) => {
     const v = e.currentTarget.value;
@@ -372,6 +371,12 @@ export function Dashboard() {
     </>
   );
 
+  const registers = (
+    <Section title={t('byRegister')} q={registerQ} testid="section-registers" wide={!locId}>
+      {(rows) => <RegisterTable rows={rows} names={names} currency={currency} />}
+    </Section>
+  );
+
   return (
     <Page title={t('title')} actions={actions}>
       <p class="dash-meta">
@@ -389,7 +394,7 @@ export function Dashboard() {
 
       <div class="dash-grid">
         <Section title={t('hourly')} q={hourQ} testid="section-hourly" wide>
-          {(rows) => (emptyToday(rows) ? <Empty>{t('empty.today')}</Empty> : (() => {
+          {(rows) => (rows.length === 0 ? <Empty>{t('empty.today')}</Empty> : (() => {
             const h = hourly(rows);
             return <div data-testid="chart-hourly"><ChartView type="bar" labels={h.labels} datasets={[{ label: t('kpi.netSales'), data: h.data }]} format={fmt} label={t('hourly')} /></div>;
           })())}
@@ -408,17 +413,17 @@ export function Dashboard() {
             );
           }}
         </Section>
-        <Section title={t('topItems')} q={itemQ} testid="section-top-items" wide>
-          {(rows) => <TopItems rows={rows} currency={currency} />}
-        </Section>
+        {/* Beside the methods: the locations (all of them), else the registers (one location). */}
         {!locId && (
           <Section title={t('byLocation')} q={locationQ} testid="section-locations">
             {(rows) => <LocationTable rows={rows} names={names} currency={currency} />}
           </Section>
         )}
-        <Section title={t('byRegister')} q={registerQ} testid="section-registers">
-          {(rows) => <RegisterTable rows={rows} names={names} currency={currency} />}
+        {locId && registers}
+        <Section title={t('topItems')} q={itemQ} testid="section-top-items" wide>
+          {(rows) => <TopItems rows={rows} currency={currency} />}
         </Section>
+        {!locId && registers}
         <Section title={t('monthly')} q={dayQ} testid="section-monthly" wide>
           {(rows) => {
             if (!rows.length) return <Empty>{t('empty.month')}</Empty>;
