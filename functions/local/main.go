@@ -7,6 +7,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
@@ -75,7 +77,7 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 		}
 	}
 	defer engineLog.Close()
-	freeeApp, stopFreee, err := localFreee(getenv, stdout)
+	freeeApp, stopFreee, err := localFreee(getenv, dataDir, stdout)
 	if err != nil {
 		return err
 	}
@@ -109,8 +111,10 @@ func run(ctx context.Context, getenv func(string) string, stdout io.Writer) erro
 // localFreee is renkei's freee app for the local stack: the real freee with
 // FREEE_CLIENT_ID and FREEE_CLIENT_SECRET (FREEE_AUTHORIZE_URL optional),
 // else an in-process fake freee on a free loopback port
-// (RENKEI_FREEE_FAKE_ADDR to choose it), whose state lives in memory.
-func localFreee(getenv func(string) string, stdout io.Writer) (freee.App, func(), error) {
+// (RENKEI_FREEE_FAKE_ADDR to choose it). The fake's state (companies,
+// deals, tokens) is kept in <dataDir>/freee-fake.json across restarts,
+// written when the stack stops.
+func localFreee(getenv func(string) string, dataDir string, stdout io.Writer) (freee.App, func(), error) {
 	if id := getenv("FREEE_CLIENT_ID"); id != "" {
 		if getenv("FREEE_CLIENT_SECRET") == "" {
 			return freee.App{}, nil, errors.New("FREEE_CLIENT_ID is set but FREEE_CLIENT_SECRET is not")
@@ -122,12 +126,25 @@ func localFreee(getenv func(string) string, stdout io.Writer) (freee.App, func()
 		addr = "127.0.0.1:0"
 	}
 	f := freeefake.New()
+	path := filepath.Join(dataDir, "freee-fake.json")
+	if b, err := os.ReadFile(path); err == nil {
+		if err := f.LoadState(bytes.NewReader(b)); err != nil {
+			return freee.App{}, nil, fmt.Errorf("%s: %w (delete it to start the fake freee afresh)", path, err)
+		}
+	}
 	if err := f.Listen(addr); err != nil {
 		return freee.App{}, nil, fmt.Errorf("RENKEI_FREEE_FAKE_ADDR=%q: %w", addr, err)
 	}
-	fmt.Fprintf(stdout, "renkei: FREEE_CLIENT_ID is not set: a fake freee (in memory, company %d %q) serves its consent page at %s\n",
-		freeefake.DefaultCompanyID, freeefake.DefaultCompany().Name, f.AuthorizeURL)
-	return f.App(), func() { _ = f.Close() }, nil
+	fmt.Fprintf(stdout, "renkei: FREEE_CLIENT_ID is not set: a fake freee (company %d %q, state in %s) serves its consent page at %s\n",
+		freeefake.DefaultCompanyID, freeefake.DefaultCompany().Name, path, f.AuthorizeURL)
+	stop := func() {
+		_ = f.Close()
+		var buf bytes.Buffer
+		if err := f.SaveState(&buf); err == nil {
+			_ = os.WriteFile(path, buf.Bytes(), 0o600)
+		}
+	}
+	return f.App(), stop, nil
 }
 
 // Local Shopify fake: a shop the console can connect to (local mode lets

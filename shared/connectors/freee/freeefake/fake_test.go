@@ -72,3 +72,33 @@ func TestFake_ValidatesRequests(t *testing.T) {
 		t.Fatalf("deals %+v (hook saw %d), want one of 100 seen by the hook", d, seen)
 	}
 }
+
+// TestFake_StateSurvivesARestart: a token pair and a deal saved by one fake
+// work in the next.
+func TestFake_StateSurvivesARestart(t *testing.T) {
+	f := Start(t)
+	access, refresh := f.Tokens(DefaultCompanyID)
+	f.AddDeal(Deal{CompanyID: DefaultCompanyID, IssueDate: "2026-11-30", Type: "income", RefNumber: "R1",
+		Details: []Detail{{AccountItemID: 101, TaxCode: 129, Amount: 100}}})
+	var buf strings.Builder
+	if err := f.SaveState(&buf); err != nil {
+		t.Fatal(err)
+	}
+	g := Start(t)
+	if err := g.LoadState(strings.NewReader(buf.String())); err != nil {
+		t.Fatal(err)
+	}
+	if d := g.Deals(DefaultCompanyID); len(d) != 1 || d[0].RefNumber != "R1" || !g.RefreshTokenValid(refresh) {
+		t.Fatalf("deals %+v, refresh token valid %v", d, g.RefreshTokenValid(refresh))
+	}
+	req, _ := http.NewRequest(http.MethodGet, g.URL+"/api/1/companies/1001", nil)
+	req.Header.Set("Authorization", "Bearer "+access)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the saved access token: %d", res.StatusCode)
+	}
+}
