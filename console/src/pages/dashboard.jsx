@@ -29,6 +29,7 @@ const t = messages({
     'col.location': '店舗', 'col.register': 'レジ',
     'register.none': 'レジ導入前の取引', 'location.unknown': '（不明な店舗）',
     'm.CASH': '現金', 'm.CARD': 'カード', 'm.EXTERNAL': 'QR・電子マネー等', 'm.GIFT_CARD': 'ギフトカード',
+    tooMany: '店舗が{n}を超えるため、全店舗の集計は表示できません。店舗を選んでください。',
     hourLabel: '{h}時', dayLabel: '{d}日', 'month.total': '今月の純売上 {net}・{orders} 件',
   },
   en: {
@@ -45,6 +46,7 @@ const t = messages({
     'col.location': 'Location', 'col.register': 'Register',
     'register.none': 'Sales before registers', 'location.unknown': '(unknown location)',
     'm.CASH': 'Cash', 'm.CARD': 'Card', 'm.EXTERNAL': 'QR / e-money / other', 'm.GIFT_CARD': 'Gift card',
+    tooMany: 'Figures for all locations are available up to {n} locations. Choose a location.',
     hourLabel: '{h}:00', dayLabel: '{d}', 'month.total': 'Net sales this month {net} · {orders} orders',
   },
 });
@@ -127,6 +129,7 @@ const summary = (groupBy, fields) => `query($from: Time!, $to: Time!, $loc: ID) 
   rows: salesSummary(input: {from: $from, to: $to, locationId: $loc, groupBy: ${groupBy}}) { key asOf ${fields} } }`;
 
 const Q_LOCATIONS = '{ locations { id name timezone } }';
+const MAX_SUMMARY_LOCATIONS = 50;
 const Q_HOUR = summary('HOUR', `orderCount netSales { ${M} } tax { ${M} } refunds { ${M} }`);
 const Q_METHOD = summary('PAYMENT_METHOD', `orderCount netSales { ${M} }`);
 const Q_ITEM = summary('ITEM', `orderCount quantity netSales { ${M} }`);
@@ -340,8 +343,11 @@ export function Dashboard() {
   const monthDays = daysBetween(monthStart, nextMonth);
   const dayVars = { from: midnight(day, tz), to: midnight(addDays(day, 1), tz), loc: locId || null };
   const monthVars = { from: midnight(monthStart, tz), to: midnight(nextMonth, tz), loc: locId || null };
-  // Wait for the locations when one is chosen, to use its time zone.
-  const wait = !!locId && !locQ.data;
+  // Wait for the locations when one is chosen, to use its time zone. Over
+  // 50 locations a summary of all is refused (reports.MaxSummaryLocations):
+  // ask for one location.
+  const tooMany = !locId && locations.length > MAX_SUMMARY_LOCATIONS;
+  const wait = (!!locId && !locQ.data) || tooMany;
 
   const hourQ = useLive(Q_HOUR, dayVars, tick, wait);
   const methodQ = useLive(Q_METHOD, dayVars, tick, wait);
@@ -388,11 +394,12 @@ export function Dashboard() {
       </p>
       <p class="muted small">{t('lag')}</p>
       {locQ.error && <p class="banner error" role="alert">{errorMessage(locQ.error)}</p>}
+      {tooMany && <p class="banner warn" role="status" data-testid="dashboard-choose-location">{t('tooMany', { n: MAX_SUMMARY_LOCATIONS })}</p>}
       {hourQ.error && !hourQ.data && <p class="banner error" role="alert" data-testid="dashboard-error">{errorMessage(hourQ.error)}</p>}
 
-      <Kpis q={hourQ} currency={currency} />
+      {!tooMany && <Kpis q={hourQ} currency={currency} />}
 
-      <div class="dash-grid">
+      {!tooMany && <div class="dash-grid">
         <Section title={t('hourly')} q={hourQ} testid="section-hourly" wide>
           {(rows) => (rows.length === 0 ? <Empty>{t('empty.today')}</Empty> : (() => {
             const h = hourly(rows);
@@ -437,7 +444,7 @@ export function Dashboard() {
             );
           }}
         </Section>
-      </div>
+      </div>}
     </Page>
   );
 }
