@@ -126,7 +126,7 @@ function CreateKey({ locations, onCreated }) {
     <form class="card" onSubmit={onSubmit} data-testid="apikey-create-form" novalidate>
       <h2>{t('new.title')}</h2>
       <Field form={form} name="name" label={t('f.name')} hint={t('f.name.hint')} maxlength="200" required />
-      <fieldset class={`checks${scopeErrors.length ? ' invalid' : ''}`} data-testid="apikey-scopes">
+      <fieldset class={`checks columns${scopeErrors.length ? ' invalid' : ''}`} data-testid="apikey-scopes">
         <legend>{t('f.scopes')}</legend>
         {SCOPES.map((s) => (
           <label class="check-item scope">
@@ -164,8 +164,10 @@ export function ApiKeys() {
   const s = useSignal(session);
   return (
     <Page title={t('title')}>
+      <div class="admin">
       <p class="muted">{t('lead')}</p>
       {isOwner(s) ? <Keys /> : <p class="banner info" data-testid="owner-only">{t('ownerOnly')}</p>}
+      </div>
     </Page>
   );
 }

@@ -31,7 +31,7 @@ const t = messages({
     'issue.title': 'e-ギフトカードを発行', 'issue.body': '番号を発行します。最初のチャージ（POSでの販売）で有効になります。',
     'issue.customerId': '顧客ID（任意）', 'issue.submit': 'カードを発行', 'issue.done': '発行しました: {number}',
     'liab.title': '未使用残高（資金決済法）', 'liab.asOf': '基準となる日', 'liab.submit': '計算',
-    'liab.unused': '未使用残高', 'liab.regulated': '有効期間が6か月を超えるため、自家型前払式支払手段に該当します。',
+    'liab.unusedAt': '未使用残高（{d} 終了時点）', 'liab.regulated': '有効期間が6か月を超えるため、自家型前払式支払手段に該当します。',
     'liab.notRegulated': '有効期間が6か月以内のため、資金決済法の対象外です。',
     'liab.exceeded': '基準日の未使用残高が1,000万円を超えています。届出と、{deposit} 以上の発行保証金の供託が必要です。',
     'liab.under': '1,000万円以下です（供託は不要）。',
@@ -60,7 +60,7 @@ const t = messages({
     'issue.title': 'Issue an e-gift card', 'issue.body': 'Generates a number; the card becomes active at its first load (a POS sale).',
     'issue.customerId': 'Customer ID (optional)', 'issue.submit': 'Issue card', 'issue.done': 'Issued: {number}',
     'liab.title': 'Unused balance (Payment Services Act)', 'liab.asOf': 'As of', 'liab.submit': 'Calculate',
-    'liab.unused': 'Unused balance', 'liab.regulated': 'Cards are valid for more than six months: they are 自家型前払式支払手段 under the Act.',
+    'liab.unusedAt': 'Unused balance (end of {d})', 'liab.regulated': 'Cards are valid for more than six months: they are 自家型前払式支払手段 under the Act.',
     'liab.notRegulated': 'Cards are valid for six months or less: outside the Act.',
     'liab.exceeded': 'The unused balance is over ¥10,000,000: file and deposit at least {deposit}.',
     'liab.under': 'At most ¥10,000,000: no deposit needed.',
@@ -145,7 +145,7 @@ function Lookup({ onCard }) {
     });
   };
   return (
-    <form class="card inline" onSubmit={onSubmit} data-testid="giftcard-lookup-form" novalidate>
+    <form class="card inline lookup" onSubmit={onSubmit} data-testid="giftcard-lookup-form" novalidate>
       <h2 class="full">{t('lookup.title')}</h2>
       <Field form={form} name="number" label={t('lookup.number')} hint={t('lookup.hint')} inputmode="numeric" autocomplete="off" maxlength="23" required />
       <FormErrors form={form} />
@@ -289,7 +289,7 @@ function Liability({ tz }) {
       {res && (
         <div data-testid="giftcard-liability-result">
           <div class="kpis">
-            <div class="kpi"><div class="label">{t('liab.unused')}（{date(res.asOf)}）</div><div class="value" data-testid="giftcard-liability-unused">{money(res.unusedBalance)}</div></div>
+            <div class="kpi"><div class="label">{t('liab.unusedAt', { d: date(res.asOf) })}</div><div class="value" data-testid="giftcard-liability-unused">{money(res.unusedBalance)}</div></div>
           </div>
           <p>{res.regulated ? t('liab.regulated') : t('liab.notRegulated')}</p>
           <p class={res.thresholdExceeded ? 'banner warn' : 'ok'}>{res.thresholdExceeded ? t('liab.exceeded', { deposit: money(res.depositRequired) }) : t('liab.under')}</p>
@@ -314,6 +314,7 @@ export function GiftCards() {
   };
   return (
     <Page title={t('title')}>
+      <div class="admin">
       <Lookup onCard={setCard} />
       {card && (
         <>
@@ -329,6 +330,7 @@ export function GiftCards() {
       <div class="grid">
         <Issue onCard={setCard} />
         <Liability tz={tz} />
+      </div>
       </div>
     </Page>
   );

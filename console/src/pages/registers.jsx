@@ -137,9 +137,11 @@ export function Registers() {
   const q = useQuery(`query { locations { id name timezone } }`, {});
   return (
     <Page title={t('title')}>
+      <div class="admin">
       <p class="muted">{t('lead')}</p>
       {!owner && <p class="banner info" data-testid="owner-only">{t('ownerOnly')}</p>}
       <Loaded q={q}>{(d) => <Locations locations={d.locations} owner={owner} reloadLocations={q.reload} timezone={s?.tenant?.timezone} />}</Loaded>
+      </div>
     </Page>
   );
 }

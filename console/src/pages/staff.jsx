@@ -1,7 +1,7 @@
 // Staff (スタッフ): the tenant's staff with their role, locations and state;
 // adding a staff member (OWNER), deactivating one (OWNER, MANAGER), and the
 // passcode a staff member clocks in with on a shared register.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, session } from '../api.js';
 import { dateTime, messages } from '../i18n.js';
 import { useSignal } from '../signal.js';
@@ -13,7 +13,7 @@ const t = messages({
     title: 'スタッフ', lead: 'ログインできるスタッフと、その役割・勤務店舗です。',
     'role.OWNER': 'オーナー', 'role.MANAGER': '店長', 'role.CASHIER': 'レジ担当',
     'col.name': '名前', 'col.email': 'メールアドレス', 'col.role': '役割', 'col.locations': '店舗', 'col.state': '状態', 'col.actions': '操作',
-    allLocations: 'すべての店舗', active: '有効', deactivated: '無効（{at}）', you: 'あなた',
+    allLocations: 'すべての店舗', active: '有効', deactivated: '無効', you: 'あなた',
     deactivate: '無効化', 'deactivate.q': '{name} さんを無効化しますか？ ログインできなくなり、ログイン中のセッションも終了します（元に戻せません）。', 'deactivate.yes': '無効化する',
     passcode: '打刻パスコード',
     'pc.title': '{name} さんの打刻パスコード', 'pc.body': '共用レジで出勤・退勤を打刻するときの 4〜8 桁の数字です。設定すると以前のパスコードは使えなくなります。',
@@ -30,7 +30,7 @@ const t = messages({
     title: 'Staff', lead: 'The people who can log in, with their role and locations.',
     'role.OWNER': 'Owner', 'role.MANAGER': 'Manager', 'role.CASHIER': 'Cashier',
     'col.name': 'Name', 'col.email': 'Email', 'col.role': 'Role', 'col.locations': 'Locations', 'col.state': 'State', 'col.actions': 'Actions',
-    allLocations: 'All locations', active: 'Active', deactivated: 'Deactivated ({at})', you: 'You',
+    allLocations: 'All locations', active: 'Active', deactivated: 'Deactivated', you: 'You',
     deactivate: 'Deactivate', 'deactivate.q': 'Deactivate {name}? They can no longer log in and their sessions end. This cannot be undone.', 'deactivate.yes': 'Deactivate',
     passcode: 'Clock passcode',
     'pc.title': 'Clock passcode for {name}', 'pc.body': 'The 4–8 digits they clock in and out with on a shared register. Setting it replaces the previous one.',
@@ -64,11 +64,11 @@ function StaffTable({ staff, locations, me, owner, onPasscode, reload }) {
             const canDeactivate = !u.deactivatedAt && !self && (owner || u.role !== 'OWNER');
             return (
               <tr data-testid="staff-row" data-staff-id={u.id} data-email={u.email}>
-                <td>{u.name} {self && <Badge kind="info">{t('you')}</Badge>}</td>
+                <td class="nowrap">{u.name} {self && <Badge kind="info">{t('you')}</Badge>}</td>
                 <td class="wrap">{u.email}</td>
                 <td><Badge kind={u.role === 'CASHIER' ? 'neutral' : 'info'}>{t(`role.${u.role}`)}</Badge></td>
                 <td>{u.locationIds.length === 0 ? <span class="muted">{t('allLocations')}</span> : u.locationIds.map((id) => locName[id] || id).join('、')}</td>
-                <td>{u.deactivatedAt ? <Badge kind="neutral">{t('deactivated', { at: dateTime(u.deactivatedAt, tz) })}</Badge> : <Badge kind="ok">{t('active')}</Badge>}</td>
+                <td>{u.deactivatedAt ? <><Badge kind="neutral">{t('deactivated')}</Badge><br /><small class="muted">{dateTime(u.deactivatedAt, tz)}</small></> : <Badge kind="ok">{t('active')}</Badge>}</td>
                 <td>
                   <div class="row">
                     {!u.deactivatedAt && (owner || u.role !== 'OWNER') && <button type="button" data-testid="staff-passcode" onClick={() => onPasscode(u)}>{t('passcode')}</button>}
@@ -94,8 +94,10 @@ function PasscodeForm({ user, onClose }) {
     if (ok) form.setValues({ passcode: '', done: true });
   };
   const validate = (v) => (v && !/^\d{4,8}$/.test(v.trim()) ? t('pc.bad') : '');
+  const ref = useRef(null);
+  useEffect(() => { ref.current?.scrollIntoView?.({ block: 'center', behavior: 'smooth' }); ref.current?.querySelector('input')?.focus(); }, [user.id]);
   return (
-    <form class="card" onSubmit={onSubmit} data-testid="passcode-form" novalidate>
+    <form class="card" onSubmit={onSubmit} data-testid="passcode-form" novalidate ref={ref}>
       <h2>{t('pc.title', { name: user.name })}</h2>
       <p class="muted">{t('pc.body')}</p>
       <Field form={form} name="passcode" type="password" label={t('pc.passcode')} validate={validate} inputmode="numeric" autocomplete="off" maxlength="8" required />
@@ -166,6 +168,7 @@ export function Staff() {
   const [pc, setPc] = useState(null);
   return (
     <Page title={t('title')}>
+      <div class="admin">
       <p class="muted">{t('lead')}</p>
       <Loaded q={q}>{(d) => (
         <>
@@ -174,6 +177,7 @@ export function Staff() {
           {owner ? <CreateStaff locations={d.locations} onDone={q.reload} /> : <p class="banner info" data-testid="owner-only">{t('new.ownerOnly')}</p>}
         </>
       )}</Loaded>
+      </div>
     </Page>
   );
 }

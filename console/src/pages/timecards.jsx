@@ -1,7 +1,7 @@
 // Timecards (勤怠): the shifts of a week (or any range up to 31 days) per
 // staff member with their totals and the Labour Standards Act flags, one
 // shift's breaks and corrections, and a manager's correction of its times.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, session } from '../api.js';
 import { date, dateTime, lang, messages, today } from '../i18n.js';
 import { useSignal } from '../signal.js';
@@ -14,7 +14,7 @@ const t = messages({
     prevWeek: '前の週', thisWeek: '今週', nextWeek: '次の週',
     'range.bad': '終了日は開始日以降にしてください', 'range.long': '期間は31日までです',
     'sum.title': 'スタッフ別の集計', 'shifts.title': 'シフト', 'none': 'この期間のシフトはありません。',
-    'col.staff': 'スタッフ', 'col.days': '出勤日数', 'col.worked': '実働', 'col.break': '休憩', 'col.dailyOt': '時間外（日8時間超）', 'col.weeklyOt': '時間外（週40時間超）', 'col.night': '深夜（22〜5時）', 'col.flags': '注意',
+    'col.staff': 'スタッフ', 'col.days': '出勤日数', 'col.worked': '実働', 'col.break': '休憩', 'col.dailyOt': '時間外(日)', 'col.weeklyOt': '時間外(週)', 'col.night': '深夜', 'col.dailyOt.title': '1日8時間を超えた時間（労働基準法32条）', 'col.weeklyOt.title': '週40時間を超えた時間（日の時間外を除く）', 'col.night.title': '22時〜5時の勤務（労働基準法37条）', 'col.flags': '注意',
     'col.date': '日付', 'col.location': '店舗', 'col.register': 'レジ', 'col.start': '出勤', 'col.end': '退勤', 'col.actions': '',
     total: '合計', detail: '詳細', open: '勤務中', onBreak: '休憩中',
     weeklyNote: '週の時間外は月曜〜日曜の週全体で計算します（期間外のシフトも含みます）。',
@@ -24,7 +24,7 @@ const t = messages({
     'd.editedBy': '修正者', 'd.editedAt': '修正日時', 'd.reason': '理由', 'd.before': '修正前', 'd.after': '修正後',
     'c.title': '時刻を修正', 'c.body': '出勤・退勤・休憩の時刻をすべて入力し、理由を記録します。修正前の時刻は履歴に残ります。勤務中のシフトを修正すると退勤扱いになります。',
     'c.startedAt': '出勤', 'c.endedAt': '退勤', 'c.break': '休憩{n}', 'c.breakStart': '開始', 'c.breakEnd': '終了', 'c.addBreak': '休憩を追加', 'c.removeBreak': '削除',
-    'c.reason': '修正の理由', 'c.reason.hint': '例: 退勤の打刻忘れ', 'c.submit': '修正を保存', 'c.done': '修正しました。', 'c.zone': '時刻は店舗の時刻（UTC{offset}）です。',
+    'c.empty': '日時を入力してください', 'c.reason': '修正の理由', 'c.reason.hint': '例: 退勤の打刻忘れ', 'c.submit': '修正を保存', 'c.done': '修正しました。', 'c.zone': '時刻は店舗の時刻（UTC{offset}）です。',
   },
   en: {
     title: 'Timecards',
@@ -32,7 +32,7 @@ const t = messages({
     prevWeek: 'Previous week', thisWeek: 'This week', nextWeek: 'Next week',
     'range.bad': 'The end must not be before the start', 'range.long': 'At most 31 days',
     'sum.title': 'Per staff member', 'shifts.title': 'Shifts', 'none': 'No shifts in this range.',
-    'col.staff': 'Staff', 'col.days': 'Days', 'col.worked': 'Worked', 'col.break': 'Breaks', 'col.dailyOt': 'Overtime (over 8 h a day)', 'col.weeklyOt': 'Overtime (over 40 h a week)', 'col.night': 'Late night (22–5)', 'col.flags': 'Flags',
+    'col.staff': 'Staff', 'col.days': 'Days', 'col.worked': 'Worked', 'col.break': 'Breaks', 'col.dailyOt': 'OT (day)', 'col.weeklyOt': 'OT (week)', 'col.night': 'Night', 'col.dailyOt.title': 'Over 8 hours a day (Labour Standards Act art. 32)', 'col.weeklyOt.title': 'Over 40 hours a week, not counting the daily overtime', 'col.night.title': 'Worked 22:00–05:00 (art. 37)', 'col.flags': 'Flags',
     'col.date': 'Date', 'col.location': 'Location', 'col.register': 'Register', 'col.start': 'In', 'col.end': 'Out', 'col.actions': '',
     total: 'Total', detail: 'Details', open: 'Working', onBreak: 'On break',
     weeklyNote: 'Weekly overtime counts whole weeks, Monday to Sunday (shifts outside the range too).',
@@ -42,7 +42,7 @@ const t = messages({
     'd.editedBy': 'By', 'd.editedAt': 'When', 'd.reason': 'Reason', 'd.before': 'Before', 'd.after': 'After',
     'c.title': 'Correct the times', 'c.body': 'Enter every time (in, out, breaks) and the reason. The times before are kept. Correcting an open shift ends it.',
     'c.startedAt': 'In', 'c.endedAt': 'Out', 'c.break': 'Break {n}', 'c.breakStart': 'Start', 'c.breakEnd': 'End', 'c.addBreak': 'Add a break', 'c.removeBreak': 'Remove',
-    'c.reason': 'Reason', 'c.reason.hint': 'e.g. forgot to clock out', 'c.submit': 'Save correction', 'c.done': 'Corrected.', 'c.zone': 'Times are the location\'s (UTC{offset}).',
+    'c.empty': 'Enter the date and time', 'c.reason': 'Reason', 'c.reason.hint': 'e.g. forgot to clock out', 'c.submit': 'Save correction', 'c.done': 'Corrected.', 'c.zone': 'Times are the location\'s (UTC{offset}).',
   },
 });
 
@@ -100,17 +100,17 @@ function Summary({ tc, range, staffName }) {
   const wd = (d) => new Intl.DateTimeFormat(lang.get() === 'en' ? 'en-US' : 'ja-JP', { month: 'numeric', day: 'numeric', weekday: 'short', timeZone: 'UTC' }).format(new Date(d + 'T00:00:00Z'));
   return (
     <div class="table-wrap">
-      <table data-testid="timecards-table">
+      <table class="dense" data-testid="timecards-table">
         <thead><tr>
           <th>{t('col.staff')}</th>
           {dates.map((d) => <th class="num">{wd(d)}</th>)}
           <th class="num">{t('col.days')}</th><th class="num">{t('col.worked')}</th><th class="num">{t('col.break')}</th>
-          <th class="num">{t('col.dailyOt')}</th><th class="num">{t('col.weeklyOt')}</th><th class="num">{t('col.night')}</th><th>{t('col.flags')}</th>
+          <th class="num" title={t('col.dailyOt.title')}>{t('col.dailyOt')}</th><th class="num" title={t('col.weeklyOt.title')}>{t('col.weeklyOt')}</th><th class="num" title={t('col.night.title')}>{t('col.night')}</th><th>{t('col.flags')}</th>
         </tr></thead>
         <tbody>
           {list.map((r) => (
             <tr data-testid="timecards-row" data-staff-id={r.id}>
-              <td>{staffName(r.id)}</td>
+              <td class="nowrap">{staffName(r.id)}</td>
               {dates.map((d) => <td class="num">{r.days[d] != null ? hm(r.days[d]) : ''}</td>)}
               <td class="num">{Object.keys(r.days).length}</td>
               <td class="num" data-testid="timecards-worked">{hm(r.worked)}</td>
@@ -141,12 +141,12 @@ function Shifts({ shifts, staffName, locName, selected, onSelect }) {
     <div class="table-wrap">
       <table data-testid="shifts-table">
         <thead><tr><th>{t('col.date')}</th><th>{t('col.staff')}</th><th>{t('col.location')}</th><th>{t('col.register')}</th><th>{t('col.start')}</th><th>{t('col.end')}</th>
-          <th class="num">{t('col.break')}</th><th class="num">{t('col.worked')}</th><th class="num">{t('col.night')}</th><th>{t('col.flags')}</th><th>{t('col.actions')}</th></tr></thead>
+          <th class="num">{t('col.break')}</th><th class="num">{t('col.worked')}</th><th class="num" title={t('col.night.title')}>{t('col.night')}</th><th>{t('col.flags')}</th><th>{t('col.actions')}</th></tr></thead>
         <tbody>
           {shifts.map((s) => (
             <tr data-testid="shift-row" data-shift-id={s.id} aria-selected={selected === s.id ? 'true' : undefined}>
-              <td>{date(s.businessDate)}</td>
-              <td>{staffName(s.staffId)}</td>
+              <td class="nowrap">{date(s.businessDate)}</td>
+              <td class="nowrap">{staffName(s.staffId)}</td>
               <td>{locName(s.location.id)}</td>
               <td>{s.register ? `${s.register.number}. ${s.register.name}` : '—'}</td>
               <td>{clock(s.startedAt, s.businessDate)}</td>
@@ -177,8 +177,10 @@ function timesText(x) {
 function ShiftDetail({ id, staffName, onChanged, onClose }) {
   const q = useQuery(`query($id: ID!) { shift(id: $id) { ${SHIFT} } }`, { id }, [id]);
   const tz = useSignal(session)?.tenant?.timezone;
+  const ref = useRef(null);
+  useEffect(() => { ref.current?.scrollIntoView?.({ block: 'start', behavior: 'smooth' }); }, [id]);
   return (
-    <section class="card" data-testid="shift-panel">
+    <section class="card" data-testid="shift-panel" ref={ref}>
       <div class="row"><h2>{t('d.title')}</h2><span class="spacer" /><button type="button" onClick={onClose}>{t('action.close')}</button></div>
       <Loaded q={q}>{(d) => {
         const s = d.shift;
@@ -217,6 +219,10 @@ function CorrectForm({ shift, onDone }) {
   const onSubmit = async (e) => {
     e.preventDefault();
     const ok = await form.submit(async (v) => {
+      // A time left empty is not sent (the API would refuse the whole request): say so at its input.
+      const empty = ['startedAt', 'endedAt', ...Array.from({ length: v.n }, (_, i) => [`breaks.${i}.startedAt`, `breaks.${i}.endedAt`]).flat()]
+        .filter((k) => !v[k]).map((k) => ({ field: ['input', ...k.split('.')], message: t('c.empty'), code: 'INVALID' }));
+      if (empty.length) return empty;
       const breaks = [];
       for (let i = 0; i < v.n; i++) breaks.push({ startedAt: at(v[`breaks.${i}.startedAt`]), endedAt: at(v[`breaks.${i}.endedAt`]) });
       const r = (await gql(`mutation($input: CorrectShiftInput!) { correctShift(input: $input) { shift { id } userErrors { field message code } } }`,
@@ -306,6 +312,7 @@ export function Timecards() {
   const shiftWeek = (k) => () => apply({ ...form.values, from: addDays(monday(form.values.from || start), 7 * k), to: addDays(monday(form.values.from || start), 7 * k + 6) });
   return (
     <Page title={t('title')}>
+      <div class="admin">
       <form class="card inline" data-testid="timecards-filter" novalidate onSubmit={(e) => { e.preventDefault(); apply(form.values); }}>
         <Field form={form} name="from" type="date" label={t('f.from')} required />
         <Field form={form} name="to" type="date" label={t('f.to')} validate={() => rangeProblem(form.values)} required />
@@ -319,6 +326,7 @@ export function Timecards() {
         </div>
       </form>
       <Report range={range} staffName={staffName} locName={locName} tz={tz} />
+      </div>
     </Page>
   );
 }
