@@ -56,11 +56,11 @@ func TestDashboardShowsASale(t *testing.T) {
 	tb.waitFor(testid("chart-hourly")+" canvas", 10*time.Second)
 	tb.waitFor(testid("chart-methods")+" canvas", 10*time.Second)
 	tb.waitFor(testid("top-item"), 10*time.Second)
-	tb.screenshot("dashboard")
+	tb.screenshotFull("dashboard")
 	// The same page on a tablet (1024×768, touch).
 	tb.do("tablet viewport", chromedp.EmulateViewport(1024, 768, chromedp.EmulateTouch), chromedp.Reload())
 	tb.waitText(testid("dashboard-net-sales"), "1,440", 20*time.Second)
-	tb.screenshot("dashboard-tablet")
+	tb.screenshotFull("dashboard-tablet")
 }
 
 // TestWebhookConnectedInTheConsole: a webhook connected through the form
@@ -118,7 +118,7 @@ func TestWebhookConnectedInTheConsole(t *testing.T) {
 	}
 	tb.open("/integrations/" + id)
 	tb.waitFor(testid("health-status")+`[data-status="ACTIVE"]`, 10*time.Second)
-	tb.screenshot("integration-health")
+	tb.screenshotFull("integration-health")
 }
 
 // TestFreeeConnectedThroughOAuth: freee connected in the console through
@@ -154,7 +154,7 @@ func TestFreeeConnectedThroughOAuth(t *testing.T) {
 	tb.choose(testid("freee-walletables-CASH"), "wallet:1")
 	tb.choose(testid("freee-walletables-CARD"), "bank_account:2")
 	tb.choose(testid("freee-walletables-EXTERNAL"), "wallet:3")
-	tb.screenshot("freee-mapping")
+	tb.screenshotFull("freee-mapping")
 	tb.click(testid("freee-connect-submit"))
 	tb.waitJS("the new integration's page", `/^\/integrations\/[^/]+$/.test(location.pathname) && location.pathname !== '/integrations/freee/callback' && !!document.querySelector('[data-testid="health-status"]')`, 15*time.Second)
 
@@ -175,7 +175,7 @@ func TestFreeeConnectedThroughOAuth(t *testing.T) {
 		tb.click(testid("closes-reload"))
 		time.Sleep(300 * time.Millisecond)
 	}
-	tb.screenshot("closes")
+	tb.screenshotFull("closes")
 }
 
 // TestProviderFailureShownAndRetried: freee refuses a close's deal (a
@@ -221,7 +221,7 @@ func TestProviderFailureShownAndRetried(t *testing.T) {
 	if len(freee.Deals(company.ID)) != 0 {
 		t.Fatal("freee has a deal although it refused it")
 	}
-	tb.screenshot("integration-failed-job")
+	tb.screenshotFull("integration-failed-job")
 
 	// The fault was one-shot: freee accepts the next post. Retry.
 	tb.click(job + ` button[data-testid="job-retry"]`)

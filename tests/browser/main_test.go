@@ -118,7 +118,10 @@ func run(m *testing.M) int {
 		chromedp.NoSandbox, // as root in CI containers
 		chromedp.DisableGPU,
 		chromedp.WindowSize(1280, 900),
+		// A browser in Japan: the console in Japanese (Accept-Language,
+		// set per tab) and Tokyo time.
 		chromedp.Flag("lang", "ja-JP"),
+		chromedp.Env("TZ=Asia/Tokyo"),
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	defer cancelAlloc()

@@ -79,7 +79,7 @@ func TestSignUpAndOnboarding(t *testing.T) {
 		t.Fatalf("%d steps done, want 3", tb.count(`[data-done="true"]`))
 	}
 	tb.do("scroll to the top", evalVoid(`window.scrollTo(0, 0)`))
-	tb.screenshot("onboarding")
+	tb.screenshotFull("onboarding")
 
 	// The API agrees.
 	token := logInAPI(t, email, testPassword)

@@ -312,9 +312,20 @@ func (tb *tab) waitText(css, want string, timeout time.Duration) {
 // docs/console/<name>.png with RENKEI_UPDATE_SCREENSHOTS=1.
 func (tb *tab) screenshot(name string) {
 	tb.t.Helper()
+	tb.saveShot(name, chromedp.CaptureScreenshot())
+}
+
+// screenshotFull is screenshot of the whole page, beyond the viewport.
+func (tb *tab) screenshotFull(name string) {
+	tb.t.Helper()
+	tb.saveShot(name, chromedp.FullScreenshot(100))
+}
+
+func (tb *tab) saveShot(name string, shot chromedp.Action[[]byte]) {
+	tb.t.Helper()
 	// Let fonts, charts and transitions settle.
 	_ = chromedp.Do(tb.ctx, chromedp.Sleep(300*time.Millisecond))
-	buf, err := chromedp.Run(tb.ctx, chromedp.CaptureScreenshot())
+	buf, err := chromedp.Run(tb.ctx, shot)
 	if err != nil {
 		tb.t.Logf("screenshot %s: %v", name, err)
 		return
