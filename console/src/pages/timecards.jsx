@@ -12,7 +12,7 @@ const t = messages({
     title: '勤怠',
     'f.from': '開始日', 'f.to': '終了日', 'f.locationId': '店舗', 'f.staffId': 'スタッフ', all: 'すべて', show: '表示',
     prevWeek: '前の週', thisWeek: '今週', nextWeek: '次の週',
-    'range.bad': '終了日は開始日以降にしてください', 'range.long': '期間は31日までです',
+    'range.bad': '終了日は開始日以降にしてください', narrow: '一度に表示できる範囲を超えています（店舗20か所・シフト1000件まで）。店舗かスタッフを選ぶか、期間を短くしてください。', 'range.long': '期間は31日までです',
     'sum.title': 'スタッフ別の集計', 'shifts.title': 'シフト', 'none': 'この期間のシフトはありません。',
     'col.staff': 'スタッフ', 'col.days': '出勤日数', 'col.worked': '実働', 'col.break': '休憩', 'col.dailyOt': '時間外(日)', 'col.weeklyOt': '時間外(週)', 'col.night': '深夜', 'col.dailyOt.title': '1日8時間を超えた時間（労働基準法32条）', 'col.weeklyOt.title': '週40時間を超えた時間（日の時間外を除く）', 'col.night.title': '22時〜5時の勤務（労働基準法37条）', 'col.flags': '注意',
     'col.date': '日付', 'col.location': '店舗', 'col.register': 'レジ', 'col.start': '出勤', 'col.end': '退勤', 'col.actions': '',
@@ -30,7 +30,7 @@ const t = messages({
     title: 'Timecards',
     'f.from': 'From', 'f.to': 'To', 'f.locationId': 'Location', 'f.staffId': 'Staff member', all: 'All', show: 'Show',
     prevWeek: 'Previous week', thisWeek: 'This week', nextWeek: 'Next week',
-    'range.bad': 'The end must not be before the start', 'range.long': 'At most 31 days',
+    'range.bad': 'The end must not be before the start', narrow: 'Too much to show at once (20 locations, 1000 shifts). Choose a location or a staff member, or a shorter range.', 'range.long': 'At most 31 days',
     'sum.title': 'Per staff member', 'shifts.title': 'Shifts', 'none': 'No shifts in this range.',
     'col.staff': 'Staff', 'col.days': 'Days', 'col.worked': 'Worked', 'col.break': 'Breaks', 'col.dailyOt': 'OT (day)', 'col.weeklyOt': 'OT (week)', 'col.night': 'Night', 'col.dailyOt.title': 'Over 8 hours a day (Labour Standards Act art. 32)', 'col.weeklyOt.title': 'Over 40 hours a week, not counting the daily overtime', 'col.night.title': 'Worked 22:00–05:00 (art. 37)', 'col.flags': 'Flags',
     'col.date': 'Date', 'col.location': 'Location', 'col.register': 'Register', 'col.start': 'In', 'col.end': 'Out', 'col.actions': '',
@@ -270,6 +270,8 @@ function Report({ range, staffName, locName, tz }) {
   const rtz = range.tz || tz;
   const vars = { from: midnight(range.from, rtz), to: midnight(addDays(range.to, 1), rtz), loc: range.locationId || null, staff: range.staffId || null };
   const q = useQuery(TC, vars, [JSON.stringify(vars)]);
+  // Over 20 locations or 1000 shifts the API asks for a narrower read.
+  if (q.error?.code === 'INVALID') return <p class="banner warn" role="alert" data-testid="timecards-narrow">{t('narrow')}</p>;
   return (
     <Loaded q={q}>{(d) => {
       const tc = d.timecards;
