@@ -154,9 +154,9 @@ function Lookup({ onCard }) {
   );
 }
 
-// useChange runs one of the manager's changes on the card shown and
+// changer runs one of the manager's changes on the card shown and
 // replaces it with the payload's card.
-function useChange(card, onCard, mutation, inputType) {
+function changer(card, onCard, mutation, inputType) {
   return async (input) => {
     const r = (await gql(`mutation($input: ${inputType}!) { r: ${mutation}(input: $input) { ${PAYLOAD} } }`, { input: { number: card.number, ...input } })).r;
     if (r.userErrors.length === 0 && r.giftCard) onCard(r.giftCard);
@@ -166,7 +166,7 @@ function useChange(card, onCard, mutation, inputType) {
 
 function AdjustForm({ card, onCard, currency }) {
   const form = useForm({ amount: '', reason: '' });
-  const run = useChange(card, onCard, 'adjustGiftCard', 'AdjustGiftCardInput');
+  const run = changer(card, onCard, 'adjustGiftCard', 'AdjustGiftCardInput');
   const onSubmit = async (e) => {
     e.preventDefault();
     const ok = await form.submit((v) => {
@@ -191,7 +191,7 @@ function AdjustForm({ card, onCard, currency }) {
 function DeactivateForm({ card, onCard }) {
   const form = useForm({ reason: '' });
   const [asking, setAsking] = useState(false);
-  const run = useChange(card, onCard, 'deactivateGiftCard', 'DeactivateGiftCardInput');
+  const run = changer(card, onCard, 'deactivateGiftCard', 'DeactivateGiftCardInput');
   const onSubmit = async (e) => {
     e.preventDefault();
     if (!asking) { setAsking(true); return; }
@@ -215,7 +215,7 @@ function DeactivateForm({ card, onCard }) {
 
 function CashOutForm({ card, onCard, currency }) {
   const form = useForm({ amount: '', legalException: '' });
-  const run = useChange(card, onCard, 'cashOutGiftCard', 'CashOutGiftCardInput');
+  const run = changer(card, onCard, 'cashOutGiftCard', 'CashOutGiftCardInput');
   const onSubmit = async (e) => {
     e.preventDefault();
     const ok = await form.submit((v) => {
