@@ -74,6 +74,13 @@ func TestWebhookConnectedInTheConsole(t *testing.T) {
 	tb.open("/integrations")
 	tb.click(testid("connect-webhook"))
 	tb.fill(`[data-testid="webhook-form"] input[name="name"]`, "社内ERP")
+	// The API's userError on the URL lands next to the URL field.
+	tb.fill(testid("webhook-url"), "ftp://erp.example.com/hooks")
+	tb.click(testid("webhook-connect-submit"))
+	tb.waitJS("the URL field's error", `document.querySelector('[data-field-error="settings.url"]').innerText.trim() !== ''`, 10*time.Second)
+	if tb.count(testid("secret-once")) != 0 {
+		t.Fatal("a refused webhook shows a secret")
+	}
 	tb.fill(testid("webhook-url"), rcv.URL())
 	tb.click(testid("webhook-connect-submit"))
 	tb.waitFor(testid("secret-value"), 10*time.Second)
@@ -110,7 +117,7 @@ func TestWebhookConnectedInTheConsole(t *testing.T) {
 	}
 	var data struct {
 		Order struct{ ID string } `json:"order"`
-		ID    string             `json:"id"`
+		ID    string              `json:"id"`
 	}
 	_ = json.Unmarshal(d.Event.Data, &data)
 	if data.Order.ID != order && data.ID != order && !strings.Contains(string(d.Event.Data), order) {

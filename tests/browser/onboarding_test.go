@@ -6,11 +6,10 @@ import (
 	"time"
 )
 
-// TestSignUpAndOnboarding: sign-up's userErrors land next to their field (an
-// e-mail already taken), then sign-up → onboarding: a location, the invoice
-// number checked as typed ("T123" shows the length error inline, a valid
-// one saves), a first item → the checklist's progress.
-func TestSignUpAndOnboarding(t *testing.T) {
+// TestSignUpErrorsNextToFields: sign-up's userErrors land next to the
+// field they name (an e-mail already taken), nothing else is marked, and
+// the input is kept.
+func TestSignUpErrorsNextToFields(t *testing.T) {
 	taken := signUpAPI(t, "先客商店")
 	tb := newTab(t)
 	tb.open("/signup")
@@ -20,20 +19,43 @@ func TestSignUpAndOnboarding(t *testing.T) {
 	tb.fill(form+` input[name="ownerName"]`, "山田 花子")
 	tb.fill(form+` input[name="email"]`, taken.email)
 	tb.fill(form+` input[name="password"]`, testPassword)
-	tb.screenshot("signup")
 	tb.click(testid("signup-submit"))
 	// The API refuses the e-mail; its message sits next to the e-mail field.
 	tb.waitJS("the e-mail field's error", `document.querySelector('[data-field-error="email"]').innerText.trim() !== ''`, 10*time.Second)
-	if other := tb.text(`[data-field-error="businessName"]`) + tb.text(`[data-field-error="password"]`); strings.TrimSpace(other) != "" {
-		t.Fatalf("errors next to other fields: %q", other)
+	for _, other := range []string{"businessName", "ownerName", "password"} {
+		if msg := tb.text(`[data-field-error="` + other + `"]`); strings.TrimSpace(msg) != "" {
+			t.Fatalf("an error next to %s: %q", other, msg)
+		}
+	}
+	if eval[string](tb, `document.querySelector('[data-testid="signup-form"] input[name="email"]').getAttribute('aria-invalid')`) != "true" {
+		t.Fatal("the e-mail field is not marked invalid")
 	}
 	if got := eval[string](tb, `location.pathname`); got != "/signup" {
 		t.Fatalf("a refused sign-up left the page for %s", got)
 	}
-	// The input is kept; a fresh e-mail signs up.
 	if v := eval[string](tb, `document.querySelector('[data-testid="signup-form"] input[name="businessName"]').value`); v != "れんけい珈琲" {
 		t.Fatalf("business name after the refusal = %q", v)
 	}
+	tb.screenshot("signup-error")
+	// A password too short is flagged as it is typed, before any request.
+	tb.fill(form+` input[name="password"]`, "short")
+	if msg := tb.text(`[data-field-error="password"]`); !strings.Contains(msg, "10") {
+		t.Fatalf("a 5-character password shows %q next to the field", msg)
+	}
+}
+
+// TestSignUpAndOnboarding: sign-up → onboarding: a location, the invoice
+// number checked as typed ("T123" shows the length error inline, a valid
+// one saves), a first item → the checklist's progress.
+func TestSignUpAndOnboarding(t *testing.T) {
+	tb := newTab(t)
+	tb.open("/signup")
+	tb.waitFor(testid("signup-form"), 10*time.Second)
+	form := testid("signup-form")
+	tb.fill(form+` input[name="businessName"]`, "れんけい珈琲")
+	tb.fill(form+` input[name="ownerName"]`, "山田 花子")
+	tb.fill(form+` input[name="password"]`, testPassword)
+	tb.screenshot("signup")
 	email := uniqueEmail("onboarding")
 	tb.fill(form+` input[name="email"]`, email)
 	tb.click(testid("signup-submit"))

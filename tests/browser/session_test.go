@@ -224,7 +224,9 @@ func TestContentSecurityPolicy(t *testing.T) {
 	}
 	// An inline script injected by a page bug would be refused: prove the
 	// browser enforces the policy (the violation is expected here only).
-	tb.allow(func(p string) bool { return strings.Contains(p, "Content Security Policy") && strings.Contains(p, "inline") })
+	tb.allow(func(p string) bool {
+		return strings.Contains(p, "Content Security Policy") && strings.Contains(p, "inline")
+	})
 	ran := eval[bool](tb, `(() => { const s = document.createElement('script'); s.textContent = 'window.__inline = true'; document.head.appendChild(s); return !!window.__inline; })()`)
 	if ran {
 		t.Fatal("an inline script ran under the console's CSP")

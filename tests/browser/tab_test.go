@@ -29,6 +29,9 @@ type tab struct {
 	problems []string      // console errors, exceptions, CSP violations
 	requests []sentRequest // every request the page sent
 	docs     []network.Headers
+	// failedAPI are the GraphQL responses answered 4xx/5xx (their bodies
+	// explain a page's error banner in a failure message).
+	failedAPI []network.RequestID
 	// allowed returns true for a problem the test expects (e.g. the 401
 	// of a deliberately expired token).
 	allowed []func(string) bool
@@ -107,6 +110,9 @@ func (tb *tab) onEvent(ev any) {
 	case *network.EventResponseReceived:
 		if e.Type == network.ResourceTypeDocument {
 			tb.docs = append(tb.docs, e.Response.Headers)
+		}
+		if e.Response.Status >= 400 && strings.HasSuffix(e.Response.URL, "/graphql") {
+			tb.failedAPI = append(tb.failedAPI, e.RequestID)
 		}
 	}
 }
@@ -213,11 +219,16 @@ func (tb *tab) waitJS(what, expr string, timeout time.Duration) {
 		if err == nil && ok {
 			return
 		}
+		// A page whose data failed to load (Loaded's error banner, with its
+		// reload button) will not get there.
+		if banner, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`(() => { const b = document.querySelector('main .banner.error:has(> button)'); return b ? b.innerText : ''; })()`)); banner != "" && time.Since(deadline.Add(-timeout)) > 2*time.Second {
+			tb.t.Fatalf("waiting for %s (%s): the page shows an error: %q\npage %s\nAPI requests that failed: %s", what, expr, banner, tb.url(), tb.apiFailures())
+		}
 		if err != nil {
 			last = err
 		}
 		if time.Now().After(deadline) || tb.ctx.Err() != nil {
-			tb.t.Fatalf("waiting for %s (%s): not after %s (last error: %v)\npage %s text: %s", what, expr, timeout, last, tb.url(), tb.bodyText())
+			tb.t.Fatalf("waiting for %s (%s): not after %s (last error: %v)\npage %s text: %s\nAPI requests that failed: %s", what, expr, timeout, last, tb.url(), tb.bodyText(), tb.apiFailures())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -227,6 +238,24 @@ func (tb *tab) waitJS(what, expr string, timeout time.Duration) {
 func (tb *tab) url() string {
 	v, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`location.href`))
 	return v
+}
+
+// apiFailures are the bodies of the GraphQL responses answered 4xx/5xx.
+func (tb *tab) apiFailures() string {
+	tb.mu.Lock()
+	ids := append([]network.RequestID(nil), tb.failedAPI...)
+	tb.mu.Unlock()
+	var out []string
+	for _, id := range ids {
+		res, err := chromedp.Call(tb.ctx, network.GetResponseBody, network.GetResponseBodyParams{RequestID: id})
+		if err == nil {
+			out = append(out, string(res.Body))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, "\n")
 }
 
 // bodyText is the page's visible text (for failure messages).
