@@ -5,7 +5,7 @@
 // retrying what freee refused).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { gql, session } from '../api.js';
-import { messages, ago, dateTime, number } from '../i18n.js';
+import { messages, ago, date, dateTime, money, number, today } from '../i18n.js';
 import { useRoute } from '../router.js';
 import { Empty, Link, Loaded, Page, errorText, useQuery } from '../ui.jsx';
 import { FreeeMapping, useOptions, valuesFromSettings } from './integrations-freee.jsx';
@@ -17,26 +17,26 @@ const t = messages({
     connectedAt: '接続日時', lastError: '直近のエラー', settings: '設定', connected: '接続しました。',
     'jobs.failed': '失敗したジョブ', 'jobs.pending': '待機中のジョブ', 'jobs.none.failed': '失敗したジョブはありません。', 'jobs.none.pending': '待機中のジョブはありません。',
     'c.kind': '種類', 'c.event': 'イベント', 'c.attempts': '試行', 'c.error': 'エラー', 'c.updated': '更新', 'c.next': '次の試行', 'c.status': '状態',
-    retry: '再試行', retried: '再試行を予約しました。', more: '次のページ', first: '最初のページ',
+    retry: '再試行', retried: '再試行を予約しました。', retryAll: 'このページの {n} 件をすべて再試行', retriedAll: '{n} 件の再試行を予約しました。', more: '次のページ', first: '最初のページ',
     resync: '全件再同期', 'resync.body': 'EC は全店舗の在庫数をすべて送り直し、会計はまだ記帳されていない締め済みの日をすべて記帳します。', 'resync.confirm': '再同期を開始する', 'resync.done': '再同期を開始しました。',
     disconnect: '連携を解除', 'disconnect.body': '解除すると、以後この連携には何も送られません。再開するには新しく接続し直します。', 'disconnect.confirm': '解除する', 'disconnect.done': '連携を解除しました。',
     warnings: '警告', fix: 'マッピングを修正', 'fix.body': 'freee が記帳を拒否したとき（勘定科目や税区分が削除された等）は、ここで選び直してから失敗したジョブを再試行してください。',
     'fix.load': 'freee から選択肢を読み込む', 'fix.save': 'マッピングを保存', 'fix.saved': 'マッピングを保存しました。失敗したジョブを再試行してください。',
     'fix.reauth': 'freee がこの連携のトークンを受け付けません。連携を解除して接続し直してください。',
-    refreshed: '10秒ごとに自動更新', notFound: 'この連携は見つかりません。',
+    close: '{date} {location} のレジ締め（第{rev}版）', refreshed: '10秒ごとに自動更新', notFound: 'この連携は見つかりません。',
   },
   en: {
     back: '← All integrations', status: 'Status', lastSuccess: 'Last success', lag: 'Lag (oldest pending job)', pending: 'Pending jobs', failed: 'Failed jobs',
     connectedAt: 'Connected', lastError: 'Last error', settings: 'Settings', connected: 'Connected.',
     'jobs.failed': 'Failed jobs', 'jobs.pending': 'Pending jobs', 'jobs.none.failed': 'No failed jobs.', 'jobs.none.pending': 'No pending jobs.',
     'c.kind': 'Kind', 'c.event': 'Event', 'c.attempts': 'Attempts', 'c.error': 'Error', 'c.updated': 'Updated', 'c.next': 'Next attempt', 'c.status': 'Status',
-    retry: 'Retry', retried: 'Retry queued.', more: 'Next page', first: 'First page',
+    retry: 'Retry', retried: 'Retry queued.', retryAll: 'Retry all {n} on this page', retriedAll: '{n} retries queued.', more: 'Next page', first: 'First page',
     resync: 'Full resync', 'resync.body': 'EC: every stock level of every mapped location is pushed again. Accounting: every closed day not yet posted is posted.', 'resync.confirm': 'Start the resync', 'resync.done': 'Resync started.',
     disconnect: 'Disconnect', 'disconnect.body': 'Nothing more is sent to this integration. To resume, connect it again.', 'disconnect.confirm': 'Disconnect', 'disconnect.done': 'Disconnected.',
     warnings: 'Warnings', fix: 'Fix the mapping', 'fix.body': 'When freee refuses a post (an account item or tax code deleted, …), choose again here, then retry the failed jobs.',
     'fix.load': 'Load the choices from freee', 'fix.save': 'Save the mapping', 'fix.saved': 'Mapping saved. Now retry the failed jobs.',
     'fix.reauth': 'freee refuses this integration\'s token. Disconnect it and connect again.',
-    refreshed: 'Refreshes every 10 s', notFound: 'No such integration.',
+    close: 'Close of {date} at {location} (revision {rev})', refreshed: 'Refreshes every 10 s', notFound: 'No such integration.',
   },
 });
 
@@ -54,6 +54,30 @@ function useTick(ms = 10_000) {
     return () => clearInterval(h);
   }, []);
   return n;
+}
+
+// useCloseIndex maps the jobs of an accounting integration to the closes
+// they post (the last 31 business days), so a failed post names its day
+// and location. Nothing is shown when the listing fails (e.g. over 400
+// closes): the job is still listed.
+const CLOSES = `query($from: String!, $to: String!) { closes(from: $from, to: $to) {
+  businessDate revision location { name } netSales { amount currency } accounting { jobId } } }`;
+
+function useCloseIndex(enabled, tick, tz) {
+  const [index, setIndex] = useState({});
+  useEffect(() => {
+    if (!enabled) return;
+    let live = true;
+    const to = today(tz);
+    const from = new Date(Date.parse(to + 'T00:00:00Z') - 30 * 86400_000).toISOString().slice(0, 10);
+    gql(CLOSES, { from, to }).then((d) => {
+      const m = {};
+      for (const c of d.closes) for (const a of c.accounting) m[a.jobId] ||= c;
+      if (live) setIndex(m);
+    }, () => {});
+    return () => { live = false; };
+  }, [enabled, tick]);
+  return index;
 }
 
 // useAction runs one mutation at a time and keeps its message.
@@ -80,15 +104,26 @@ function Message({ a, testid }) {
   return null;
 }
 
-function Jobs({ integrationId, status, tick, onChange, tz }) {
+function Jobs({ integrationId, status, tick, onChange, tz, accounting }) {
   const [after, setAfter] = useState(null);
   const q = useQuery(JOBS, { id: integrationId, status, after }, [integrationId, status, after, tick]);
+  const closes = useCloseIndex(accounting && !!q.data?.integrationJobs.nodes.some((j) => j.kind === 'POST_DAILY_SALES'), tick, tz);
   const retry = useAction();
   const doRetry = async (id) => {
     const ok = await retry.run(async () => (await gql(`mutation($input: RetryIntegrationJobInput!) { retryIntegrationJob(input: $input) { job { id status } userErrors { field message code } } }`, { input: { id } })).retryIntegrationJob.userErrors, t('retried'));
     if (ok) { q.reload(); onChange(); }
   };
   const failed = status === 'FAILED';
+  const retryAll = async (jobs) => {
+    const ok = await retry.run(async () => {
+      const ues = [];
+      for (const j of jobs) {
+        ues.push(...(await gql(`mutation($input: RetryIntegrationJobInput!) { retryIntegrationJob(input: $input) { job { id status } userErrors { field message code } } }`, { input: { id: j.id } })).retryIntegrationJob.userErrors);
+      }
+      return ues;
+    }, t('retriedAll', { n: jobs.length }));
+    if (ok) { q.reload(); onChange(); }
+  };
   return (
     <section class="card" data-testid={failed ? 'failed-jobs' : 'pending-jobs'}>
       <h2>{failed ? t('jobs.failed') : t('jobs.pending')}</h2>
@@ -107,7 +142,7 @@ function Jobs({ integrationId, status, tick, onChange, tz }) {
                 <tbody>
                   {jobs.map((j) => (
                     <tr data-testid={failed ? 'failed-job' : 'pending-job'} data-job-id={j.id} data-kind={j.kind}>
-                      <td>{kindName(j.kind)}</td>
+                      <td>{kindName(j.kind)}{closes[j.id] && <CloseRef c={closes[j.id]} tz={tz} />}</td>
                       <td>{j.eventType || '—'}{j.eventId && <small class="muted block">{j.eventId}</small>}</td>
                       <td class="num">{number(j.attempts)}</td>
                       <td>{failed ? <p class="job-error" data-testid="job-error">{j.lastError || '—'}</p> : <><JobBadge status={j.status} />{j.lastError && <p class="job-error muted">{j.lastError}</p>}</>}</td>
@@ -119,6 +154,7 @@ function Jobs({ integrationId, status, tick, onChange, tz }) {
               </table>
             </div>
             <div class="row">
+              {failed && jobs.length > 1 && <button type="button" disabled={retry.busy} onClick={() => retryAll(jobs)} data-testid="job-retry-all">{t('retryAll', { n: jobs.length })}</button>}
               {after && <button type="button" onClick={() => setAfter(null)}>{t('first')}</button>}
               {d.integrationJobs.pageInfo.hasNextPage && <button type="button" onClick={() => setAfter(d.integrationJobs.pageInfo.endCursor)} data-testid={failed ? 'failed-next' : 'pending-next'}>{t('more')}</button>}
             </div>
@@ -126,6 +162,15 @@ function Jobs({ integrationId, status, tick, onChange, tz }) {
         );
       }}</Loaded>
     </section>
+  );
+}
+
+// CloseRef names the close a POST_DAILY_SALES job posts.
+function CloseRef({ c, tz }) {
+  return (
+    <small class="block" data-testid="job-close">
+      <Link href="/closes">{t('close', { date: date(c.businessDate, tz), location: c.location.name, rev: c.revision })}</Link> {money(c.netSales)}
+    </small>
   );
 }
 
@@ -181,8 +226,9 @@ function FreeeFix({ integration, locations, onSaved }) {
 }
 
 // SettingsView shows the public settings (secrets are never returned).
-function SettingsView({ integration }) {
+function SettingsView({ integration, locations }) {
   const s = integration.settings || {};
+  const name = (id) => locations.find((l) => l.id === id)?.name || id;
   const rows = Object.entries(s).filter(([k]) => k !== 'accountMapping');
   if (!rows.length) return null;
   return (
@@ -190,7 +236,9 @@ function SettingsView({ integration }) {
       {rows.map(([k, v]) => (
         <>
           <dt>{k}</dt>
-          <dd><code>{Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? JSON.stringify(v) : String(v)}</code></dd>
+          <dd>{k === 'locationMap' && v ? Object.entries(v).map(([loc, gid]) => <div><strong>{name(loc)}</strong> → <code>{gid}</code></div>)
+            : k === 'orderLocationId' ? name(v)
+              : <code>{Array.isArray(v) ? v.join(', ') : typeof v === 'object' && v ? JSON.stringify(v) : String(v)}</code>}</dd>
         </>
       ))}
     </dl>
@@ -220,12 +268,15 @@ function Detail({ i, locations, reload, tick }) {
         <div class="kpi"><span class="label">{t('failed')}</span><span class={`value${i.failedJobs ? ' bad' : ''}`} data-testid="health-failed-count">{number(i.failedJobs)}</span></div>
       </div>
       {i.lastError && (
-        <div class="banner error" role="alert"><strong>{t('lastError')}</strong><p class="job-error" data-testid="integration-error">{i.lastError}</p></div>
+        // An error stays recorded after later successes: loud only while the integration is failing.
+        <div class={`banner ${i.status === 'ERROR' || i.failedJobs ? 'error' : 'info'}`} role={i.status === 'ERROR' ? 'alert' : 'status'}>
+          <strong>{t('lastError')}</strong><p class="job-error" data-testid="integration-error">{i.lastError}</p>
+        </div>
       )}
       <section class="card">
         <h2>{t('settings')}</h2>
         <p class="muted">{providerName(i.provider)} · {t('connectedAt')} {dateTime(i.createdAt, tz)}</p>
-        <SettingsView integration={i} />
+        <SettingsView integration={i} locations={locations} />
         {live && (
           <div class="row actions-row">
             <Confirmed label={t('resync')} body={t('resync.body')} confirmLabel={t('resync.confirm')} testid="resync" a={resync}
@@ -235,14 +286,14 @@ function Detail({ i, locations, reload, tick }) {
           </div>
         )}
       </section>
-      <Jobs integrationId={i.id} status="FAILED" tick={tick} onChange={reload} tz={tz} />
-      <Jobs integrationId={i.id} status="PENDING" tick={tick} onChange={reload} tz={tz} />
+      <Jobs integrationId={i.id} status="FAILED" tick={tick} onChange={reload} tz={tz} accounting={i.provider === 'FREEE'} />
+      {i.provider === 'FREEE' && live && <FreeeFix integration={i} locations={locations} onSaved={reload} />}
+      <Jobs integrationId={i.id} status="PENDING" tick={tick} onChange={reload} tz={tz} accounting={i.provider === 'FREEE'} />
       <section class="card" data-testid="integration-warnings">
         <h2>{t('warnings')}</h2>
         <Warnings warnings={i.warnings} withItems={false} />
         {i.provider === 'SHOPIFY' && i.warnings.length > 0 && <p class="muted">{st('w.detailOnly')}</p>}
       </section>
-      {i.provider === 'FREEE' && live && <FreeeFix integration={i} locations={locations} onSaved={reload} />}
     </>
   );
 }
