@@ -38,8 +38,10 @@ type tab struct {
 }
 
 type sentRequest struct {
+	ID          network.RequestID
 	Method, URL string
 	At          time.Time
+	Done        bool // answered, or failed
 }
 
 // newTab opens a page in a fresh browser context; it closes with the test,
@@ -106,7 +108,11 @@ func (tb *tab) onEvent(ev any) {
 			tb.problems = append(tb.problems, fmt.Sprintf("log %s/%s: %s %s", e.Entry.Source, e.Entry.Level, e.Entry.Text, e.Entry.URL))
 		}
 	case *network.EventRequestWillBeSent:
-		tb.requests = append(tb.requests, sentRequest{Method: e.Request.Method, URL: e.Request.URL, At: time.Now()})
+		tb.requests = append(tb.requests, sentRequest{ID: e.RequestID, Method: e.Request.Method, URL: e.Request.URL, At: time.Now()})
+	case *network.EventLoadingFinished:
+		tb.doneLocked(e.RequestID)
+	case *network.EventLoadingFailed:
+		tb.doneLocked(e.RequestID)
 	case *network.EventResponseReceived:
 		if e.Type == network.ResourceTypeDocument {
 			tb.docs = append(tb.docs, e.Response.Headers)
@@ -115,6 +121,30 @@ func (tb *tab) onEvent(ev any) {
 			tb.failedAPI = append(tb.failedAPI, e.RequestID)
 		}
 	}
+}
+
+func (tb *tab) doneLocked(id network.RequestID) {
+	for i := range tb.requests {
+		if tb.requests[i].ID == id {
+			tb.requests[i].Done = true
+		}
+	}
+}
+
+// pending lists the requests not answered yet (for failure messages).
+func (tb *tab) pending() string {
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	var out []string
+	for _, r := range tb.requests {
+		if !r.Done {
+			out = append(out, fmt.Sprintf("%s %s (for %s)", r.Method, r.URL, time.Since(r.At).Round(time.Millisecond)))
+		}
+	}
+	if len(out) == 0 {
+		return "none"
+	}
+	return strings.Join(out, "; ")
 }
 
 // allow marks problems matching f as expected.
@@ -228,7 +258,7 @@ func (tb *tab) waitJS(what, expr string, timeout time.Duration) {
 			last = err
 		}
 		if time.Now().After(deadline) || tb.ctx.Err() != nil {
-			tb.t.Fatalf("waiting for %s (%s): not after %s (last error: %v)\npage %s text: %s\nAPI requests that failed: %s", what, expr, timeout, last, tb.url(), tb.bodyText(), tb.apiFailures())
+			tb.t.Fatalf("waiting for %s (%s): not after %s (last error: %v)\npage %s text: %s\nAPI requests that failed: %s\nrequests unanswered: %s", what, expr, timeout, last, tb.url(), tb.bodyText(), tb.apiFailures(), tb.pending())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
