@@ -137,6 +137,16 @@ func TestFreeeConnectedThroughOAuth(t *testing.T) {
 	tb := o.tab
 	before := len(freee.Deals(freeefake.DefaultCompanyID))
 	sell(t, o.pos, o.shop, 3) // ¥1,440 cash
+
+	// A callback whose state this tab did not send is refused before any
+	// exchange: a clear error, no call to freee's token endpoint.
+	exchanges := freee.Count("POST " + strings.TrimPrefix(freee.TokenURL, freee.URL))
+	tb.open("/integrations/freee/callback?code=forged-code&state=forged-state-0123456789")
+	tb.waitFor(testid("freee-callback-error"), 10*time.Second)
+	if n := freee.Count("POST " + strings.TrimPrefix(freee.TokenURL, freee.URL)); n != exchanges {
+		t.Fatalf("a forged callback reached freee's token endpoint (%d calls)", n-exchanges)
+	}
+
 	tb.open("/integrations")
 	tb.click(testid("connect-freee"))
 	// freee's consent page (the fake's, another origin).
