@@ -89,7 +89,7 @@ func TestWebhookConnectedInTheConsole(t *testing.T) {
 		t.Fatalf("signing secret shown: %q", secret)
 	}
 	rcv.SetSecret(secret)
-	tb.screenshot("webhook-secret-once")
+	tb.screenshotFull("webhook-secret-once")
 	if stored := eval[string](tb, `JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage), location.href, document.cookie])`); strings.Contains(stored, secret) {
 		t.Fatalf("the secret is kept by the page: %s", stored)
 	}
