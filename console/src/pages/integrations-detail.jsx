@@ -16,7 +16,7 @@ const t = messages({
     back: '← 連携の一覧', status: '状態', lastSuccess: '最終成功', lag: '遅延（最も古い待機ジョブ）', pending: '待機中のジョブ', failed: '失敗したジョブ',
     connectedAt: '接続日時', lastError: '直近のエラー', settings: '設定', connected: '接続しました。',
     'jobs.failed': '失敗したジョブ', 'jobs.pending': '待機中のジョブ', 'jobs.none.failed': '失敗したジョブはありません。', 'jobs.none.pending': '待機中のジョブはありません。',
-    'c.kind': '種類', 'c.event': 'イベント', 'c.attempts': '試行', 'c.error': 'エラー', 'c.updated': '更新', 'c.next': '次の試行', 'c.status': '状態',
+    'c.kind': '種類・対象', 'c.attempts': '試行', 'c.error': 'エラー', 'c.updated': '更新', 'c.next': '次の試行', 'c.status': '状態',
     retry: '再試行', retried: '再試行を予約しました。', retryAll: 'このページの {n} 件をすべて再試行', retriedAll: '{n} 件の再試行を予約しました。', more: '次のページ', first: '最初のページ',
     resync: '全件再同期', 'resync.body': 'EC は全店舗の在庫数をすべて送り直し、会計はまだ記帳されていない締め済みの日をすべて記帳します。', 'resync.confirm': '再同期を開始する', 'resync.done': '再同期を開始しました。',
     disconnect: '連携を解除', 'disconnect.body': '解除すると、以後この連携には何も送られません。再開するには新しく接続し直します。', 'disconnect.confirm': '解除する', 'disconnect.done': '連携を解除しました。',
@@ -29,7 +29,7 @@ const t = messages({
     back: '← All integrations', status: 'Status', lastSuccess: 'Last success', lag: 'Lag (oldest pending job)', pending: 'Pending jobs', failed: 'Failed jobs',
     connectedAt: 'Connected', lastError: 'Last error', settings: 'Settings', connected: 'Connected.',
     'jobs.failed': 'Failed jobs', 'jobs.pending': 'Pending jobs', 'jobs.none.failed': 'No failed jobs.', 'jobs.none.pending': 'No pending jobs.',
-    'c.kind': 'Kind', 'c.event': 'Event', 'c.attempts': 'Attempts', 'c.error': 'Error', 'c.updated': 'Updated', 'c.next': 'Next attempt', 'c.status': 'Status',
+    'c.kind': 'Job', 'c.attempts': 'Attempts', 'c.error': 'Error', 'c.updated': 'Updated', 'c.next': 'Next attempt', 'c.status': 'Status',
     retry: 'Retry', retried: 'Retry queued.', retryAll: 'Retry all {n} on this page', retriedAll: '{n} retries queued.', more: 'Next page', first: 'First page',
     resync: 'Full resync', 'resync.body': 'EC: every stock level of every mapped location is pushed again. Accounting: every closed day not yet posted is posted.', 'resync.confirm': 'Start the resync', 'resync.done': 'Resync started.',
     disconnect: 'Disconnect', 'disconnect.body': 'Nothing more is sent to this integration. To resume, connect it again.', 'disconnect.confirm': 'Disconnect', 'disconnect.done': 'Disconnected.',
@@ -136,14 +136,16 @@ function Jobs({ integrationId, status, tick, onChange, tz, accounting }) {
             <div class="table-wrap">
               <table>
                 <thead><tr>
-                  <th>{t('c.kind')}</th><th>{t('c.event')}</th><th class="num">{t('c.attempts')}</th>
+                  <th>{t('c.kind')}</th><th class="num">{t('c.attempts')}</th>
                   <th>{failed ? t('c.error') : t('c.status')}</th><th>{failed ? t('c.updated') : t('c.next')}</th>{failed && <th />}
                 </tr></thead>
                 <tbody>
                   {jobs.map((j) => (
                     <tr data-testid={failed ? 'failed-job' : 'pending-job'} data-job-id={j.id} data-kind={j.kind}>
-                      <td>{kindName(j.kind)}{closes[j.id] && <CloseRef c={closes[j.id]} tz={tz} />}</td>
-                      <td>{j.eventType || '—'}{j.eventId && <small class="muted block">{j.eventId}</small>}</td>
+                      <td class="job-what">
+                        {kindName(j.kind)}{closes[j.id] && <CloseRef c={closes[j.id]} tz={tz} />}
+                        {j.eventType && <small class="muted block">{j.eventType}{j.eventId && ` · ${j.eventId}`}</small>}
+                      </td>
                       <td class="num">{number(j.attempts)}</td>
                       <td>{failed ? <p class="job-error" data-testid="job-error">{j.lastError || '—'}</p> : <><JobBadge status={j.status} />{j.lastError && <p class="job-error muted">{j.lastError}</p>}</>}</td>
                       <td>{failed ? dateTime(j.updatedAt, tz) : (j.nextAttemptAt ? dateTime(j.nextAttemptAt, tz) : ago(j.createdAt))}</td>
