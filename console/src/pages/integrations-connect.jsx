@@ -121,7 +121,9 @@ export function ShopifyConnect({ locations, onConnected }) {
         const gid = (v[`settings.locationMap.${l.id}`] || '').trim();
         if (gid) locationMap[l.id] = asGid(gid);
       }
-      const settings = { shopDomain: v['settings.shopDomain'].trim(), accessToken: v['settings.accessToken'].trim(), webhookSecret: v['settings.webhookSecret'].trim(), locationMap };
+      // An empty input is left out, so the API says it is required.
+      const settings = { locationMap };
+      for (const k of ['shopDomain', 'accessToken', 'webhookSecret']) if (v[`settings.${k}`].trim()) settings[k] = v[`settings.${k}`].trim();
       if (mapped.length > 1 && v['settings.orderLocationId']) settings.orderLocationId = v['settings.orderLocationId'];
       if (v['settings.apiBaseUrl'].trim()) settings.apiBaseUrl = v['settings.apiBaseUrl'].trim();
       const { r, errors } = await connect(form, 'SHOPIFY', v.name.trim(), settings);
@@ -144,7 +146,6 @@ export function ShopifyConnect({ locations, onConnected }) {
         <Warnings warnings={done.warnings} />
         <div class="row">
           <Link href={`/integrations/${done.id}`} class="button">{t('sh.open')}</Link>
-          <button type="button" onClick={() => setDone(null)}>{t('action.close')}</button>
         </div>
       </div>
     );

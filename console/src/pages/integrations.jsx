@@ -68,7 +68,7 @@ function IntegrationRows({ list }) {
 
 function ConnectCard({ id, title, body, open, setOpen, children }) {
   return (
-    <div class="card connect-card" data-testid={`card-${id}`}>
+    <div class={`card connect-card${open === id ? ' open' : ''}`} data-testid={`card-${id}`}>
       <h3>{title}</h3>
       <p class="muted">{body}</p>
       {open === id ? (
