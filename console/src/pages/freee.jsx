@@ -109,8 +109,10 @@ export function FreeeCallback() {
       return;
     }
     let live = true;
-    authorizeOnce(code, state).then((r) => {
-      exchange.result = r;
+    const mine = authorizeOnce(code, state);
+    const entry = exchange;
+    mine.then((r) => {
+      entry.result = r;
       // The code is spent: keep it out of the address bar and history.
       history.replaceState(null, '', CALLBACK_PATH);
       if (live) setRes(r);
