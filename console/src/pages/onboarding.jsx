@@ -16,6 +16,7 @@ const t = messages({
     done: '完了', todo: '未完了',
     'loc.title': '店舗とレジ', 'loc.body': '店舗を登録すると、レジ1が作られます。レジは後から追加できます。',
     'loc.name': '店舗名', 'loc.create': '店舗を登録', 'loc.registers': '{name} のレジ: {list}',
+    'loc.more': 'ほかに {n} 店舗あります。', 'loc.all': '店舗・レジの一覧',
     'reg.name': '追加するレジの名前', 'reg.create': 'レジを追加',
     'inv.title': 'インボイス登録番号', 'inv.body': '適格請求書（インボイス）を発行するには登録番号を設定します。免税事業者の方は空欄のままで構いません。', 'inv.save': '登録番号を保存',
     'item.title': '商品', 'item.body': '最初の商品を登録しましょう（POSアプリやShopify連携でも追加できます）。', 'item.count': '{n} 件以上の商品が登録されています。',
@@ -31,6 +32,7 @@ const t = messages({
     done: 'Done', todo: 'To do',
     'loc.title': 'Location and registers', 'loc.body': 'A new location comes with register 1; add more registers any time.',
     'loc.name': 'Location name', 'loc.create': 'Add location', 'loc.registers': 'Registers at {name}: {list}',
+    'loc.more': '{n} more location(s).', 'loc.all': 'All locations and registers',
     'reg.name': 'New register name', 'reg.create': 'Add register',
     'inv.title': 'Invoice registration number', 'inv.body': 'Needed to issue qualified invoices. Leave empty if you are not registered.', 'inv.save': 'Save number',
     'item.title': 'Items', 'item.body': 'Add your first item (the POS app and Shopify can add more).', 'item.count': 'At least {n} item(s) in the catalog.',
@@ -44,7 +46,7 @@ const t = messages({
 });
 
 const Q = `{ me { tenant { id invoiceRegistrationNumber cardPaymentsEnabled timezone } }
-  locations { id name registers { id number name kind active } }
+  locations { id name }
   items(first: 1) { nodes { id } }
   integrations { id } }`;
 
@@ -57,9 +59,22 @@ function Step({ n, title, done, children, id }) {
   );
 }
 
+// A location's registers are read on their own (registers(locationId)):
+// asking for Location.registers under every location would be priced at
+// the lists' bounds (500 locations × 99 registers) and refused.
+function FirstRegisters({ location, version }) {
+  const q = useQuery(`query($id: ID!) { registers(locationId: $id) { id number name kind active } }`, { id: location.id }, [location.id, version]);
+  return (
+    <Loaded q={q}>{(d) => (
+      <p data-testid="location-registers">{t('loc.registers', { name: location.name, list: d.registers.filter((r) => r.kind === 'POS').map((r) => `${r.number}. ${r.name}`).join('、') })}</p>
+    )}</Loaded>
+  );
+}
+
 function LocationStep({ locations, reload }) {
   const loc = useForm({ name: '' });
   const reg = useForm({ name: '' });
+  const [version, setVersion] = useState(0);
   const first = locations[0];
   const addLocation = async (e) => {
     e.preventDefault();
@@ -69,14 +84,13 @@ function LocationStep({ locations, reload }) {
   const addRegister = async (e) => {
     e.preventDefault();
     const ok = await reg.submit(async (v) => (await gql(`mutation($input: CreateRegisterInput!) { createRegister(input: $input) { register { id } userErrors { field message code } } }`, { input: { locationId: first.id, name: v.name.trim() } })).createRegister.userErrors);
-    if (ok) { reg.set('name', ''); reload(); }
+    if (ok) { reg.set('name', ''); setVersion((n) => n + 1); }
   };
   return (
     <>
       <p class="muted">{t('loc.body')}</p>
-      {locations.map((l) => (
-        <p data-testid="location-registers">{t('loc.registers', { name: l.name, list: l.registers.filter((r) => r.kind === 'POS').map((r) => `${r.number}. ${r.name}`).join('、') })}</p>
-      ))}
+      {first && <FirstRegisters location={first} version={version} />}
+      {locations.length > 1 && <p class="muted">{t('loc.more', { n: locations.length - 1 })} <Link href="/registers">{t('loc.all')}</Link></p>}
       {!first ? (
         <form class="inline" onSubmit={addLocation} data-testid="location-form" novalidate>
           <Field form={loc} name="name" label={t('loc.name')} required />
