@@ -99,6 +99,7 @@ var fieldCosts = map[string]fieldCost{
 	// The list in one query, then one query per integration with pending
 	// jobs for its lag (the age of its oldest pending job).
 	"Query.integrations":    {base: readCost + maxIntegrations*readCost, max: maxIntegrations},
+	"Query.integration":     {base: 2 * readCost},                           // the integration, then its oldest pending job (lag)
 	"Query.integrationJobs": {base: 2 * readCost},                           // the integration, then the page
 	"Query.registers":       {base: 2 * readCost, max: tenant.MaxRegisters}, // the location, then its registers in one batch
 	// Timecards (timecards.go): the location(s), then one query per

@@ -7,6 +7,7 @@ import (
 
 	graphql "github.com/graph-gophers/graphql-go"
 
+	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/identity"
 	"github.com/renkei-pos/renkei/shared/integrations"
 )
@@ -153,6 +154,22 @@ func (r *Resolver) Integrations(ctx context.Context) ([]*integrationResolver, er
 		out[k] = &integrationResolver{h: h, withLag: true, r: r}
 	}
 	return out, nil
+}
+
+// Integration is one integration with its health; null when the id names
+// none of the tenant's (the service checks the caller may read them).
+func (r *Resolver) Integration(ctx context.Context, args struct{ ID graphql.ID }) (*integrationResolver, error) {
+	if r.svc.Integrations == nil {
+		return nil, notImplemented(ctx, "integration", identity.ReadIntegrations)
+	}
+	h, err := r.svc.Integrations.Get(ctx, string(args.ID))
+	if apperr.Is(err, apperr.NotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, top(ctx, err)
+	}
+	return &integrationResolver{h: h, withLag: true, r: r}, nil
 }
 
 // IntegrationJobs pages an integration's jobs, newest first.

@@ -411,3 +411,26 @@ func mustJSONBytes(tb testing.TB, v any) []byte {
 	}
 	return b
 }
+
+// TestIntegrations_OneByID: integration(id) answers what the list says of
+// that integration; another tenant's id, or none, is null.
+func TestIntegrations_OneByID(t *testing.T) {
+	s := newStore(t, "One", nil)
+	other := newStore(t, "Other", nil)
+	rcv := webhooktest.New(t, "")
+	id, _ := connect(t, s.m.token, "WEBHOOK", "ERP", map[string]any{"url": rcv.URL(), "events": []string{"order.completed"}})
+	const one = `query($id: ID!) { integration(id: $id) { id provider status pendingJobs failedJobs lastSuccessAt lastError lagSeconds } }`
+	r := gql(t, s.m.token, one, map[string]any{"id": id})
+	mustOK(t, r, "")
+	got, want := mustJSONBytes(t, field(t, r.Data, "integration")), mustJSONBytes(t, integrationHealth(t, s.m.token, id))
+	if string(got) != string(want) {
+		t.Fatalf("integration(id) %s, integrations lists %s", got, want)
+	}
+	for _, c := range []struct{ token, id string }{{other.m.token, id}, {s.m.token, "int_00000000000000000000000000"}} {
+		r := gql(t, c.token, one, map[string]any{"id": c.id})
+		mustOK(t, r, "")
+		if v := field(t, r.Data, "integration"); v != nil {
+			t.Fatalf("integration(%s) = %v, want null", c.id, v)
+		}
+	}
+}

@@ -63,6 +63,8 @@ var rootOps = map[string]rootOp{
 	"salesSummary": {perm: identity.ReadReports, doc: `{ salesSummary(input: {from: "2026-11-01T00:00:00Z", to: "2026-11-02T00:00:00Z", groupBy: DAY}) { key } }`,
 		vars: noVars},
 	"integrations": {perm: identity.ReadIntegrations, doc: `{ integrations { id } }`, vars: noVars},
+	"integration": {perm: identity.ReadIntegrations, doc: `query($id: ID!) { integration(id: $id) { id } }`,
+		vars: func(f *rolesShop) map[string]any { return map[string]any{"id": f.integration} }},
 	"integrationJobs": {perm: identity.ReadIntegrations, doc: `query($id: ID!) { integrationJobs(integrationId: $id, first: 1) { nodes { id } } }`,
 		vars: func(f *rolesShop) map[string]any { return map[string]any{"id": f.integration} }},
 	"registers": {perm: identity.ReadLocations, doc: `query($loc: ID!) { registers(locationId: $loc) { id number location { id } } }`,
