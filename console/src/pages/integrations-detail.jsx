@@ -41,7 +41,7 @@ const t = messages({
 });
 
 const JOB = `id kind status attempts lastError createdAt updatedAt eventId eventType nextAttemptAt`;
-const Q = `{ integrations { id provider name status settings lastSuccessAt lastError pendingJobs failedJobs lagSeconds createdAt warnings { code message count } }
+const Q = `query($id: ID!) { integration(id: $id) { id provider name status settings lastSuccessAt lastError pendingJobs failedJobs lagSeconds createdAt warnings { code message count items } }
   locations { id name } }`;
 const JOBS = `query($id: ID!, $status: IntegrationJobStatus, $after: String) {
   integrationJobs(integrationId: $id, status: $status, first: 20, after: $after) { nodes { ${JOB} } pageInfo { hasNextPage endCursor } } }`;
@@ -293,8 +293,7 @@ function Detail({ i, locations, reload, tick }) {
       <Jobs integrationId={i.id} status="PENDING" tick={tick} onChange={reload} tz={tz} accounting={i.provider === 'FREEE'} />
       <section class="card" data-testid="integration-warnings">
         <h2>{t('warnings')}</h2>
-        <Warnings warnings={i.warnings} withItems={false} />
-        {i.provider === 'SHOPIFY' && i.warnings.length > 0 && <p class="muted">{st('w.detailOnly')}</p>}
+        <Warnings warnings={i.warnings} withItems />
       </section>
     </>
   );
@@ -302,13 +301,13 @@ function Detail({ i, locations, reload, tick }) {
 
 export function IntegrationDetail({ id }) {
   const tick = useTick();
-  const q = useQuery(Q, {}, [id, tick]);
+  const q = useQuery(Q, { id }, [id, tick]);
   // A refresh that fails keeps the last answer on screen (and any form
   // being filled in), with the error above it.
   const last = useRef(null);
   if (q.data) last.current = q.data;
   const data = q.data || last.current;
-  const found = data?.integrations.find((x) => x.id === id);
+  const found = data?.integration;
   return (
     <Page title={found ? found.name : st('title')}>
       {q.error && data && <p class="banner warn" role="status" data-testid="refresh-error">{errorText(q.error)}</p>}

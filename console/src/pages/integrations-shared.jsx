@@ -16,7 +16,7 @@ export const t = messages({
     'w.SKU_NOT_IN_RENKEI': 'renkei にない SKU（この SKU を含む注文は取り込めません）',
     'w.SKU_CHECK_INCOMPLETE': 'SKU の照合は一部のみ（商品数が多いため）',
     'w.items': '{count} 件', 'w.more': 'ほか {n} 件', 'w.none': '警告はありません。すべての SKU が一致しています。',
-    'w.title': 'SKU の照合結果', 'w.detailOnly': '対象の SKU は連携直後の結果に表示されます。',
+    'w.title': 'SKU の照合結果',
     'lag.none': '—', 'lag.s': '{n} 秒', 'lag.m': '{n} 分', 'lag.h': '{n} 時間',
   },
   en: {
@@ -29,7 +29,7 @@ export const t = messages({
     'w.SKU_NOT_IN_RENKEI': 'SKUs not in renkei (orders with them cannot be imported)',
     'w.SKU_CHECK_INCOMPLETE': 'SKU check partial (too many variants)',
     'w.items': '{count}', 'w.more': 'and {n} more', 'w.none': 'No warnings: every SKU matches.',
-    'w.title': 'SKU check', 'w.detailOnly': 'The SKUs concerned are listed right after connecting.',
+    'w.title': 'SKU check',
     'lag.none': '—', 'lag.s': '{n} s', 'lag.m': '{n} min', 'lag.h': '{n} h',
   },
 });
