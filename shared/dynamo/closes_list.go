@@ -11,7 +11,6 @@ import (
 
 	"github.com/renkei-pos/renkei/shared/apperr"
 	"github.com/renkei-pos/renkei/shared/sales"
-	"github.com/renkei-pos/renkei/shared/tenant"
 )
 
 // LocationCloses returns the newest revision of every whole-location close
@@ -31,25 +30,20 @@ func (st *SalesStore) LocationCloses(ctx context.Context, since, until string) (
 			return nil, apperr.New(apperr.Invalid, "dates must be YYYY-MM-DD")
 		}
 	}
-	locs, err := queryItems[locationItem](ctx, st.t, &dynamodb.QueryInput{
-		TableName:                 &st.t.name,
-		KeyConditionExpression:    aws.String("pk = :pk AND begins_with(sk, :p)"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(tpk), ":p": s(skLocPrefix)},
-		ProjectionExpression:      aws.String("id"),
-	}, tenant.MaxLocations+1, nil)
+	locs, err := st.CloseLocationIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list locations: %w", err)
+		return nil, err
 	}
 	var out []sales.RegisterClose
-	for _, l := range locs {
+	for _, loc := range locs {
 		items, err := queryItems[closeItem](ctx, st.t, &dynamodb.QueryInput{
 			TableName:              &st.t.name,
 			KeyConditionExpression: aws.String("pk = :pk AND sk BETWEEN :lo AND :hi"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(closePK(tpk, l.ID)),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": s(closePK(tpk, loc)),
 				":lo": s(since + "#"), ":hi": s(until + "#~")},
 		}, maxDayOrders, func(it *closeItem) bool { return it.RegisterID == "" })
 		if err != nil {
-			return nil, fmt.Errorf("list closes of %s: %w", l.ID, err)
+			return nil, fmt.Errorf("list closes of %s: %w", loc, err)
 		}
 		for _, it := range items { // ascending sk: a date's revisions in order
 			if n := len(out); n > 0 && out[n-1].LocationID == it.LocationID && out[n-1].BusinessDate == it.BusinessDate {

@@ -8,6 +8,8 @@ package freee
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"time"
 
@@ -106,3 +108,21 @@ func (c *Connector) WithTimeout(d time.Duration) *Connector {
 
 // Provider is FREEE.
 func (c *Connector) Provider() integrations.Provider { return integrations.Freee }
+
+// storedSession is a session on an integration's stored token pair: each
+// pair freee rotates is saved through save (the integration's SaveSecrets)
+// before it is used.
+func (c *Connector) storedSession(st settings, company int64, tok secrets, save func(context.Context, json.RawMessage) error) *session {
+	base, tokenURL := c.endpoints(st)
+	return &session{c: c, base: base, tokenURL: tokenURL, company: company, tokens: tok,
+		save: func(ctx context.Context, next secrets) error {
+			if save == nil {
+				return errors.New("no way to store a refreshed token pair")
+			}
+			b, err := json.Marshal(next)
+			if err != nil {
+				return err
+			}
+			return save(ctx, b)
+		}}
+}

@@ -178,15 +178,7 @@ func (c *Connector) AccountOptions(ctx context.Context, cfg integrations.Config,
 			return integrations.AccountOptions{}, errors.New("the integration's stored settings are not readable")
 		}
 	}
-	base, tokenURL := c.endpoints(st)
-	s := &session{c: c, base: base, tokenURL: tokenURL, company: company, tokens: tok,
-		save: func(ctx context.Context, next secrets) error {
-			b, err := json.Marshal(next)
-			if err != nil {
-				return err
-			}
-			return cfg.SaveSecrets(ctx, b)
-		}}
+	s := c.storedSession(st, company, tok, cfg.SaveSecrets)
 	id := strconv.FormatInt(company, 10)
 	q := url.Values{"company_id": {id}}
 	var out integrations.AccountOptions

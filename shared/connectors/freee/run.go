@@ -83,18 +83,7 @@ func (c *Connector) Run(ctx context.Context, cfg integrations.Config, job integr
 	if err != nil && !empty {
 		return integrations.Permanent(err)
 	}
-	base, tokenURL := c.endpoints(st)
-	s := &session{c: c, base: base, tokenURL: tokenURL, company: st.CompanyID, tokens: tok,
-		save: func(ctx context.Context, next secrets) error {
-			if cfg.SaveSecrets == nil {
-				return errors.New("no way to store a refreshed token pair")
-			}
-			b, err := json.Marshal(next)
-			if err != nil {
-				return err
-			}
-			return cfg.SaveSecrets(ctx, b)
-		}}
+	s := c.storedSession(st, st.CompanyID, tok, cfg.SaveSecrets)
 	if err := c.post(ctx, s, st, d, want, empty); err != nil {
 		return runError(err)
 	}

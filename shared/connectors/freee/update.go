@@ -60,18 +60,7 @@ func (c *Connector) UpdateSettings(ctx context.Context, cfg integrations.Config,
 	if err := json.Unmarshal(cfg.Secrets, &tok); err != nil || tok.AccessToken == "" || tok.RefreshToken == "" {
 		return nil, apperr.New(apperr.Invalid, "the integration has no freee token pair: disconnect it and connect again", "input", "id")
 	}
-	base, tokenURL := c.endpoints(st)
-	s := &session{c: c, base: base, tokenURL: tokenURL, company: st.CompanyID, tokens: tok,
-		save: func(ctx context.Context, next secrets) error {
-			if cfg.SaveSecrets == nil {
-				return errors.New("no way to store a refreshed token pair")
-			}
-			b, err := json.Marshal(next)
-			if err != nil {
-				return err
-			}
-			return cfg.SaveSecrets(ctx, b)
-		}}
+	s := c.storedSession(st, st.CompanyID, tok, cfg.SaveSecrets)
 	if err := c.check(ctx, s, st); err != nil {
 		return nil, err
 	}
