@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"time"
 
@@ -70,10 +69,6 @@ func (s *Service) CloseDeliveries(ctx context.Context, closes []CloseRef) (map[s
 	if len(closes) == 0 {
 		return out, nil
 	}
-	reader, ok := s.Store.(CloseJobReader)
-	if !ok {
-		return nil, errors.New("the integration store cannot read jobs by creation time")
-	}
 	from, to := closes[0].ClosedAt, closes[0].ClosedAt
 	want := make(map[string]bool, len(closes))
 	for _, c := range closes {
@@ -89,7 +84,7 @@ func (s *Service) CloseDeliveries(ctx context.Context, closes []CloseRef) (map[s
 			continue
 		}
 		// A millisecond either side: times pass through text on the way.
-		jobs, err := reader.JobsCreatedBetween(ctx, in.ID, KindPostDailySales, from.Add(-time.Millisecond), to.Add(time.Millisecond), maxWindowJobs)
+		jobs, err := s.Store.JobsCreatedBetween(ctx, in.ID, KindPostDailySales, from.Add(-time.Millisecond), to.Add(time.Millisecond), maxWindowJobs)
 		if err != nil {
 			return nil, err
 		}

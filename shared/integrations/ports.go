@@ -179,6 +179,7 @@ const (
 // from ctx (tenant.WithID).
 type Store interface {
 	Marks
+	CloseJobReader
 
 	// CreateIntegration writes the integration and its platform lookup
 	// (integration id → tenant); CONFLICT-free: ids are fresh.
