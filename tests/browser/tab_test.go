@@ -40,6 +40,7 @@ type tab struct {
 type sentRequest struct {
 	ID          network.RequestID
 	Method, URL string
+	Body, Doc   string // the start of the post data; the page that sent it
 	At          time.Time
 	Done        bool // answered, or failed
 }
@@ -108,7 +109,14 @@ func (tb *tab) onEvent(ev any) {
 			tb.problems = append(tb.problems, fmt.Sprintf("log %s/%s: %s %s", e.Entry.Source, e.Entry.Level, e.Entry.Text, e.Entry.URL))
 		}
 	case *network.EventRequestWillBeSent:
-		tb.requests = append(tb.requests, sentRequest{ID: e.RequestID, Method: e.Request.Method, URL: e.Request.URL, At: time.Now()})
+		var body []byte
+		for _, p := range e.Request.PostDataEntries {
+			body = append(body, p.Bytes...)
+		}
+		if len(body) > 80 {
+			body = body[:80]
+		}
+		tb.requests = append(tb.requests, sentRequest{ID: e.RequestID, Method: e.Request.Method, URL: e.Request.URL, At: time.Now(), Body: string(body), Doc: e.DocumentURL})
 	case *network.EventLoadingFinished:
 		tb.doneLocked(e.RequestID)
 	case *network.EventLoadingFailed:
@@ -138,7 +146,7 @@ func (tb *tab) pending() string {
 	var out []string
 	for _, r := range tb.requests {
 		if !r.Done {
-			out = append(out, fmt.Sprintf("%s %s (for %s)", r.Method, r.URL, time.Since(r.At).Round(time.Millisecond)))
+			out = append(out, fmt.Sprintf("%s %s %q from %s (for %s)", r.Method, r.URL, r.Body, r.Doc, time.Since(r.At).Round(time.Millisecond)))
 		}
 	}
 	if len(out) == 0 {
