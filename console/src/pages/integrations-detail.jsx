@@ -291,10 +291,12 @@ function Detail({ i, locations, reload, tick }) {
       <Jobs integrationId={i.id} status="FAILED" tick={tick} onChange={reload} tz={tz} accounting={i.provider === 'FREEE'} />
       {i.provider === 'FREEE' && live && <FreeeFix integration={i} locations={locations} onSaved={reload} />}
       <Jobs integrationId={i.id} status="PENDING" tick={tick} onChange={reload} tz={tz} accounting={i.provider === 'FREEE'} />
-      <section class="card" data-testid="integration-warnings">
-        <h2>{t('warnings')}</h2>
-        <Warnings warnings={i.warnings} withItems />
-      </section>
+      {(i.provider === 'SHOPIFY' || i.warnings.length > 0) && (
+        <section class="card" data-testid="integration-warnings">
+          <h2>{t('warnings')}</h2>
+          <Warnings warnings={i.warnings} withItems />
+        </section>
+      )}
     </>
   );
 }
