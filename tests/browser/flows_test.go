@@ -60,7 +60,26 @@ func TestDashboardShowsASale(t *testing.T) {
 	// The same page on a tablet (1024×768, touch).
 	tb.do("tablet viewport", chromedp.EmulateViewport(1024, 768, chromedp.EmulateTouch), chromedp.Reload())
 	tb.waitText(testid("dashboard-net-sales"), "1,440", 20*time.Second)
+	tb.waitFor(testid("location-row"), 10*time.Second)
 	tb.screenshotFull("dashboard-tablet")
+	// Usable on a tablet: no table cell squeezed below a few characters'
+	// width (text one character per line), no sideways scrolling of the
+	// page, touch targets at least 44 px high.
+	if squeezed := eval[[]string](tb, `[...document.querySelectorAll('main td, main th')].map(c => {
+	      const text = c.innerText.trim(), r = document.createRange(); r.selectNodeContents(c);
+	      const lines = new Set([...r.getClientRects()].map(x => Math.round(x.top))).size;
+	      return text.length >= 4 && lines * 2 >= text.length ? text.replace(/\s+/g, '').slice(0, 24) + ' (' + lines + ' lines)' : '';
+	    }).filter(Boolean)`); len(squeezed) > 0 {
+		t.Errorf("on a 1024×768 tablet these table cells are squeezed to a character or two per line: %v", squeezed)
+	}
+	if w := eval[[]int](tb, `[document.scrollingElement.scrollWidth, window.innerWidth]`); w[0] > w[1] {
+		t.Errorf("on a 1024×768 tablet the page scrolls sideways (%d px wide)", w[0])
+	}
+	if small := eval[[]string](tb, `[...document.querySelectorAll('main button, main select, main input')]
+	    .filter(e => e.getClientRects().length > 0 && e.getBoundingClientRect().height < 44)
+	    .map(e => (e.dataset.testid || e.name || e.innerText.trim()) + ' (' + Math.round(e.getBoundingClientRect().height) + 'px)')`); len(small) > 0 {
+		t.Errorf("touch targets under 44 px high on the dashboard: %v", small)
+	}
 }
 
 // TestWebhookConnectedInTheConsole: a webhook connected through the form
