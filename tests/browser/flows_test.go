@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/renkei-pos/renkei/shared/connectors/freee/freeefake"
+	"github.com/renkei-pos/renkei/shared/connectors/shopify/shopifyfake"
 	"github.com/renkei-pos/renkei/shared/connectors/webhook/webhooktest"
 )
 
@@ -293,4 +294,48 @@ func TestCashierSeesManagersOnly(t *testing.T) {
 		t.Fatal("a cashier gets the console's pages")
 	}
 	tb.screenshot("managers-only")
+}
+
+// TestShopifyConnectedWithSKUReport: Shopify connected through the form (the
+// fake shop behind the local-testing API base URL), a wrong token refused
+// next to its field, and the connect-time SKU report shown: our SKU that
+// the shop lacks, named.
+func TestShopifyConnectedWithSKUReport(t *testing.T) {
+	o := newOwner(t, "Shopify商店")
+	tb := o.tab
+	d := gql(t, o.token, `{ items(first: 1) { nodes { variants { sku } } } }`, nil)
+	ours := getStr(d, "items.nodes.0.variants.0.sku")
+	shop := shopifyfake.New("shpat_browser_test")
+	t.Cleanup(shop.Close)
+	gid := shop.AddLocation("渋谷", true)
+	shop.AddVariant("ONLY-IN-SHOPIFY")
+
+	tb.open("/integrations")
+	tb.click(testid("connect-shopify"))
+	tb.fill(testid("shopify-domain"), "renkei-browser.myshopify.com")
+	tb.fill(testid("shopify-token"), "shpat_wrong_token")
+	tb.fill(testid("shopify-webhook-secret"), "shopify-app-secret-0123456789")
+	tb.fill(fmt.Sprintf(`[data-testid="shopify-location"][data-location-id=%q]`, o.shop.locationID), gid)
+	tb.click(`[data-testid="shopify-form"] details.advanced summary`)
+	tb.fill(testid("shopify-api-base-url"), shop.URL())
+	tb.click(testid("shopify-connect-submit"))
+	// Shopify refuses the token: the error sits next to the token field.
+	tb.waitJS("the token field's error", `document.querySelector('[data-field-error="settings.accessToken"]').innerText.trim() !== ''`, 15*time.Second)
+	if tb.count(testid("shopify-connected")) != 0 {
+		t.Fatal("a refused token connected")
+	}
+	tb.fill(testid("shopify-token"), "shpat_browser_test")
+	tb.click(testid("shopify-connect-submit"))
+	tb.waitFor(testid("shopify-connected"), 15*time.Second)
+	if v := eval[string](tb, `document.documentElement.outerHTML + [...document.querySelectorAll('input')].map(i => i.value).join(' ') + JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])`); strings.Contains(v, "shpat_browser_test") {
+		t.Fatal("the access token stays in the page after connecting")
+	}
+	report := tb.text(testid("shopify-connected"))
+	if !strings.Contains(report, ours) {
+		t.Fatalf("the SKU report does not name our SKU %s missing from Shopify: %q", ours, report)
+	}
+	if tb.count(`[data-testid="warning"][data-code="SKU_NOT_IN_SHOPIFY"]`) != 1 {
+		t.Fatalf("warnings shown: %q", report)
+	}
+	tb.screenshotFull("shopify-sku-report")
 }
