@@ -38,7 +38,9 @@ func expireNextToken(t *testing.T, tb *tab) (armed *atomic.Bool) {
 			}
 			p := fetch.ContinueRequestParams{RequestID: ev.RequestID}
 			auth := header(ev.Request.Headers, "Authorization")
+			swapped := false
 			if strings.HasPrefix(auth, "Bearer ") && armed.CompareAndSwap(true, false) {
+				swapped = true
 				expired, err := expiredLike(strings.TrimPrefix(auth, "Bearer "))
 				if err != nil {
 					t.Errorf("mint an expired token: %v", err)
@@ -54,6 +56,12 @@ func expireNextToken(t *testing.T, tb *tab) (armed *atomic.Bool) {
 			}
 			if _, err := chromedp.Call(tb.ctx, fetch.ContinueRequest, p); err != nil && tb.ctx.Err() == nil {
 				t.Errorf("continue a paused request: %v", err)
+			}
+			if swapped {
+				// One request only: the page's others go out untouched.
+				if _, err := chromedp.Call(tb.ctx, fetch.Disable, cdp.Empty{}); err != nil && tb.ctx.Err() == nil {
+					t.Errorf("stop pausing requests: %v", err)
+				}
 			}
 		}
 	}()
