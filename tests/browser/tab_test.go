@@ -266,10 +266,33 @@ func (tb *tab) waitJS(what, expr string, timeout time.Duration) {
 			last = err
 		}
 		if time.Now().After(deadline) || tb.ctx.Err() != nil {
-			tb.t.Fatalf("waiting for %s (%s): not after %s (last error: %v)\npage %s text: %s\nAPI requests that failed: %s\nrequests unanswered: %s", what, expr, timeout, last, tb.url(), tb.bodyText(), tb.apiFailures(), tb.pending())
+			tb.t.Fatalf("waiting for %s (%s): not after %s (last error: %v)\npage %s text: %s\nAPI requests that failed: %s\nrequests unanswered: %s\n%s", what, expr, timeout, last, tb.url(), tb.bodyText(), tb.apiFailures(), tb.pending(), tb.diagnose())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// diagnose describes the browser's state for a failure message: the
+// requests the page sent, the Web Locks it holds or waits for, and the
+// browser's other targets.
+func (tb *tab) diagnose() string {
+	tb.mu.Lock()
+	var reqs []string
+	for _, r := range tb.requests {
+		reqs = append(reqs, fmt.Sprintf("%s %s done=%v", r.Method, r.URL, r.Done))
+	}
+	tb.mu.Unlock()
+	locks, err := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`navigator.locks ? navigator.locks.query().then(q => JSON.stringify(q)) : 'no navigator.locks'`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		locks = err.Error()
+	}
+	var targets []string
+	if infos, err := chromedp.Targets(tb.ctx); err == nil {
+		for _, i := range infos {
+			targets = append(targets, fmt.Sprintf("%s %s %s attached=%v", i.Type, i.URL, i.BrowserContextID, i.Attached))
+		}
+	}
+	return fmt.Sprintf("requests sent: %v\nweb locks: %s\nbrowser targets: %v", reqs, locks, targets)
 }
 
 // url is the page's address (for failure messages).
