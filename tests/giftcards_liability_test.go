@@ -39,13 +39,19 @@ func TestGiftCardLiability_LoadsLessRedemptionsUpToTheDate(t *testing.T) {
 	}
 	want := int64(5000 + 3000 - 2185 + 540 - 540)
 
-	// The next reference date after today: everything so far counts.
+	// The next reference date after today: everything so far counts. The
+	// refund (+540) and the offline spend (-540) cancel out, so the total
+	// alone could match before either is aggregated: wait for yesterday's
+	// figure (the offline spend alone) too.
 	next := str(t, map[string]any{"l": liability(t, s.m.token, time.Now().In(tokyo).Format(time.DateOnly))}, "l.nextReferenceDate")
+	yesterday := time.Now().In(tokyo).AddDate(0, 0, -1).Format(time.DateOnly)
 	deadline := time.Now().Add(20 * time.Second)
 	var l map[string]any
 	for {
 		l = liability(t, s.m.token, next)
-		if int64(l["unusedBalance"].(map[string]any)["amount"].(float64)) == want || time.Now().After(deadline) {
+		y := liability(t, s.m.token, yesterday)
+		if (int64(l["unusedBalance"].(map[string]any)["amount"].(float64)) == want && y["unusedBalance"].(map[string]any)["amount"].(float64) == -540) ||
+			time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -64,7 +70,7 @@ func TestGiftCardLiability_LoadsLessRedemptionsUpToTheDate(t *testing.T) {
 	if p := liability(t, s.m.token, time.Now().In(tokyo).AddDate(0, 0, -3).Format(time.DateOnly)); p["unusedBalance"].(map[string]any)["amount"].(float64) != 0 {
 		t.Fatalf("liability three days ago: %v", p)
 	}
-	if p := liability(t, s.m.token, time.Now().In(tokyo).AddDate(0, 0, -1).Format(time.DateOnly)); p["unusedBalance"].(map[string]any)["amount"].(float64) != -540 {
+	if p := liability(t, s.m.token, yesterday); p["unusedBalance"].(map[string]any)["amount"].(float64) != -540 {
 		t.Fatalf("liability yesterday: %v, want -540 (the offline spend dated before the loads)", p)
 	}
 }
