@@ -58,7 +58,7 @@ export function refresh() {
       const { res, json } = await post('/auth/refresh', {}, SESSION_HEADER);
       if (res.ok && json?.accessToken) {
         const prev = session.get();
-        setSession({ accessToken: json.accessToken, expiresAt: json.expiresAt, user: json.user ?? prev?.user, tenant: json.tenant ?? prev?.tenant });
+        setSession({ accessToken: json.accessToken, expiresAt: json.expiresAt, user: json.user ?? prev?.user, tenant: { ...prev?.tenant, ...json.tenant } });
         return true;
       }
       if (res.status === 401 || res.status === 403) { setSession(null); return false; }
@@ -72,7 +72,14 @@ export function refresh() {
 
 // boot restores a session from the cookie when the page loads.
 export async function boot() {
-  try { await refresh(); } catch { /* offline: the login page says so */ }
+  try {
+    // The refresh answers the tenant's id and name; the pages also need its
+    // time zone and currency (dates and money are shown in them).
+    if (await refresh()) {
+      const d = await gql(`{ me { tenant { ${TENANT_FIELDS} } } }`);
+      updateTenant(d.me.tenant);
+    }
+  } catch { /* offline: the login page says so */ }
   booted.set(true);
 }
 
@@ -96,7 +103,8 @@ export async function gql(query, variables = {}, { retried = false } = {}) {
   return json.data;
 }
 
-const SESSION_FIELDS = `accessToken expiresAt user { id name email role } tenant { id businessName currency timezone invoiceRegistrationNumber } userErrors { field message code } retryAfterSeconds`;
+const TENANT_FIELDS = 'id businessName currency timezone invoiceRegistrationNumber';
+const SESSION_FIELDS = `accessToken expiresAt user { id name email role } tenant { ${TENANT_FIELDS} } userErrors { field message code } retryAfterSeconds`;
 
 // startSession runs signUp or logIn in cookie mode: the refresh token goes
 // into the HttpOnly cookie, never into this page.

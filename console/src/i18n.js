@@ -4,6 +4,7 @@
 // re-renders the app. Money and dates use Intl with the tenant's currency
 // and time zone.
 import { signal } from './signal.js';
+import { session } from './api.js';
 
 export const LANGS = ['ja', 'en'];
 const saved = (() => { try { return localStorage.getItem('renkei.lang'); } catch { return null; } })();
@@ -94,16 +95,20 @@ export function number(n) {
   return n == null ? '—' : new Intl.NumberFormat(locale()).format(n);
 }
 
-// dateTime shows an RFC 3339 time in the tenant's zone: 2026年11月30日 14:05.
+// tenantZone is the signed-in tenant's time zone (the browser's before sign-in).
+const tenantZone = () => session.get()?.tenant?.timezone || undefined;
+
+// dateTime shows an RFC 3339 time in timeZone, by default the tenant's
+// (not the browser's): 2026/11/30 14:05.
 export function dateTime(iso, timeZone) {
   if (!iso) return '—';
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone || undefined }).format(new Date(iso));
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeStyle: 'short', timeZone: timeZone || tenantZone() }).format(new Date(iso));
 }
 
 export function date(iso, timeZone) {
   if (!iso) return '—';
   const d = /^\d{4}-\d{2}-\d{2}$/.test(iso) ? new Date(iso + 'T00:00:00Z') : new Date(iso);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : timeZone || undefined }).format(d);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: 'medium', timeZone: /^\d{4}-\d{2}-\d{2}$/.test(iso) ? 'UTC' : timeZone || tenantZone() }).format(d);
 }
 
 // ago: "3分前" / "3 min ago".
@@ -119,5 +124,5 @@ export function ago(iso) {
 
 // today is the business date (YYYY-MM-DD) now in timeZone.
 export function today(timeZone) {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timeZone || undefined, year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
+  return new Intl.DateTimeFormat('en-CA', { timeZone: timeZone || tenantZone(), year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date());
 }

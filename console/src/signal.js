@@ -13,6 +13,14 @@ export function signal(value) {
 
 export function useSignal(s) {
   const [, force] = useState(0);
-  useEffect(() => s.subscribe(() => force((n) => n + 1)), [s]);
-  return s.get();
+  const seen = s.get();
+  useEffect(() => {
+    const unsubscribe = s.subscribe(() => force((n) => n + 1));
+    // A change between this render and the subscription (effects run after
+    // a frame, and a background tab draws none) would otherwise be missed:
+    // the console would stay on its loading screen.
+    if (s.get() !== seen) force((n) => n + 1);
+    return unsubscribe;
+  }, [s]);
+  return seen;
 }
