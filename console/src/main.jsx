@@ -8,18 +8,24 @@ import { lang, setLang, t } from './i18n.js';
 import { useRoute, match, navigate } from './router.js';
 import { Link } from './ui.jsx';
 import { LogIn, SignUp, ManagersOnly } from './pages/auth.jsx';
-import { Onboarding } from './pages/onboarding.jsx';
-import { Settings } from './pages/settings.jsx';
-import { Dashboard } from './pages/dashboard.jsx';
-import { Closes } from './pages/closes.jsx';
-import { Integrations, IntegrationDetail } from './pages/integrations.jsx';
-import { FreeeCallback } from './pages/freee.jsx';
-import { Staff } from './pages/staff.jsx';
-import { Registers } from './pages/registers.jsx';
-import { ApiKeys } from './pages/apikeys.jsx';
-import { GiftCards } from './pages/giftcards.jsx';
-import { Timecards } from './pages/timecards.jsx';
+import { lazyPage } from './lazy.jsx';
 import './styles.css';
+
+// The signed-in pages are loaded when first shown (esbuild splits them, and
+// Chart.js with the dashboard, into hashed chunks): the log-in page, the
+// first thing most visits show, loads only what it needs.
+const Onboarding = lazyPage(() => import('./pages/onboarding.jsx'), 'Onboarding');
+const Settings = lazyPage(() => import('./pages/settings.jsx'), 'Settings');
+const Dashboard = lazyPage(() => import('./pages/dashboard.jsx'), 'Dashboard');
+const Closes = lazyPage(() => import('./pages/closes.jsx'), 'Closes');
+const Integrations = lazyPage(() => import('./pages/integrations.jsx'), 'Integrations');
+const IntegrationDetail = lazyPage(() => import('./pages/integrations.jsx'), 'IntegrationDetail');
+const FreeeCallback = lazyPage(() => import('./pages/freee.jsx'), 'FreeeCallback');
+const Staff = lazyPage(() => import('./pages/staff.jsx'), 'Staff');
+const Registers = lazyPage(() => import('./pages/registers.jsx'), 'Registers');
+const ApiKeys = lazyPage(() => import('./pages/apikeys.jsx'), 'ApiKeys');
+const GiftCards = lazyPage(() => import('./pages/giftcards.jsx'), 'GiftCards');
+const Timecards = lazyPage(() => import('./pages/timecards.jsx'), 'Timecards');
 
 const NAV = [
   ['/', 'nav.dashboard'], ['/closes', 'nav.closes'], ['/integrations', 'nav.integrations'],

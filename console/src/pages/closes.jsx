@@ -8,7 +8,8 @@ import { useSignal } from '../signal.js';
 import { messages, money, number, date, dateTime, ago, today } from '../i18n.js';
 import { navigate, useRoute } from '../router.js';
 import { Badge, Empty, Field, FormErrors, Link, Page, Submit, useForm, errorText } from '../ui.jsx';
-import { addDays, daysBetween, errorMessage, useLive } from './dashboard.jsx';
+import { addDays, daysBetween } from '../dates.js';
+import { errorMessage, useLive } from '../live.js';
 
 const t = messages({
   ja: {

@@ -12,7 +12,9 @@ import { useSignal } from '../signal.js';
 import { ChartView } from '../chart.jsx';
 import { messages, money, number, date, dateTime, today } from '../i18n.js';
 import { navigate, useRoute } from '../router.js';
-import { Empty, Page, errorText } from '../ui.jsx';
+import { Empty, Page } from '../ui.jsx';
+import { addDays, daysBetween, midnight, pad } from '../dates.js';
+import { errorMessage, useLive } from '../live.js';
 
 const t = messages({
   ja: {
@@ -55,74 +57,11 @@ export { t as dashboardMessages };
 
 // ---- Dates in a time zone (shared with the closes page) ----
 
-const pad = (n) => String(n).padStart(2, '0');
-
-// offsetMinutes is timeZone's offset from UTC at the instant ms.
-function offsetMinutes(timeZone, ms) {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(ms));
-  const p = Object.fromEntries(parts.map((x) => [x.type, x.value]));
-  const asUTC = Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour % 24, +p.minute, +p.second);
-  return Math.round((asUTC - Math.floor(ms / 1000) * 1000) / 60000);
-}
-
-// midnight is the start of the date ymd (YYYY-MM-DD) in timeZone, as RFC
-// 3339 with the zone's offset (2026-11-30T00:00:00+09:00). A zone whose
-// offset is not whole hours gets the whole UTC hour before it (the API
-// keeps figures per hour and refuses other instants).
-export function midnight(ymd, timeZone) {
-  const [y, m, d] = ymd.split('-').map(Number);
-  const naive = Date.UTC(y, m - 1, d);
-  let off = 0;
-  try {
-    off = offsetMinutes(timeZone, naive);
-    off = offsetMinutes(timeZone, naive - off * 60000);
-  } catch { off = 0; }
-  if (off % 60 !== 0) {
-    const ms = naive - off * 60000;
-    return new Date(Math.floor(ms / 3600000) * 3600000).toISOString().replace('.000Z', 'Z');
-  }
-  const a = Math.abs(off);
-  return `${ymd}T00:00:00${off < 0 ? '-' : '+'}${pad(Math.floor(a / 60))}:${pad(a % 60)}`;
-}
-
-// addDays moves a YYYY-MM-DD date by n days.
-export function addDays(ymd, n) {
-  const [y, m, d] = ymd.split('-').map(Number);
-  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
-}
-
-// daysBetween counts the days from a to b (YYYY-MM-DD), b - a.
-export function daysBetween(a, b) {
-  const ms = (s) => { const [y, m, d] = s.split('-').map(Number); return Date.UTC(y, m - 1, d); };
-  return Math.round((ms(b) - ms(a)) / 86400000);
-}
-
 function todayIn(timeZone) {
   try { return today(timeZone); } catch { return today(); }
 }
 
 // ---- Data ----
-
-// useLive runs query with vars whenever they change or tick moves; the last
-// answer stays on screen while a reload of the same vars runs, and an error
-// of a reload keeps it too (the error is shown beside it).
-export function useLive(query, vars, tick, skip = false) {
-  const key = JSON.stringify(vars);
-  const [st, setSt] = useState({ key: null, data: null, error: null, at: null });
-  useEffect(() => {
-    if (skip) return undefined;
-    let live = true;
-    gql(query, vars).then(
-      (data) => live && setSt({ key, data, error: null, at: new Date().toISOString() }),
-      (error) => live && setSt((s) => ({ key, data: s.key === key ? s.data : null, error, at: s.key === key ? s.at : null })),
-    );
-    return () => { live = false; };
-  }, [query, key, tick, skip]);
-  const fresh = st.key === key && !skip;
-  return { data: fresh ? st.data : null, error: fresh ? st.error : null, at: fresh ? st.at : null };
-}
 
 const M = 'amount currency';
 const summary = (groupBy, fields) => `query($from: Time!, $to: Time!, $loc: ID) {
@@ -136,12 +75,6 @@ const Q_ITEM = summary('ITEM', `orderCount quantity netSales { ${M} }`);
 const Q_LOCATION = summary('LOCATION', `orderCount netSales { ${M} } tax { ${M} } refunds { ${M} }`);
 const Q_REGISTER = summary('REGISTER', `orderCount netSales { ${M} } register { id number name location { id name } }`);
 const Q_DAY = summary('DAY', `orderCount netSales { ${M} }`);
-
-// errorMessage: an INVALID answer's message says what to change (e.g. too
-// many locations: choose one); anything else is the generic sentence.
-export function errorMessage(err) {
-  return err?.code === 'INVALID' && err.message ? err.message : errorText(err);
-}
 
 const amount = (m) => (m ? Number(m.amount) : 0);
 
