@@ -192,6 +192,17 @@ func StartLocal(ctx context.Context, cfg LocalConfig) (_ *Local, err error) {
 			return nil, err
 		}
 	}
+	// Stripe's onboarding returns to the console this server serves: on
+	// its fixed address when it has one (RENKEI_HTTP_ADDR), else the
+	// defaults' 127.0.0.1:8080.
+	if _, port, err := net.SplitHostPort(cfg.HTTPAddr); err == nil && port != "0" {
+		if cfg.Cards.ConnectReturnURL == "" {
+			cfg.Cards.ConnectReturnURL = "http://" + cfg.HTTPAddr + "/?cardOnboarding=done"
+		}
+		if cfg.Cards.ConnectRefreshURL == "" {
+			cfg.Cards.ConnectRefreshURL = "http://" + cfg.HTTPAddr + "/?cardOnboarding=refresh"
+		}
+	}
 	gateway, sim, err := NewCardGateway(cfg.Cards, true, cfg.Logger)
 	if err != nil {
 		return nil, err
