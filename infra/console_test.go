@@ -510,10 +510,7 @@ func TestConsoleChecksDetectDefects(t *testing.T) {
 			}
 		}
 	}
-	cases := []struct {
-		check  string
-		mutate func(tmpl obj)
-	}{
+	cases := []templateDefect{
 		{"console bucket private, TLS-only, encrypted", bucket(func(p obj) {
 			p["PublicAccessBlockConfiguration"].(obj)["BlockPublicPolicy"] = false
 		})},
@@ -655,22 +652,7 @@ func TestConsoleChecksDetectDefects(t *testing.T) {
 		{"outputs: console", func(tmpl obj) { delete(tmpl["Outputs"].(obj), "ConsoleUrl") }},
 		{"outputs: console", func(tmpl obj) { delete(tmpl["Outputs"].(obj), "BucketName") }},
 	}
-	raw, err := json.Marshal(synthesized.ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range cases {
-		t.Run(tc.check, func(t *testing.T) {
-			var broken obj
-			if err := json.Unmarshal(raw, &broken); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(broken)
-			if err := runCheck(findCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
-				t.Fatalf("check %q passed on a template with the defect", tc.check)
-			}
-		})
-	}
+	expectDefectsCaught(t, cases)
 }
 
 // TestConsoleRouting runs the CloudFront Function (cloudfront-js-2.0 is

@@ -54,6 +54,35 @@ func byConstructID(tmpl obj, id string) (string, obj) {
 	panic("no resource of construct id " + id)
 }
 
+// templateDefect is a change to the synthesized template that the check
+// named check must catch.
+type templateDefect struct {
+	check  string
+	mutate func(tmpl obj)
+}
+
+// expectDefectsCaught applies each defect to a fresh copy of the
+// synthesized template and fails when its check still passes.
+func expectDefectsCaught(t *testing.T, defects []templateDefect) {
+	t.Helper()
+	raw, err := json.Marshal(synthesized.ToJSON())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range defects {
+		t.Run(tc.check, func(t *testing.T) {
+			var broken obj
+			if err := json.Unmarshal(raw, &broken); err != nil {
+				t.Fatal(err)
+			}
+			tc.mutate(broken)
+			if err := runCheck(findCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
+				t.Fatalf("check %q passed on a template with the defect", tc.check)
+			}
+		})
+	}
+}
+
 // fail panics like an assertion of the assertions library.
 func fail(format string, args ...interface{}) { panic(fmt.Sprintf(format, args...)) }
 
@@ -363,10 +392,7 @@ func TestOpsChecksDetectDefects(t *testing.T) {
 	statementsOfTopicPolicy := func(f func(s obj)) func(tmpl obj) {
 		return ofType("AWS::SNS::TopicPolicy", func(p obj) { eachStatement(p, f) })
 	}
-	cases := []struct {
-		check  string
-		mutate func(tmpl obj)
-	}{
+	cases := []templateDefect{
 		{"alarm: Errors of every function", remove("SchedulerErrorsAlarm")},
 		{"alarm: Errors of every function", remove("WorkerErrorsAlarm")},
 		{"alarm: Errors of every function", alarm("ApiErrorsAlarm", func(p obj) { p["Threshold"] = 10 })},
@@ -444,22 +470,7 @@ func TestOpsChecksDetectDefects(t *testing.T) {
 		{"JWT secret and queues retained", resource(&ids.deadLetter, func(r obj) { delete(r, "UpdateReplacePolicy") })},
 		{"JWT secret and queues retained", resource(&ids.streamFailures, func(r obj) { delete(r, "DeletionPolicy") })},
 	}
-	raw, err := json.Marshal(synthesized.ToJSON())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range cases {
-		t.Run(tc.check, func(t *testing.T) {
-			var broken obj
-			if err := json.Unmarshal(raw, &broken); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(broken)
-			if err := runCheck(findCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
-				t.Fatalf("check %q passed on a template with the defect", tc.check)
-			}
-		})
-	}
+	expectDefectsCaught(t, cases)
 }
 
 func TestCorsOrigins(t *testing.T) {

@@ -811,10 +811,7 @@ func TestChecksDetectDefects(t *testing.T) {
 	}
 	// Defects outside one resource type's properties: a resource's
 	// policies, a missing resource or output.
-	templateCases := []struct {
-		check  string
-		mutate func(tmpl obj)
-	}{
+	templateCases := []templateDefect{
 		{"secrets key customer managed, rotated, retained", func(tmpl obj) {
 			delete(tmpl["Resources"].(obj)[ids.secretsKey].(obj), "DeletionPolicy")
 		}},
@@ -829,18 +826,7 @@ func TestChecksDetectDefects(t *testing.T) {
 		{"outputs: integration secrets", func(tmpl obj) { delete(tmpl["Outputs"].(obj), "FreeeClientSecretArn") }},
 		{"outputs: integration secrets", func(tmpl obj) { delete(tmpl["Outputs"].(obj), "SecretsKeyArn") }},
 	}
-	for _, tc := range templateCases {
-		t.Run(tc.check, func(t *testing.T) {
-			var broken obj
-			if err := json.Unmarshal(raw, &broken); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(broken)
-			if err := runCheck(findCheck(t, tc.check), assertions.Template_FromJSON(&broken, nil)); err == nil {
-				t.Fatalf("check %q passed on a template with the defect", tc.check)
-			}
-		})
-	}
+	expectDefectsCaught(t, templateCases)
 	for _, tc := range cases {
 		t.Run(tc.check, func(t *testing.T) {
 			var broken obj
