@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -203,5 +204,52 @@ func TestToCookie(t *testing.T) {
 	toCookie(context.WithValue(context.Background(), cookieSinkKey{}, sink), &res)
 	if res.RefreshToken != "" || sink.token != "rt_x" || !sink.expires.Equal(exp) {
 		t.Fatalf("res %+v, sink %+v", res, sink)
+	}
+}
+
+// Behind CloudFront every request comes from an edge address: with the
+// origin-verify secret the per-address limit counts the viewer CloudFront
+// names instead; without it (or with a wrong one) that header is ignored,
+// so a client calling the API directly cannot pick its own address.
+func TestClientIP_ViewerAddressOnlyWithTheOriginSecret(t *testing.T) {
+	h := testHandler(t, 1, 2)
+	h.cfg.OriginVerifySecret = "origin-verify-secret"
+	logout := func(viewer, secret string) int {
+		r := httptest.NewRequest(http.MethodPost, "http://api.example.com/auth/logout", strings.NewReader("{}"))
+		r.RemoteAddr = "198.51.100.7:443" // one CloudFront edge
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set(SessionHeader, "cookie")
+		r.Header.Set(ViewerAddressHeader, viewer)
+		if secret != "" {
+			r.Header.Set(OriginVerifyHeader, secret)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	for range 2 {
+		if c := logout("203.0.113.1", "origin-verify-secret"); c != 200 {
+			t.Fatalf("viewer 1: %d", c)
+		}
+	}
+	if c := logout("203.0.113.1", "origin-verify-secret"); c != 429 {
+		t.Fatalf("viewer 1 past its burst: %d, want 429", c)
+	}
+	if c := logout("203.0.113.2", "origin-verify-secret"); c != 200 {
+		t.Fatalf("viewer 2 behind the same edge: %d, want 200 (a bucket of its own)", c)
+	}
+	// Without the secret, or with a wrong one, the edge's own address
+	// counts: two calls fill it whatever viewer they name.
+	for i, secret := range []string{"", "wrong-secret"} {
+		if c := logout("203.0.113."+strconv.Itoa(10+i), secret); c != 200 {
+			t.Fatalf("unverified call %d: %d", i, c)
+		}
+	}
+	if c := logout("203.0.113.99", "not-it"); c != 429 {
+		t.Fatalf("an unverified viewer header picked a fresh bucket: %d, want 429", c)
+	}
+	// A malformed viewer address falls back to the connection's (full).
+	if c := logout("not-an-ip", "origin-verify-secret"); c != 429 {
+		t.Fatalf("malformed viewer address: %d, want 429 (the edge's bucket)", c)
 	}
 }

@@ -3,6 +3,7 @@ package graph
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -70,7 +72,19 @@ type Config struct {
 	// the console and the API (CloudFront, infra/console.go) names the host
 	// the browser asked for: an https Origin of that host is the API's own.
 	ViewerHostHeader string
+	// OriginVerifySecret, when set, is the value the CDN in front of the
+	// console (CloudFront) sends in OriginVerifyHeader: a request that
+	// carries it came through the CDN, so the viewer's address it names in
+	// ViewerAddressHeader is the client's (the per-address limits count the
+	// merchant, not the CDN's edge). Without the secret the header is ignored.
+	OriginVerifySecret string
 }
+
+// The headers CloudFront adds on the console's API paths (infra/console.go).
+const (
+	OriginVerifyHeader  = "Renkei-Origin-Verify"
+	ViewerAddressHeader = "Renkei-Viewer-Address"
+)
 
 // Handler is the HTTP face of the API: POST /graphql, GET /healthz and,
 // locally, GraphiQL at GET /graphiql.
@@ -143,7 +157,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rq := &request{id: newRequestID(), clientIP: clientIP(r)}
+	rq := &request{id: newRequestID(), clientIP: h.clientIP(r)}
 	rq.log = h.cfg.Logger.With(slog.String("requestId", rq.id))
 	w.Header().Set("X-Request-Id", rq.id)
 	defer func() {
@@ -394,7 +408,17 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-func clientIP(r *http.Request) string {
+// clientIP is the address the request's per-address limits count: the
+// viewer's, when the request proves it came through the console's CDN
+// (OriginVerifySecret), else the connection's.
+func (h *Handler) clientIP(r *http.Request) string {
+	if secret := h.cfg.OriginVerifySecret; secret != "" {
+		if v := r.Header.Get(OriginVerifyHeader); v != "" && subtle.ConstantTimeCompare([]byte(v), []byte(secret)) == 1 {
+			if ip, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get(ViewerAddressHeader))); err == nil {
+				return ip.Unmap().String()
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

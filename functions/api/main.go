@@ -73,7 +73,8 @@ func build(ctx context.Context, getenv func(string) string, logger *slog.Logger)
 	}
 	api, err := stack.NewAPI(stack.APIConfig{DynamoDB: aws.DynamoDB, Table: aws.Table, JWTSecret: aws.JWTSecret, Logger: logger, Cards: cards,
 		Hub: hub, Sealer: hub.Service.Sealer, Rates: rates,
-		ConsoleOrigins: stack.ConsoleOriginsFromEnv(getenv), ViewerHostHeader: stack.ViewerHostHeader})
+		ConsoleOrigins: stack.ConsoleOriginsFromEnv(getenv), ViewerHostHeader: stack.ViewerHostHeader,
+		OriginVerifySecret: aws.OriginVerifySecret})
 	if err != nil {
 		return nil, fmt.Errorf("build API: %w", err)
 	}

@@ -39,7 +39,10 @@ type APIConfig struct {
 	// which browser origins are the console's (graph.Config).
 	ConsoleOrigins   []string
 	ViewerHostHeader string
-	Now              func() time.Time
+	// OriginVerifySecret lets the API trust the viewer address CloudFront
+	// forwards (graph.Config.OriginVerifySecret).
+	OriginVerifySecret string
+	Now                func() time.Time
 	// Rates override the gateway's request limits (0 keeps the defaults).
 	Rates Rates
 	// Identity tunes the log-in policy and the session check (the zero
@@ -114,7 +117,7 @@ func NewAPI(cfg APIConfig) (*graph.Handler, error) {
 	}
 	return graph.NewHandler(graph.Config{
 		Services: svc, Logger: cfg.Logger, Playground: cfg.Playground, Routes: routes,
-		ConsoleOrigins: cfg.ConsoleOrigins, ViewerHostHeader: cfg.ViewerHostHeader,
+		ConsoleOrigins: cfg.ConsoleOrigins, ViewerHostHeader: cfg.ViewerHostHeader, OriginVerifySecret: cfg.OriginVerifySecret,
 		TenantRate: cfg.Rates.Tenant, TenantBurst: cfg.Rates.TenantBurst, ClientRate: cfg.Rates.Public, ClientBurst: cfg.Rates.PublicBurst,
 		RequestBudget: cfg.RequestBudget, TenantLimiter: tenantLimiter(cfg),
 		Health: func(ctx context.Context) error {

@@ -32,6 +32,11 @@ type AWS struct {
 	// (FREEE_CLIENT_SECRET_ARN or FREEE_CLIENT_SECRET), for the
 	// integration hub's OAuth grants.
 	FreeeClientSecret string
+	// OriginVerifySecret is the value CloudFront sends in
+	// graph.OriginVerifyHeader on the console's API paths
+	// (RENKEI_ORIGIN_VERIFY_SECRET_ARN or RENKEI_ORIGIN_VERIFY_SECRET): with
+	// it the API takes the viewer's address CloudFront names as the client's.
+	OriginVerifySecret string
 	// Config is the loaded SDK configuration, for the other clients a
 	// function needs (SQS, KMS).
 	Config aws.Config
@@ -46,6 +51,7 @@ type AWS struct {
 //	RENKEI_STRIPE_SECRET_KEY_ARN     or STRIPE_SECRET_KEY
 //	RENKEI_STRIPE_WEBHOOK_SECRET_ARN or STRIPE_WEBHOOK_SECRET
 //	FREEE_CLIENT_SECRET_ARN          or FREEE_CLIENT_SECRET
+//	RENKEI_ORIGIN_VERIFY_SECRET_ARN  or RENKEI_ORIGIN_VERIFY_SECRET
 func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 	if env := getenv("RENKEI_ENV"); env == "local" {
 		// Local mode loosens integration rules (provider URL overrides,
@@ -102,6 +108,9 @@ func LoadAWS(ctx context.Context, getenv func(string) string) (*AWS, error) {
 		return nil, err
 	}
 	if a.FreeeClientSecret, err = read("FREEE_CLIENT_SECRET_ARN", "FREEE_CLIENT_SECRET"); err != nil {
+		return nil, err
+	}
+	if a.OriginVerifySecret, err = read("RENKEI_ORIGIN_VERIFY_SECRET_ARN", "RENKEI_ORIGIN_VERIFY_SECRET"); err != nil {
 		return nil, err
 	}
 	return a, nil
