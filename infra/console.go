@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3assets"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3deployment"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awssecretsmanager"
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 )
@@ -39,6 +40,10 @@ const (
 	// hstsSeconds: two years, the HSTS preload list's recommendation.
 	hstsSeconds = 2 * 365 * 24 * 3600
 )
+
+// originVerifyHeader carries the origin-verify secret from CloudFront to
+// the API (graph.OriginVerifyHeader).
+const originVerifyHeader = "Renkei-Origin-Verify"
 
 // consoleAPIPaths are the path patterns CloudFront sends to the HTTP API
 // rather than to the bucket: the GraphQL endpoint, the cookie auth endpoint
@@ -70,9 +75,16 @@ const consoleRouting = `function handler(event) {
 // reached under its own host name, takes an https Origin of that host as
 // its own for the cookie sessions. Whatever a client sent in that header is
 // replaced.
+//
+// It also names the viewer's address in Renkei-Viewer-Address: the API
+// counts its per-address limits (failed log-ins, public calls) by it, and
+// trusts it only beside the origin-verify secret CloudFront adds as an
+// origin custom header (Renkei-Origin-Verify), which a client calling the
+// API directly does not have.
 const consoleViewerHost = `function handler(event) {
   var request = event.request;
   request.headers['renkei-viewer-host'] = { value: request.headers.host.value };
+  request.headers['renkei-viewer-address'] = { value: event.viewer.ip };
   return request;
 }
 `
@@ -91,7 +103,7 @@ func (c consoleHosting) origin() string {
 // newConsole puts the built console (distDir: index.html and assets/) in a
 // private bucket and serves it, and api's paths (consoleAPIPaths), through
 // one CloudFront distribution.
-func newConsole(scope constructs.Construct, distDir string, api awsapigatewayv2.IHttpApi) consoleHosting {
+func newConsole(scope constructs.Construct, distDir string, api awsapigatewayv2.IHttpApi, originVerify awssecretsmanager.ISecret) consoleHosting {
 	bucket := awss3.NewBucket(scope, jsii.String("ConsoleBucket"), &awss3.BucketProps{
 		BlockPublicAccess: awss3.BlockPublicAccess_BLOCK_ALL(),
 		EnforceSSL:        jsii.Bool(true),
@@ -141,9 +153,15 @@ func newConsole(scope constructs.Construct, distDir string, api awsapigatewayv2.
 	// The API's $default stage is at the root of its endpoint
 	// (https://<id>.execute-api.<region>.amazonaws.com): the origin is its host.
 	apiDomain := awscdk.Fn_Select(jsii.Number(2), awscdk.Fn_Split(jsii.String("/"), api.ApiEndpoint(), nil))
+	// The origin-verify secret goes to the API as a custom header: the
+	// template holds a dynamic reference to it, resolved by CloudFormation
+	// at deploy, never its value.
 	apiOrigin := awscloudfrontorigins.NewHttpOrigin(apiDomain, &awscloudfrontorigins.HttpOriginProps{
 		ProtocolPolicy:     awscloudfront.OriginProtocolPolicy_HTTPS_ONLY,
 		OriginSslProtocols: &[]awscloudfront.OriginSslPolicy{awscloudfront.OriginSslPolicy_TLS_V1_2},
+		CustomHeaders: &map[string]*string{
+			originVerifyHeader: originVerify.SecretValue().UnsafeUnwrap(),
+		},
 	})
 	// Never cached, every method, every viewer header, cookie and query
 	// string but Host (API Gateway answers only to its own host name).

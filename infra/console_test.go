@@ -322,6 +322,28 @@ var consoleChecks = []struct {
 			}
 		}
 	}},
+	{"console API origin proves itself with the origin-verify secret, by reference", func(t assertions.Template) {
+		tmpl := templateJSON(t)
+		_, config := distributionConfig(tmpl)
+		api := originOf(config, behaviors(config)["/graphql"])
+		want := mustJSON(arr{obj{"HeaderName": "Renkei-Origin-Verify", "HeaderValue": obj{"Fn::Join": arr{"", arr{
+			"{{resolve:secretsmanager:", ref(ids.originVerify), ":SecretString:::}}"}}}}})
+		if got := mustJSON(api["OriginCustomHeaders"]); got != want {
+			fail("API origin custom headers %s, want the origin-verify secret as a dynamic reference %s", got, want)
+		}
+		for _, o := range listOf(config["Origins"]) {
+			if o := o.(obj); o["Id"] != api["Id"] && o["OriginCustomHeaders"] != nil {
+				fail("origin %v also gets custom headers %s", o["Id"], mustJSON(o["OriginCustomHeaders"]))
+			}
+		}
+		fn := tmpl["Resources"].(obj)[ids.function].(obj)["Properties"].(obj)
+		if got := mustJSON(env(fn)["RENKEI_ORIGIN_VERIFY_SECRET_ARN"]); got != mustJSON(ref(ids.originVerify)) {
+			fail("api RENKEI_ORIGIN_VERIFY_SECRET_ARN %s, want the secret's ARN", got)
+		}
+		if !strings.Contains(consoleViewerHost, "request.headers['renkei-viewer-address'] = { value: event.viewer.ip }") {
+			fail("the viewer function does not name the viewer's address")
+		}
+	}},
 	{"console API behaviours name the viewer's host in Renkei-Viewer-Host", func(t assertions.Template) {
 		tmpl := templateJSON(t)
 		_, config := distributionConfig(tmpl)
@@ -587,6 +609,26 @@ func TestConsoleChecksDetectDefects(t *testing.T) {
 				}
 			}
 		})},
+		{"console API origin proves itself with the origin-verify secret, by reference", distribution(func(c obj) {
+			for _, o := range listOf(c["Origins"]) {
+				if h, ok := o.(obj)["OriginCustomHeaders"].(arr); ok {
+					h[0].(obj)["HeaderValue"] = "a-literal-secret-in-the-template"
+				}
+			}
+		})},
+		{"console API origin proves itself with the origin-verify secret, by reference", distribution(func(c obj) {
+			for _, o := range listOf(c["Origins"]) {
+				delete(o.(obj), "OriginCustomHeaders")
+			}
+		})},
+		{"console API origin proves itself with the origin-verify secret, by reference", distribution(func(c obj) {
+			for _, o := range listOf(c["Origins"]) {
+				o.(obj)["OriginCustomHeaders"] = arr{obj{"HeaderName": "Renkei-Origin-Verify", "HeaderValue": "x"}}
+			}
+		})},
+		{"console API origin proves itself with the origin-verify secret, by reference", func(tmpl obj) {
+			delete(env(tmpl["Resources"].(obj)[ids.function].(obj)["Properties"].(obj)), "RENKEI_ORIGIN_VERIFY_SECRET_ARN")
+		}},
 		{"console API behaviours name the viewer's host in Renkei-Viewer-Host", behavior("/auth/*", func(b obj) { delete(b, "FunctionAssociations") })},
 		{"console API behaviours name the viewer's host in Renkei-Viewer-Host", distribution(func(c obj) {
 			behaviors(c)["/graphql"]["FunctionAssociations"] = behaviors(c)[""]["FunctionAssociations"]

@@ -109,7 +109,19 @@ func NewRenkeiStack(scope constructs.Construct, id string, props *RenkeiStackPro
 	stage := newHttpApi(stack, api)
 	// The console and the API, one origin (console.go); the console's
 	// origin and the configured ones may call the API directly (cors.go).
-	console := newConsole(stack, props.ConsoleDir, stage.Api())
+	// CloudFront proves to the API that a request came through it (and so
+	// that the viewer address it names is true) with this secret: generated,
+	// read by the api at cold start, never in the template or environment.
+	originVerify := awssecretsmanager.NewSecret(stack, jsii.String("ConsoleOriginVerify"), &awssecretsmanager.SecretProps{
+		Description: jsii.String("renkei: the header value CloudFront sends the API so it may trust the viewer address"),
+		GenerateSecretString: &awssecretsmanager.SecretStringGenerator{
+			PasswordLength:     jsii.Number(48),
+			ExcludePunctuation: jsii.Bool(true),
+		},
+	})
+	api.AddEnvironment(jsii.String("RENKEI_ORIGIN_VERIFY_SECRET_ARN"), originVerify.SecretArn(), nil)
+	grantGetSecretValue(api, originVerify)
+	console := newConsole(stack, props.ConsoleDir, stage.Api(), originVerify)
 	setAPICors(stack, stage.Api(), append(corsOrigins(stack, props.CorsAllowOrigins), console.origin()))
 	stripe.returnURL, stripe.refreshURL = props.StripeConnectReturnURL, props.StripeConnectRefreshURL
 	if stripe.returnURL == "" {

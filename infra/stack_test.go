@@ -27,6 +27,7 @@ type logicalIDs struct {
 	table, queue, deadLetter, streamFailures, secret, stripeKey, stripeWebhook string
 	function, scheduler, dispatcher, worker, httpApi, integration, rule        string
 	secretsKey, freeeSecret, alarmTopic, jobsSource, distribution              string
+	originVerify                                                               string
 }
 
 func TestMain(m *testing.M) {
@@ -107,7 +108,7 @@ var checks = []struct {
 	{"resource counts", func(t assertions.Template) {
 		t.ResourceCountIs(jsii.String("AWS::DynamoDB::Table"), jsii.Number(1))
 		t.ResourceCountIs(jsii.String("AWS::SQS::Queue"), jsii.Number(3))
-		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(4))
+		t.ResourceCountIs(jsii.String("AWS::SecretsManager::Secret"), jsii.Number(5))
 		// api, scheduler, dispatcher, worker, and CDK's handlers of the
 		// console deployments and of ApiCors: no LogRetention
 		// custom-resource Lambda sneaks in.
@@ -347,7 +348,7 @@ var checks = []struct {
 	}},
 	{"IAM: secrets read with GetSecretValue only", func(t assertions.Template) {
 		want := map[string][]string{
-			ids.function:   {ids.secret, ids.stripeKey, ids.stripeWebhook, ids.freeeSecret},
+			ids.function:   {ids.secret, ids.stripeKey, ids.stripeWebhook, ids.freeeSecret, ids.originVerify},
 			ids.scheduler:  {ids.stripeKey, ids.stripeWebhook},
 			ids.dispatcher: nil,
 			ids.worker:     {ids.freeeSecret},

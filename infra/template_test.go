@@ -48,6 +48,7 @@ func findIDs(tmpl obj) (logicalIDs, error) {
 	x.stripeKey = find("AWS::SecretsManager::Secret", described("renkei: Stripe platform secret key"))
 	x.stripeWebhook = find("AWS::SecretsManager::Secret", described("renkei: Stripe webhook signing secret"))
 	x.freeeSecret = find("AWS::SecretsManager::Secret", described("renkei: freee app client secret"))
+	x.originVerify = find("AWS::SecretsManager::Secret", described("renkei: the header value CloudFront sends"))
 	x.secretsKey = find("AWS::KMS::Key", described("renkei: wraps"))
 	x.alarmTopic = find("AWS::SNS::Topic", all)
 	x.httpApi = find("AWS::ApiGatewayV2::Api", all)
