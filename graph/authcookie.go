@@ -88,7 +88,7 @@ func (h *Handler) originAllowed(r *http.Request) bool {
 		scheme = "https"
 	}
 	host := r.Host
-	if h.cfg.ViewerHostHeader != "" {
+	if h.cfg.ViewerHostHeader != "" && (h.cfg.OriginVerifySecret == "" || h.viaCDN(r)) {
 		// Behind the console's CDN (CloudFront in AWS) the API sees its own
 		// host, the browser the CDN's; the CDN's viewer-request function
 		// names the viewer's host in this header. A page of another site

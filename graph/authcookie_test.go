@@ -124,6 +124,35 @@ func TestAuthRoutes_ViewerHostHeader(t *testing.T) {
 	}
 }
 
+// With the origin-verify secret configured, Renkei-Viewer-Host counts only
+// on requests that carry the secret (they came through CloudFront).
+func TestAuthRoutes_ViewerHostNeedsTheOriginSecretWhenSet(t *testing.T) {
+	h := testHandler(t, 1000, 1000)
+	h.cfg.ViewerHostHeader = "Renkei-Viewer-Host"
+	h.cfg.OriginVerifySecret = "origin-verify-secret"
+	call := func(secret string) int {
+		r := httptest.NewRequest(http.MethodPost, "http://api.example.com/auth/refresh", strings.NewReader("{}"))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set(SessionHeader, "cookie")
+		r.Header.Set("Origin", "https://d111.cloudfront.net")
+		r.Header.Set("Renkei-Viewer-Host", "d111.cloudfront.net")
+		if secret != "" {
+			r.Header.Set(OriginVerifyHeader, secret)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	if c := call("origin-verify-secret"); c != 401 {
+		t.Fatalf("through the CDN: %d, want 401 (allowed, no cookie)", c)
+	}
+	for _, s := range []string{"", "wrong"} {
+		if c := call(s); c != 403 {
+			t.Fatalf("viewer host without the secret (%q): %d, want 403", s, c)
+		}
+	}
+}
+
 func TestAuthRoutes_RateLimited(t *testing.T) {
 	h := testHandler(t, 1, 2)
 	call := authCall{path: "/auth/logout", body: "{}", contentType: "application/json", session: "cookie"}

@@ -408,15 +408,20 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
+// viaCDN reports whether r carries the origin-verify secret: it came
+// through the console's CDN, whose viewer headers are then to be believed.
+func (h *Handler) viaCDN(r *http.Request) bool {
+	v := r.Header.Get(OriginVerifyHeader)
+	return h.cfg.OriginVerifySecret != "" && v != "" && subtle.ConstantTimeCompare([]byte(v), []byte(h.cfg.OriginVerifySecret)) == 1
+}
+
 // clientIP is the address the request's per-address limits count: the
 // viewer's, when the request proves it came through the console's CDN
 // (OriginVerifySecret), else the connection's.
 func (h *Handler) clientIP(r *http.Request) string {
-	if secret := h.cfg.OriginVerifySecret; secret != "" {
-		if v := r.Header.Get(OriginVerifyHeader); v != "" && subtle.ConstantTimeCompare([]byte(v), []byte(secret)) == 1 {
-			if ip, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get(ViewerAddressHeader))); err == nil {
-				return ip.Unmap().String()
-			}
+	if h.cfg.OriginVerifySecret != "" && h.viaCDN(r) {
+		if ip, err := netip.ParseAddr(strings.TrimSpace(r.Header.Get(ViewerAddressHeader))); err == nil {
+			return ip.Unmap().String()
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
